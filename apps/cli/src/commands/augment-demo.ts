@@ -1,0 +1,12 @@
+import type { Command } from 'commander'
+
+// Placeholder until its issue lands: the command exists so --help lists it, and says plainly that it is not built yet.
+export function registerAugmentDemo(program: Command): void {
+  program
+    .command('augment-demo')
+    .description('(not yet available)')
+    .allowUnknownOption()
+    .action(() => {
+      throw Object.assign(new Error('"mnist augment-demo" is not implemented yet'), { exitCode: 1 })
+    })
+}
