@@ -1,0 +1,144 @@
+/** Every stable error code @mnist/data throws. Branch on `code`, never on message text. */
+export type MnistDataErrorCode =
+  | 'MNIST_IDX_BAD_MAGIC'
+  | 'MNIST_IDX_BAD_TYPE'
+  | 'MNIST_IDX_BAD_RANK'
+  | 'MNIST_IDX_TRUNCATED_HEADER'
+  | 'MNIST_IDX_TRUNCATED_DATA'
+  | 'MNIST_IDX_TRAILING_BYTES'
+  | 'MNIST_IDX_DIM_OVERFLOW'
+  | 'MNIST_GZIP_CORRUPT'
+  | 'MNIST_GZIP_TRUNCATED'
+  | 'MNIST_CHECKSUM_MISMATCH'
+  | 'MNIST_DOWNLOAD_FAILED'
+  | 'MNIST_DOWNLOAD_ABORTED'
+  | 'MNIST_FILE_MISSING'
+  | 'MNIST_FILE_UNREADABLE'
+  | 'MNIST_UNKNOWN_DATASET'
+  | 'MNIST_CUSTOM_NEEDS_DIR'
+  | 'MNIST_BAD_SHAPE'
+  | 'MNIST_COUNT_MISMATCH'
+  | 'MNIST_LABEL_OUT_OF_RANGE'
+  | 'MNIST_BAD_OPTION'
+  | 'MNIST_CACHE_LOCK'
+
+function describeCause(cause: unknown): Error | undefined {
+  if (cause === undefined) return undefined
+  return cause instanceof Error ? cause : new Error(String(cause))
+}
+
+/** Base class: catch this one to handle every failure @mnist/data throws. */
+export class MnistDataError extends Error {
+  override name = 'MnistDataError'
+  readonly code: MnistDataErrorCode
+
+  constructor(code: MnistDataErrorCode, message: string, options?: { cause?: unknown }) {
+    const cause = describeCause(options?.cause)
+    super(`[@mnist/data] ${message}`, cause ? { cause } : undefined)
+    this.code = code
+  }
+}
+
+type IdxCode = Extract<MnistDataErrorCode, `MNIST_IDX_${string}` | `MNIST_GZIP_${string}`>
+
+/** The bytes are not a valid (optionally gzip-compressed) IDX file. `file` names the input. */
+export class IdxFormatError extends MnistDataError {
+  override name = 'IdxFormatError'
+  readonly file: string
+
+  constructor(code: IdxCode, file: string, detail: string, options?: { cause?: unknown }) {
+    super(code, `${file}: ${detail}`, options)
+    this.file = file
+  }
+}
+
+/** The SHA-256 of a file's decompressed payload is not the published one. */
+export class ChecksumError extends MnistDataError {
+  override name = 'ChecksumError'
+  readonly file: string
+  readonly expected: string
+  readonly actual: string
+
+  constructor(file: string, expected: string, actual: string, hint: string) {
+    super(
+      'MNIST_CHECKSUM_MISMATCH',
+      `${file}: checksum mismatch: expected SHA-256 ${expected} of the decompressed file, got ${actual}. ${hint}`,
+    )
+    this.file = file
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** One failed try of one URL, kept on DownloadError for diagnostics. */
+export interface DownloadAttempt {
+  url: string
+  attempt: number
+  reason: string
+}
+
+/** Every mirror (and every retry) failed for one file, or the download was aborted. */
+export class DownloadError extends MnistDataError {
+  override name = 'DownloadError'
+  readonly file: string
+  readonly attempts: DownloadAttempt[]
+
+  constructor(
+    file: string,
+    attempts: DownloadAttempt[],
+    options?: { cause?: unknown; code?: 'MNIST_DOWNLOAD_FAILED' | 'MNIST_DOWNLOAD_ABORTED'; message?: string },
+  ) {
+    const lines = attempts.map((a) => `\n  - ${a.url} (try ${a.attempt}): ${a.reason}`).join('')
+    super(
+      options?.code ?? 'MNIST_DOWNLOAD_FAILED',
+      options?.message ?? `${file}: download failed from every mirror (expected a verified file, got ${attempts.length} failed tries):${lines}`,
+      options,
+    )
+    this.file = file
+    this.attempts = attempts
+  }
+}
+
+type DatasetCode = Extract<
+  MnistDataErrorCode,
+  | 'MNIST_FILE_MISSING'
+  | 'MNIST_FILE_UNREADABLE'
+  | 'MNIST_UNKNOWN_DATASET'
+  | 'MNIST_CUSTOM_NEEDS_DIR'
+  | 'MNIST_BAD_SHAPE'
+  | 'MNIST_COUNT_MISMATCH'
+  | 'MNIST_LABEL_OUT_OF_RANGE'
+>
+
+/** The files parse, but do not form a usable dataset: missing files, wrong shapes, counts that disagree, bad labels. */
+export class DatasetError extends MnistDataError {
+  override name = 'DatasetError'
+  readonly file: string | undefined
+
+  constructor(code: DatasetCode, message: string, options?: { cause?: unknown; file?: string }) {
+    super(code, message, options)
+    this.file = options?.file
+  }
+}
+
+/** An option or argument has a value the package cannot use. */
+export class OptionError extends MnistDataError {
+  override name = 'OptionError'
+  readonly option: string
+
+  constructor(option: string, message: string) {
+    super('MNIST_BAD_OPTION', `${option}: ${message}`)
+    this.option = option
+  }
+}
+
+/** The cache lock could not be taken or was lost while held. */
+export class CacheLockError extends MnistDataError {
+  override name = 'CacheLockError'
+  readonly lockPath: string
+
+  constructor(lockPath: string, message: string, options?: { cause?: unknown }) {
+    super('MNIST_CACHE_LOCK', `${lockPath}: ${message}`, options)
+    this.lockPath = lockPath
+  }
+}

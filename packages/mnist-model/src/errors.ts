@@ -1,0 +1,128 @@
+/**
+ * Typed errors of `@mnist/model`. Every error extends {@link MnistModelError}, carries a stable `code`
+ * and a message prefixed with `[@mnist/model]` that names the file/value, what was expected and what was found.
+ */
+
+const PREFIX = '[@mnist/model]'
+
+export type MnistModelErrorCode =
+  | 'MODEL_CONFIG_INVALID'
+  | 'PARAM_BUDGET_EXCEEDED'
+  | 'MODEL_FILE_INVALID'
+  | 'INPUT_SHAPE_INVALID'
+  | 'INPUT_RANGE_INVALID'
+  | 'EMPTY_IMAGE'
+  | 'PRETRAINED_UNAVAILABLE'
+  | 'UNSUPPORTED_ENVIRONMENT'
+
+export class MnistModelError extends Error {
+  readonly code: MnistModelErrorCode
+  override readonly cause?: unknown
+
+  constructor(code: MnistModelErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message.startsWith(PREFIX) ? message : `${PREFIX} ${message}`)
+    this.name = 'MnistModelError'
+    this.code = code
+    if (options?.cause !== undefined) this.cause = options.cause
+  }
+}
+
+/** A `ModelConfig` / `LayerSpec` that cannot describe a valid network (bad value, wrong rank, collapsed spatial size). */
+export class ModelConfigError extends MnistModelError {
+  /** Path of the offending value, e.g. `layers[3].kernelSize`. */
+  readonly path: string
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('MODEL_CONFIG_INVALID', `model config ${path}: ${message}`, options)
+    this.name = 'ModelConfigError'
+    this.path = path
+  }
+}
+
+/** The model has at least `budget` trainable parameters (the budget is a strict upper bound). */
+export class ParamBudgetError extends MnistModelError {
+  readonly params: number
+  readonly budget: number
+  constructor(params: number, budget: number) {
+    super(
+      'PARAM_BUDGET_EXCEEDED',
+      `the model has ${fmt(params)} trainable parameters; the budget is fewer than ${fmt(budget)} ` +
+        `(${fmt(params - budget + 1)} too many)`,
+    )
+    this.name = 'ParamBudgetError'
+    this.params = params
+    this.budget = budget
+  }
+}
+
+/** A model file (model.json, weights.bin, ...) is missing, unreadable, malformed or does not match the manifest. */
+export class ModelFileError extends MnistModelError {
+  /** The file (path or URL) the problem is about. */
+  readonly file: string
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super('MODEL_FILE_INVALID', `${file}: ${message}`, options)
+    this.name = 'ModelFileError'
+    this.file = file
+  }
+}
+
+/** An input to `predict` / `toInputTensor` / `preprocessImage` has the wrong size, shape or layout. */
+export class InputShapeError extends MnistModelError {
+  readonly expected: string
+  readonly found: string
+  constructor(what: string, expected: string, found: string) {
+    super('INPUT_SHAPE_INVALID', `${what}: expected ${expected}, found ${found}`)
+    this.name = 'InputShapeError'
+    this.expected = expected
+    this.found = found
+  }
+}
+
+/** Pixel values outside the documented range (e.g. 0..255 floats passed where [0, 1] is expected). */
+export class InputRangeError extends MnistModelError {
+  constructor(what: string, expected: string, found: string) {
+    super('INPUT_RANGE_INVALID', `${what}: expected values ${expected}, found ${found}`)
+    this.name = 'InputRangeError'
+  }
+}
+
+/** `preprocessImage` found no digit (the image is uniform). */
+export class EmptyImageError extends MnistModelError {
+  constructor(width: number, height: number, contrast: number) {
+    super(
+      'EMPTY_IMAGE',
+      `image ${width}x${height}: expected a digit that stands out from the background, ` +
+        `found a uniform image (contrast ${contrast.toFixed(1)} of 255)`,
+    )
+    this.name = 'EmptyImageError'
+  }
+}
+
+/** `loadPretrained()` was called but this build of the package ships no weights. */
+export class PretrainedUnavailableError extends MnistModelError {
+  readonly version: string
+  constructor(version: string, location: string, options?: { cause?: unknown }) {
+    super(
+      'PRETRAINED_UNAVAILABLE',
+      `no pretrained weights ship with @mnist/model ${version} yet (looked for ${location}); ` +
+        'train one with `mnist train` and load it with loadModel(dir)',
+      options,
+    )
+    this.name = 'PretrainedUnavailableError'
+    this.version = version
+  }
+}
+
+/** A Node-only function (file-system save/load) was called where `node:fs` is not available. */
+export class UnsupportedEnvironmentError extends MnistModelError {
+  constructor(what: string) {
+    super(
+      'UNSUPPORTED_ENVIRONMENT',
+      `${what} needs Node.js (node:fs); in a browser use modelToArtifacts() / loadModel(url | { modelJson, weights })`,
+    )
+    this.name = 'UnsupportedEnvironmentError'
+  }
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US')
+}
