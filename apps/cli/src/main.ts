@@ -31,8 +31,8 @@ export async function runMain(argv: string[]): Promise<void> {
     await program.parseAsync(argv)
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander already printed help, the version or the usage error.
-      process.exitCode = error.exitCode
+      // Commander already printed help, the version or the usage error; usage errors exit 2 like other Unix tools.
+      process.exitCode = error.exitCode === 0 ? 0 : 2
       return
     }
     process.stderr.write(`${formatError(error)}\n`)

@@ -1,12 +1,75 @@
-import type { Command } from 'commander'
+import { loadMnist, type DatasetName, type LoadMnistOptions } from '@mnist/data'
+import { Option, type Command } from 'commander'
 
-// Placeholder until its issue lands: the command exists so --help lists it, and says plainly that it is not built yet.
+interface DataFlags {
+  dataset: DatasetName
+  dataDir?: string
+  mirror?: string
+  cacheDir?: string
+  verify: boolean
+  json?: boolean
+}
+
+function progressReporter(): { onProgress: LoadMnistOptions['onProgress']; done: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined
+  let last = 0
+  let open = false
+  const done = (): void => {
+    if (open) process.stderr.write('\n')
+    open = false
+  }
+  const onProgress: LoadMnistOptions['onProgress'] = ({ file, bytes, total }) => {
+    const now = Date.now()
+    if (now - last < 100 && (total === undefined || bytes < total)) return
+    last = now
+    const size = (n: number): string => (n < 1048576 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1048576).toFixed(1)} MB`)
+    const amount = total ? `${size(bytes)} / ${size(total)} (${Math.floor((100 * bytes) / total)}%)` : size(bytes)
+    process.stderr.write(`\r\x1b[Kdownloading ${file}: ${amount}`)
+    open = true
+    if (total !== undefined && bytes >= total) done()
+  }
+  return { onProgress, done }
+}
+
+/** `mnist data`: makes sure a dataset is present and verified, then says where it is and how big it is. */
 export function registerData(program: Command): void {
   program
     .command('data')
-    .description('(not yet available)')
-    .allowUnknownOption()
-    .action(() => {
-      throw Object.assign(new Error('"mnist data" is not implemented yet'), { exitCode: 1 })
+    .description('download (or find) a dataset, verify it, and print where it is and its counts')
+    .addOption(
+      new Option('--dataset <name>', 'which dataset').choices(['mnist', 'fashion-mnist', 'custom']).default('mnist'),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'read the four files from this folder (default: $MNIST_DATA_DIR)').conflicts(
+        'mirror',
+      ),
+    )
+    .addOption(new Option('--mirror <url>', 'download from this base URL (default: $MNIST_MIRROR, then built-in mirrors)'))
+    .addOption(new Option('--cache-dir <dir>', 'cache root (default: $MNIST_CACHE_DIR, then the platform cache folder)'))
+    .option('--no-verify', 'skip the SHA-256 check of local and cached files (downloads are always checked)')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (flags: DataFlags) => {
+      const progress = flags.json ? undefined : progressReporter()
+      const data = await loadMnist({
+        dataset: flags.dataset,
+        verify: flags.verify,
+        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+        ...(flags.mirror !== undefined ? { mirror: flags.mirror } : {}),
+        ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
+        ...(progress ? { onProgress: progress.onProgress } : {}),
+      }).finally(() => progress?.done())
+      const split = (s: { count: number; rows: number; cols: number }) => ({ count: s.count, rows: s.rows, cols: s.cols })
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({ dataset: data.dataset, dir: data.dir, train: split(data.train), test: split(data.test) })}\n`,
+        )
+        return
+      }
+      const how = { dataDir: 'local folder', cache: 'cache', download: 'downloaded to the cache' }[data.source]
+      process.stdout.write(
+        `${data.dataset}: ${data.dir} (${how}, ${data.verified ? 'SHA-256 verified' : 'not verified'})\n` +
+          `  train: ${data.train.count} images, ${data.train.rows}x${data.train.cols}\n` +
+          `  test:  ${data.test.count} images, ${data.test.rows}x${data.test.cols}\n`,
+      )
     })
 }
