@@ -1,0 +1,281 @@
+import { ModelConfigError } from './errors.js'
+
+/** Hard upper bound on trainable parameters: a model must have strictly fewer. */
+export const PARAM_BUDGET = 25_000
+
+/** Mean and standard deviation of the MNIST training pixels (scaled to [0, 1]); every input is normalised with them. */
+export const MNIST_NORMALIZATION: Readonly<Normalization> = Object.freeze({ mean: 0.1307, std: 0.3081 })
+
+export interface Normalization {
+  mean: number
+  std: number
+}
+
+export type Activation = 'relu' | 'linear'
+
+/** 2-D convolution; with `batchNorm` it is conv (no bias by default) -> BatchNorm -> activation. */
+export interface ConvLayerSpec {
+  type: 'conv'
+  filters: number
+  kernelSize: number
+  /** Default 1. */
+  strides?: number
+  padding: 'same' | 'valid'
+  /** Default: `true` without batchNorm, `false` with it (BatchNorm's beta makes a bias redundant). */
+  useBias?: boolean
+  /** Default `false`. */
+  batchNorm?: boolean
+  /** Default `'relu'`. */
+  activation?: Activation
+}
+
+/** Max pooling with stride = pool size, 'valid' padding (odd sizes are floored, like PyTorch). */
+export interface MaxPoolLayerSpec {
+  type: 'maxPool'
+  /** Default 2. */
+  poolSize?: number
+}
+
+export interface GlobalAvgPoolLayerSpec {
+  type: 'globalAvgPool'
+}
+
+export interface FlattenLayerSpec {
+  type: 'flatten'
+}
+
+/** Fully connected hidden layer (the final logits layer is added by `createModel`, do not list it). */
+export interface DenseLayerSpec {
+  type: 'dense'
+  units: number
+  /** Default `'relu'`. */
+  activation?: Activation
+  /** Default `false`. */
+  batchNorm?: boolean
+  /** Default: `true` without batchNorm, `false` with it. */
+  useBias?: boolean
+}
+
+export interface DropoutLayerSpec {
+  type: 'dropout'
+  /** Fraction of units dropped while training, in [0, 1). 0 keeps the layer as a no-op. */
+  rate: number
+}
+
+export type LayerSpec =
+  | ConvLayerSpec
+  | MaxPoolLayerSpec
+  | GlobalAvgPoolLayerSpec
+  | FlattenLayerSpec
+  | DenseLayerSpec
+  | DropoutLayerSpec
+
+/**
+ * A declarative architecture. `layers` is the hidden stack; `createModel` always appends a final
+ * `Dense(classes)` layer with bias and no activation, so the model outputs **logits** (no softmax).
+ */
+export interface ModelConfig {
+  layers: LayerSpec[]
+  /** Default `[28, 28, 1]` (height, width, channels). */
+  inputShape?: [28, 28, 1]
+  /** Default 10. */
+  classes?: 10
+  /** Default 1e-5 (PyTorch's default). */
+  batchNormEpsilon?: number
+  /** Weight of the old moving statistics; default 0.9 (= PyTorch momentum 0.1). */
+  batchNormMomentum?: number
+}
+
+/** A `ModelConfig` with every optional field filled in. */
+export type ResolvedModelConfig = Required<ModelConfig>
+
+/**
+ * The default architecture: REFERENCE.md's model C (22,098 trainable parameters), 99.2 % after one epoch
+ * in PyTorch. Every conv has no bias and is followed by BatchNorm + ReLU; then global average pooling,
+ * a light dropout and the 32 -> 10 logits layer.
+ */
+export const DEFAULT_MODEL_CONFIG: Readonly<ResolvedModelConfig> = deepFreeze({
+  inputShape: [28, 28, 1],
+  classes: 10,
+  batchNormEpsilon: 1e-5,
+  batchNormMomentum: 0.9,
+  layers: [
+    // block 1: 28x28 -> 14x14
+    { type: 'conv', filters: 8, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 16, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'maxPool', poolSize: 2 },
+    // block 2: 14x14 -> 7x7
+    { type: 'conv', filters: 8, kernelSize: 1, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 16, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'maxPool', poolSize: 2 },
+    // block 3: 7x7 -> 5x5
+    { type: 'conv', filters: 16, kernelSize: 1, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 32, kernelSize: 3, padding: 'valid', batchNorm: true },
+    // head
+    { type: 'globalAvgPool' },
+    { type: 'dropout', rate: 0.05 },
+  ],
+} satisfies ResolvedModelConfig)
+
+/** Fill defaults and validate every field; throws `ModelConfigError` naming the offending path. */
+export function resolveConfig(config: Partial<ModelConfig> = {}): ResolvedModelConfig {
+  const base = DEFAULT_MODEL_CONFIG
+  const resolved: ResolvedModelConfig = {
+    layers: (config.layers ?? base.layers).map((l) => ({ ...l })),
+    inputShape: [...(config.inputShape ?? base.inputShape)] as [28, 28, 1],
+    classes: config.classes ?? base.classes,
+    batchNormEpsilon: config.batchNormEpsilon ?? base.batchNormEpsilon,
+    batchNormMomentum: config.batchNormMomentum ?? base.batchNormMomentum,
+  }
+  const shape = resolved.inputShape
+  if (!Array.isArray(shape) || shape.length !== 3 || shape[0] !== 28 || shape[1] !== 28 || shape[2] !== 1) {
+    throw new ModelConfigError('inputShape', `expected [28, 28, 1], found ${JSON.stringify(config.inputShape)}`)
+  }
+  if (resolved.classes !== 10) {
+    throw new ModelConfigError('classes', `expected 10, found ${JSON.stringify(config.classes)}`)
+  }
+  if (!(resolved.batchNormEpsilon > 0)) {
+    throw new ModelConfigError('batchNormEpsilon', `expected a number > 0, found ${resolved.batchNormEpsilon}`)
+  }
+  if (!(resolved.batchNormMomentum >= 0 && resolved.batchNormMomentum < 1)) {
+    throw new ModelConfigError('batchNormMomentum', `expected a number in [0, 1), found ${resolved.batchNormMomentum}`)
+  }
+  if (!Array.isArray(resolved.layers)) {
+    throw new ModelConfigError('layers', `expected an array of layer specs, found ${typeof config.layers}`)
+  }
+  planLayers(resolved)
+  return resolved
+}
+
+/** One layer of the planned network, as `createModel` builds it (before building). */
+export interface PlannedLayer {
+  name: string
+  /** tfjs class name: Conv2D, BatchNormalization, Activation, MaxPooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout. */
+  type: string
+  /** Index into `config.layers`, or -1 for the final logits layer. */
+  spec: number
+  /** Output shape without the batch dimension. */
+  outputShape: number[]
+  trainableParams: number
+  nonTrainableParams: number
+}
+
+const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min
+
+/**
+ * Shape inference and exact parameter counts for a resolved config, without allocating any tensor.
+ * Also the validation of every layer spec (`ModelConfigError` with the spec path).
+ */
+export function planLayers(config: ResolvedModelConfig): PlannedLayer[] {
+  const out: PlannedLayer[] = []
+  let shape: number[] = [...config.inputShape]
+  const counters = new Map<string, number>()
+  const nextName = (prefix: string): string => {
+    const n = (counters.get(prefix) ?? 0) + 1
+    counters.set(prefix, n)
+    return `${prefix}${n}`
+  }
+  const pushNormAct = (base: string, i: number, bn: boolean, act: Activation): void => {
+    const channels = shape[shape.length - 1]!
+    if (bn) {
+      out.push({ name: `${base}_bn`, type: 'BatchNormalization', spec: i, outputShape: [...shape], trainableParams: 2 * channels, nonTrainableParams: 2 * channels })
+    }
+    if (act !== 'linear') {
+      out.push({ name: `${base}_${act}`, type: 'Activation', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+    }
+  }
+
+  config.layers.forEach((spec: LayerSpec, i) => {
+    const path = `layers[${i}]`
+    if (spec == null || typeof spec !== 'object') throw new ModelConfigError(path, `expected a layer spec object, found ${JSON.stringify(spec)}`)
+    const spatial = shape.length === 3
+    switch (spec.type) {
+      case 'conv': {
+        if (!spatial) throw new ModelConfigError(path, `conv needs a 3-D [h, w, c] input, found [${shape.join(', ')}] (put it before globalAvgPool/flatten/dense)`)
+        if (!isInt(spec.filters, 1)) throw new ModelConfigError(`${path}.filters`, `expected an integer >= 1, found ${spec.filters}`)
+        if (!isInt(spec.kernelSize, 1)) throw new ModelConfigError(`${path}.kernelSize`, `expected an integer >= 1, found ${spec.kernelSize}`)
+        const s = spec.strides ?? 1
+        if (!isInt(s, 1)) throw new ModelConfigError(`${path}.strides`, `expected an integer >= 1, found ${spec.strides}`)
+        if (spec.padding !== 'same' && spec.padding !== 'valid') throw new ModelConfigError(`${path}.padding`, `expected 'same' or 'valid', found ${JSON.stringify(spec.padding)}`)
+        const act = checkActivation(spec.activation, `${path}.activation`)
+        const bn = spec.batchNorm ?? false
+        const bias = spec.useBias ?? !bn
+        const [h, w, c] = shape as [number, number, number]
+        const k = spec.kernelSize
+        const oh = spec.padding === 'same' ? Math.ceil(h / s) : Math.floor((h - k) / s) + 1
+        const ow = spec.padding === 'same' ? Math.ceil(w / s) : Math.floor((w - k) / s) + 1
+        if (oh < 1 || ow < 1) throw new ModelConfigError(path, `a ${k}x${k} 'valid' conv does not fit the ${h}x${w} input`)
+        const name = nextName('conv')
+        shape = [oh, ow, spec.filters]
+        out.push({ name, type: 'Conv2D', spec: i, outputShape: [...shape], trainableParams: k * k * c * spec.filters + (bias ? spec.filters : 0), nonTrainableParams: 0 })
+        pushNormAct(name, i, bn, act)
+        break
+      }
+      case 'maxPool': {
+        if (!spatial) throw new ModelConfigError(path, `maxPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
+        const p = spec.poolSize ?? 2
+        if (!isInt(p, 1)) throw new ModelConfigError(`${path}.poolSize`, `expected an integer >= 1, found ${spec.poolSize}`)
+        const [h, w, c] = shape as [number, number, number]
+        if (h < p || w < p) throw new ModelConfigError(path, `a ${p}x${p} pool does not fit the ${h}x${w} input`)
+        shape = [Math.floor(h / p), Math.floor(w / p), c]
+        out.push({ name: nextName('pool'), type: 'MaxPooling2D', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        break
+      }
+      case 'globalAvgPool': {
+        if (!spatial) throw new ModelConfigError(path, `globalAvgPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
+        shape = [shape[2]!]
+        out.push({ name: nextName('gap'), type: 'GlobalAveragePooling2D', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        break
+      }
+      case 'flatten': {
+        shape = [shape.reduce((a, b) => a * b, 1)]
+        out.push({ name: nextName('flatten'), type: 'Flatten', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        break
+      }
+      case 'dense': {
+        if (spatial) throw new ModelConfigError(path, `dense needs a flat input, found [${shape.join(', ')}] (add a flatten or globalAvgPool layer before it)`)
+        if (!isInt(spec.units, 1)) throw new ModelConfigError(`${path}.units`, `expected an integer >= 1, found ${spec.units}`)
+        const act = checkActivation(spec.activation, `${path}.activation`)
+        const bn = spec.batchNorm ?? false
+        const bias = spec.useBias ?? !bn
+        const inUnits = shape[0]!
+        const name = nextName('dense')
+        shape = [spec.units]
+        out.push({ name, type: 'Dense', spec: i, outputShape: [...shape], trainableParams: inUnits * spec.units + (bias ? spec.units : 0), nonTrainableParams: 0 })
+        pushNormAct(name, i, bn, act)
+        break
+      }
+      case 'dropout': {
+        if (!(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate < 1)) throw new ModelConfigError(`${path}.rate`, `expected a number in [0, 1), found ${spec.rate}`)
+        out.push({ name: nextName('dropout'), type: 'Dropout', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        break
+      }
+      default:
+        throw new ModelConfigError(
+          `${path}.type`,
+          `expected one of conv, maxPool, globalAvgPool, flatten, dense, dropout, found ${JSON.stringify((spec as { type?: unknown }).type)}`,
+        )
+    }
+  })
+  if (shape.length !== 1) {
+    throw new ModelConfigError('layers', `the stack must end flat (add globalAvgPool or flatten), it ends with shape [${shape.join(', ')}]`)
+  }
+  out.push({ name: 'logits', type: 'Dense', spec: -1, outputShape: [config.classes], trainableParams: shape[0]! * config.classes + config.classes, nonTrainableParams: 0 })
+  return out
+}
+
+function checkActivation(a: unknown, path: string): Activation {
+  if (a === undefined) return 'relu'
+  if (a === 'relu' || a === 'linear') return a
+  throw new ModelConfigError(path, `expected 'relu' or 'linear', found ${JSON.stringify(a)}`)
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v)
+    Object.freeze(o)
+  }
+  return o
+}

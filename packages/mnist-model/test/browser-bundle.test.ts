@@ -1,0 +1,26 @@
+import { build } from 'esbuild'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url))
+
+describe('browser build', () => {
+  it('bundles for the browser without any Node built-in (node:fs is only imported lazily, by a variable)', async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      external: ['@tensorflow/*'],
+    })
+    expect(result.errors).toEqual([])
+    const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((im) => im.path))
+    expect(imports.filter((p) => !p.startsWith('@tensorflow/') && !p.startsWith('src/') && !p.endsWith('package.json'))).toEqual([])
+    const code = result.outputFiles[0]!.text
+    expect(code).not.toMatch(/from\s*["'](node:)?(fs|path|url)(\/promises)?["']/)
+    expect(code).not.toMatch(/require\(["'](node:)?fs/)
+  })
+})
