@@ -1,1 +1,26 @@
-export {}
+// Public surface of @mnist/eval. Re-exports only: no logic, no side effects.
+export { evaluate } from './evaluate'
+export { noiseRobustness, DEFAULT_NOISE_SIGMAS, DEFAULT_SALT_PEPPER_RATES, DEFAULT_NOISE_SEED, LOGIT_DELTA_SIGMA } from './noise'
+export { confusionMatrix, perClassMetrics, accuracyFromConfusion, macroAverage } from './metrics'
+export { createRng } from './random'
+export { writeReport, renderMarkdownReport } from './report'
+export { renderDigitGrid, renderConfusionMatrix, renderNoiseCurve } from './render'
+export { decodePng, encodePng } from './png'
+export {
+  MnistEvalError,
+  DatasetShapeError,
+  InvalidOptionError,
+  ModelShapeError,
+  ImageDecodeError,
+  ReportWriteError,
+} from './errors'
+
+export type { LabeledImages, Normalization, InferenceOptions, ModelOutputKind } from './_inference'
+export type { EvalResult, EvaluateOptions } from './evaluate'
+export type { NoiseOptions, NoiseResult } from './noise'
+export type { ClassMetrics, MacroAverage } from './metrics'
+export type { Rng } from './random'
+export type { ReportInput, ReportModelInfo, WriteReportResult } from './report'
+export type { DigitCell, DigitGridOptions, ConfusionPlotOptions, NoiseCurveData, NoiseCurveOptions } from './render'
+export type { DecodedImage, DecodePngOptions } from './png'
+export type { MnistEvalErrorCode } from './errors'
