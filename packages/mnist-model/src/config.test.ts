@@ -6,18 +6,18 @@ const trainable = (layers: LayerSpec[]): number =>
   planLayers(resolveConfig({ layers })).reduce((s, l) => s + l.trainableParams, 0)
 
 describe('config', () => {
-  it('the default is REFERENCE.md model C: 22,098 trainable params, 5x5x32 before GAP', () => {
+  it('the default: 21,778 trainable params, 7x7x24 flattened into the logits', () => {
     const plan = planLayers(resolveConfig())
-    expect(plan.reduce((s, l) => s + l.trainableParams, 0)).toBe(22_098)
-    expect(plan.reduce((s, l) => s + l.nonTrainableParams, 0)).toBe(320)
-    expect(plan.find((l) => l.name === 'conv8')?.outputShape).toEqual([5, 5, 32])
-    expect(plan.at(-1)).toMatchObject({ name: 'logits', outputShape: [10], trainableParams: 330 })
+    expect(plan.reduce((s, l) => s + l.trainableParams, 0)).toBe(21_778)
+    expect(plan.reduce((s, l) => s + l.nonTrainableParams, 0)).toBe(144)
+    expect(plan.find((l) => l.name === 'conv4')?.outputShape).toEqual([7, 7, 24])
+    expect(plan.at(-1)).toMatchObject({ name: 'logits', outputShape: [10], trainableParams: 11_770 })
     expect(DEFAULT_MODEL_CONFIG.layers.some((l) => l.type === 'dropout')).toBe(true)
     expect(Object.isFrozen(DEFAULT_MODEL_CONFIG.layers[0])).toBe(true)
     expect(PARAM_BUDGET).toBe(25_000)
   })
 
-  it('counts the other reference designs exactly like PyTorch (B: 21,842, A: 52,186)', () => {
+  it('counts the reference designs exactly like PyTorch (C: 22,098, B: 21,842, A: 52,186)', () => {
     const block = (filters: number): LayerSpec[] => [
       { type: 'conv', filters, kernelSize: 3, padding: 'same', batchNorm: true, useBias: true },
       { type: 'maxPool' },
@@ -26,6 +26,11 @@ describe('config', () => {
     expect(trainable(b)).toBe(21_842)
     const a: LayerSpec[] = [...block(8), ...block(16), { type: 'dropout', rate: 0.1 }, { type: 'flatten' }, { type: 'dense', units: 64 }]
     expect(trainable(a)).toBe(52_186)
+    const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'same'): LayerSpec =>
+      ({ type: 'conv', filters, kernelSize, padding, batchNorm: true })
+    const c: LayerSpec[] = [conv(8, 3), conv(16, 3), { type: 'maxPool' }, conv(8, 1), conv(16, 3), conv(32, 3), { type: 'maxPool' },
+      conv(16, 1), conv(32, 3), conv(32, 3, 'valid'), { type: 'globalAvgPool' }]
+    expect(trainable(c)).toBe(22_098)
   })
 
   it('rejects invalid specs with the path of the value', () => {

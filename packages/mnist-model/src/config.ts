@@ -90,9 +90,11 @@ export interface ModelConfig {
 export type ResolvedModelConfig = Required<ModelConfig>
 
 /**
- * The default architecture: REFERENCE.md's model C (22,098 trainable parameters), 99.2 % after one epoch
- * in PyTorch. Every conv has no bias and is followed by BatchNorm + ReLU; then global average pooling,
- * a light dropout and the 32 -> 10 logits layer.
+ * The default architecture, chosen by a search in PyTorch (same init, same recipe) for the cheapest network that
+ * reaches >= 99.2 % after one epoch: 21,778 trainable parameters and 0.72 M multiply-adds per image (model C of
+ * REFERENCE.md needs 2.6 M for the same accuracy). Every conv is 3x3 'same' without bias, followed by BatchNorm +
+ * ReLU; one conv at 28x28 is enough, the capacity sits at 7x7, and a flatten + dense head beat global average
+ * pooling after one epoch. Dropout before the logits regularises the 1,176 -> 10 head.
  */
 export const DEFAULT_MODEL_CONFIG: Readonly<ResolvedModelConfig> = deepFreeze({
   inputShape: [28, 28, 1],
@@ -100,22 +102,18 @@ export const DEFAULT_MODEL_CONFIG: Readonly<ResolvedModelConfig> = deepFreeze({
   batchNormEpsilon: 1e-5,
   batchNormMomentum: 0.9,
   layers: [
-    // block 1: 28x28 -> 14x14
+    // 28x28 -> 14x14
     { type: 'conv', filters: 8, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'maxPool', poolSize: 2 },
+    // 14x14 -> 7x7
     { type: 'conv', filters: 16, kernelSize: 3, padding: 'same', batchNorm: true },
     { type: 'maxPool', poolSize: 2 },
-    // block 2: 14x14 -> 7x7
-    { type: 'conv', filters: 8, kernelSize: 1, padding: 'same', batchNorm: true },
-    { type: 'conv', filters: 16, kernelSize: 3, padding: 'same', batchNorm: true },
-    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same', batchNorm: true },
-    { type: 'maxPool', poolSize: 2 },
-    // block 3: 7x7 -> 5x5
-    { type: 'conv', filters: 16, kernelSize: 1, padding: 'same', batchNorm: true },
-    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same', batchNorm: true },
-    { type: 'conv', filters: 32, kernelSize: 3, padding: 'valid', batchNorm: true },
-    // head
-    { type: 'globalAvgPool' },
-    { type: 'dropout', rate: 0.05 },
+    // 7x7
+    { type: 'conv', filters: 24, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 24, kernelSize: 3, padding: 'same', batchNorm: true },
+    // head: 7*7*24 = 1,176 features -> logits
+    { type: 'flatten' },
+    { type: 'dropout', rate: 0.1 },
   ],
 } satisfies ResolvedModelConfig)
 

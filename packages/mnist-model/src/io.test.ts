@@ -64,13 +64,13 @@ describe('saveModel / loadModel', () => {
     expect(json.modelTopology.class_name).toBe('Sequential')
     expect(json.weightsManifest).toHaveLength(1)
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin'])
-    expect(json.userDefinedMetadata).toMatchObject({ dataset: 'mnist', epochs: 1, testAccuracy: 0.9921, params: 22_098, seed: 21 })
+    expect(json.userDefinedMetadata).toMatchObject({ dataset: 'mnist', epochs: 1, testAccuracy: 0.9921, params: 21_778, seed: 21 })
     expect(json.userDefinedMetadata.versions['@tensorflow/tfjs-core']).toBe('4.22.0')
     expect(json.userDefinedMetadata.normalization).toEqual({ mean: 0.1307, std: 0.3081 })
     expect(json.userDefinedMetadata.modelConfig.layers.length).toBeGreaterThan(5)
     expect(JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'))).toEqual(json.userDefinedMetadata)
-    // 22,098 trainable + 320 BatchNorm moving statistics, float32
-    expect((await readFile(join(dir, 'weights.bin'))).byteLength).toBe(22_418 * 4)
+    // 21,778 trainable + 320 BatchNorm moving statistics, float32
+    expect((await readFile(join(dir, 'weights.bin'))).byteLength).toBe(21_922 * 4)
   })
 
   it('round trip gives identical predictions, metadata and config', async () => {
@@ -78,7 +78,7 @@ describe('saveModel / loadModel', () => {
     expect(Array.from(logits(loaded, pixels))).toEqual(Array.from(logits(model, pixels)))
     expect(predict(loaded, pixels)).toEqual(predict(model, pixels))
     expect(meta).toEqual(JSON.parse(JSON.stringify(metadata)))
-    expect(countParams(loaded)).toBe(22_098)
+    expect(countParams(loaded)).toBe(21_778)
     expect(getModelConfig(loaded)).toEqual(getModelConfig(model))
     loaded.dispose()
     // a path to model.json and a file: URL work too
@@ -130,13 +130,13 @@ describe('saveModel / loadModel', () => {
   it('in memory: modelToArtifacts -> loadModel({ modelJson, weights })', async () => {
     const files = await modelToArtifacts(model, metadata)
     const { model: l, metadata: m } = await loadModel({ modelJson: JSON.stringify(files.modelJson), weights: files.weights })
-    expect(m?.params).toBe(22_098)
+    expect(m?.params).toBe(21_778)
     expect(Array.from(logits(l, pixels))).toEqual(Array.from(logits(model, pixels)))
     l.dispose()
     const l2 = await loadModel({ modelJson: files.modelJson, weights: [new Uint8Array(files.weights)] })
     l2.model.dispose()
     await expect(loadModel({ modelJson: files.modelJson, weights: files.weights.slice(0, 1000) })).rejects.toThrow(
-      'weights.bin: expected 89672 bytes for 22418 float32 weights, got 1000',
+      'weights.bin: expected 87688 bytes for 21922 float32 weights, got 1000',
     )
   })
 
@@ -166,7 +166,7 @@ describe('saveModel / loadModel', () => {
     await truncate(join(d, 'weights.bin'), 1000)
     const err = await rejection(loadModel(d))
     expect(err.file).toBe(join(d, 'weights.bin'))
-    expect(err.message).toBe(`[@mnist/model] ${join(d, 'weights.bin')}: expected 89672 bytes for 22418 float32 weights, got 1000 (truncated or from another model?)`)
+    expect(err.message).toBe(`[@mnist/model] ${join(d, 'weights.bin')}: expected 87688 bytes for 21922 float32 weights, got 1000 (truncated or from another model?)`)
     await writeFile(join(d, 'weights.bin'), new Uint8Array(89_672 + 4))
     expect((await rejection(loadModel(d))).message).toContain('got 89676')
   })
@@ -177,7 +177,7 @@ describe('saveModel / loadModel', () => {
     const files = await modelToArtifacts(small)
     small.dispose()
     await writeFile(join(d, 'weights.bin'), new Uint8Array(files.weights))
-    expect((await rejection(loadModel(d))).message).toMatch(/expected 89672 bytes .* got 80/)
+    expect((await rejection(loadModel(d))).message).toMatch(/expected 87688 bytes .* got 80/)
   })
 
   it('malformed, missing or non-Layers model.json: ModelFileError naming model.json', async () => {

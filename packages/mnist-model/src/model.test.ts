@@ -12,9 +12,9 @@ afterEach(() => {
 })
 
 describe('createModel', () => {
-  it('has fewer than 25,000 trainable params (22,098 by default)', () => {
+  it('has fewer than 25,000 trainable params (21,778 by default)', () => {
     const model = track(createModel({ seed: 1 }))
-    expect(countParams(model)).toBe(22_098)
+    expect(countParams(model)).toBe(21_778)
     expect(countParams(model)).toBeLessThan(PARAM_BUDGET)
     expect(getModelConfig(model)?.layers.length).toBeGreaterThan(0)
   })
@@ -92,8 +92,8 @@ describe('createModel', () => {
     expect(assertParamBudget(24_999)).toBe(24_999)
     expect(() => assertParamBudget(25_000)).toThrow(ParamBudgetError)
     const model = track(createModel({ seed: 1 }))
-    expect(assertParamBudget(model)).toBe(22_098)
-    expect(() => assertParamBudget(model, 22_098)).toThrow(/22,098 trainable parameters/)
+    expect(assertParamBudget(model)).toBe(21_778)
+    expect(() => assertParamBudget(model, 21_778)).toThrow(/21,778 trainable parameters/)
   })
 
   it('rejects a bad seed', () => {
