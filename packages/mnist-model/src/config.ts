@@ -94,7 +94,7 @@ export type ResolvedModelConfig = Required<ModelConfig>
  * reaches >= 99.2 % after one epoch: 21,778 trainable parameters and 0.72 M multiply-adds per image (model C of
  * REFERENCE.md needs 2.6 M for the same accuracy). Every conv is 3x3 'same' without bias, followed by BatchNorm +
  * ReLU; one conv at 28x28 is enough, the capacity sits at 7x7, and a flatten + dense head beat global average
- * pooling after one epoch. Dropout before the logits regularises the 1,176 -> 10 head.
+ * pooling after one epoch. Dropout 0.05 before the logits measured the same as none; 0.1 cost 0.15 points.
  */
 export const DEFAULT_MODEL_CONFIG: Readonly<ResolvedModelConfig> = deepFreeze({
   inputShape: [28, 28, 1],
@@ -113,7 +113,7 @@ export const DEFAULT_MODEL_CONFIG: Readonly<ResolvedModelConfig> = deepFreeze({
     { type: 'conv', filters: 24, kernelSize: 3, padding: 'same', batchNorm: true },
     // head: 7*7*24 = 1,176 features -> logits
     { type: 'flatten' },
-    { type: 'dropout', rate: 0.1 },
+    { type: 'dropout', rate: 0.05 },
   ],
 } satisfies ResolvedModelConfig)
 
