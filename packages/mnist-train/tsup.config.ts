@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base'
 
-export default defineConfig(packageBuild())
+// shims: the CJS build needs import.meta.url (createRequire, locating tfjs-backend-wasm's binaries).
+export default defineConfig(packageBuild({ shims: true }))

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base'
 
-export default defineConfig(packageBuild())
+// shims: import.meta.url in the CJS build, used to find ../wasm-out/*.wasm next to dist/.
+export default defineConfig(packageBuild({ platform: 'neutral', shims: true, external: [/^node:/, /^@tensorflow\//] }))

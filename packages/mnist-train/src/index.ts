@@ -1,1 +1,43 @@
-export {}
+// Public surface of @mnist/train. Re-exports only: no logic, no side effects.
+export { train, defaultOutDir } from './trainer'
+export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config'
+export { AdamW } from './adamw'
+export { oneCycle } from './schedule'
+export {
+  DEFAULT_AUGMENTATION,
+  IDENTITY_AFFINE,
+  affineWarp,
+  augmentImage,
+  sampleAffine,
+  validateAugmentation,
+} from './augment'
+export { BACKEND_ORDER, listBackends, selectBackend } from './backends/select'
+export { registerWasmTrainingKernels } from './backends/wasm-kernels'
+export { registerCpuTrainingKernels } from './backends/cpu-kernels'
+export { runtimeVersions } from './versions'
+export { readCheckpoint, CHECKPOINT_FORMAT, OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint'
+export {
+  MnistTrainError,
+  InvalidTrainConfigError,
+  NonFiniteLossError,
+  BackendUnavailableError,
+  CheckpointError,
+  CheckpointWriteError,
+  UnsupportedKernelError,
+} from './errors'
+
+export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult } from './trainer'
+export type { TrainConfig, TrainConfigInput } from './config'
+export type { AdamWOptions, AdamWState, AdamWSlot } from './adamw'
+export type { OneCycleOptions, ScheduleValue } from './schedule'
+export type { AffineParams, AugmentationRanges } from './augment'
+export type {
+  BackendName,
+  BackendRequest,
+  BackendSelection,
+  BackendStatus,
+  SelectBackendOptions,
+  SkippedBackend,
+} from './backends/select'
+export type { CheckpointState, EpochSummary, LoadedCheckpoint, TrainingPosition } from './checkpoint'
+export type { MnistTrainErrorCode } from './errors'

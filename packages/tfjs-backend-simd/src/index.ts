@@ -1,1 +1,16 @@
-export {}
+// Public surface of @mnist/backend-simd. Importing it registers the 'simd' backend and its kernels.
+import './register-kernels'
+import { registerSimdBackend } from './base'
+
+registerSimdBackend()
+
+export { BACKEND_NAME, BACKEND_PRIORITY, registerSimdBackend, getSimdBackend } from './base'
+export { registeredKernels } from './register-kernels'
+export { simdFeatures, setThreadsCount, getThreadsCount } from './flags'
+export { SimdBackend } from './backend'
+export { SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError } from './errors'
+
+export type { SimdBackendOptions } from './base'
+export type { SimdFeatures, SimdBuild } from './flags'
+export type { SimdMemoryInfo } from './backend'
+export type { SimdBackendErrorCode } from './errors'

@@ -1,12 +1,53 @@
+import { listBackends, runtimeVersions, type BackendStatus } from '@mnist/train'
 import type { Command } from 'commander'
+import { cliVersion } from '../version'
+import { intFlag } from './train'
 
-// Placeholder until its issue lands: the command exists so --help lists it, and says plainly that it is not built yet.
+interface InfoFlags {
+  threads?: number
+  json?: boolean
+}
+
+/** `mnist info`: versions, and for every backend whether it runs here (on what) or why not (and the fix). */
 export function registerInfo(program: Command): void {
   program
     .command('info')
-    .description('(not yet available)')
-    .allowUnknownOption()
-    .action(() => {
-      throw Object.assign(new Error('"mnist info" is not implemented yet'), { exitCode: 1 })
+    .description('versions, and which training backends work on this machine (and why the others do not)')
+    .option('--threads <n>', 'threads for the simd and wasm backends', intFlag('--threads', 1, 256))
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (flags: InfoFlags) => {
+      const versions: Record<string, string> = { '@mnist/cli': cliVersion(), ...runtimeVersions() }
+      const backends = await listBackends(flags.threads !== undefined ? { threads: flags.threads } : {})
+      const auto = backends.find((b) => b.available)?.backend ?? null
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ versions, platform: `${process.platform} ${process.arch}`, auto, backends })}\n`)
+        return
+      }
+      const out: string[] = []
+      out.push(`mnist ${versions['@mnist/cli']} on node ${versions['node']} (${process.platform} ${process.arch})`)
+      out.push('')
+      out.push('packages:')
+      const width = Math.max(...Object.keys(versions).map((k) => k.length))
+      for (const [name, version] of Object.entries(versions)) {
+        if (name === 'node' || name === '@mnist/cli') continue
+        out.push(`  ${name.padEnd(width)}  ${version}`)
+      }
+      out.push('')
+      out.push('backends (--backend auto takes the first available, in this order):')
+      for (const b of backends) out.push(...describe(b))
+      out.push('')
+      out.push(`auto: ${auto ?? 'none'}`)
+      process.stdout.write(`${out.join('\n')}\n`)
     })
+}
+
+function describe(b: BackendStatus): string[] {
+  const name = b.backend.padEnd(8)
+  if (!b.available) return [`  ${name}  no   ${b.reason}`, `  ${' '.repeat(8)}       fix: ${b.fix}`]
+  const lines = [`  ${name}  yes  ${b.device}`]
+  if (b.features && Object.keys(b.features).length > 0) {
+    const parts = Object.entries(b.features).map(([k, v]) => `${k} ${typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)}`)
+    lines.push(`  ${' '.repeat(8)}       features: ${parts.join(', ')}`)
+  }
+  return lines
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { BackendUnavailableError, InvalidTrainConfigError, MnistTrainError } from '../errors'
+import { registerCpuTrainingKernels } from './cpu-kernels'
 import { registerWasmTrainingKernels } from './wasm-kernels'
 
 /** Our names for the backends, fastest first (the order `auto` tries them in). */
@@ -46,10 +47,12 @@ export interface BackendStatus {
   reason?: string
   /** For an unavailable backend: what to do about it. */
   fix?: string
+  /** Feature flags where the backend has them (simd: simd / relaxedSimd / threads / build; wasm: simd, threads). */
+  features?: Record<string, unknown>
 }
 
 type Probe =
-  | { ok: true; tfBackend: string; device: () => Promise<string> }
+  | { ok: true; tfBackend: string; device: () => Promise<string>; features?: () => Promise<Record<string, unknown>> }
   | { ok: false; reason: string; fix: string; cause?: unknown }
 
 const localRequire = createRequire(import.meta.url)
@@ -108,7 +111,12 @@ export async function listBackends(options: SelectBackendOptions = {}): Promise<
       const active = await activate(name, probe.tfBackend)
       out.push(
         active.ok
-          ? { backend: name, available: true, device: await probe.device() }
+          ? {
+              backend: name,
+              available: true,
+              device: await probe.device(),
+              ...(probe.features ? { features: await probe.features() } : {}),
+            }
           : { backend: name, available: false, reason: active.reason, fix: active.fix },
       )
     }
@@ -250,6 +258,7 @@ async function probeWebGpuBackend(allowSoftware: boolean): Promise<Probe> {
 interface SimdModule {
   simdFeatures?: () => unknown
   setThreadsCount?: (threads: number) => void
+  getThreadsCount?: () => number
 }
 
 async function probeSimd(threads: number | undefined): Promise<Probe> {
@@ -269,15 +278,22 @@ async function probeSimd(threads: number | undefined): Promise<Probe> {
       return { ok: false, reason: `cannot use ${threads} threads: ${firstLine(error)}`, fix: FIXES.simd, cause: error }
     }
   }
-  return { ok: true, tfBackend: 'simd', device: async () => `WebAssembly SIMD (@mnist/backend-simd${describeFeatures(mod.simdFeatures?.())})` }
-}
-
-function describeFeatures(features: unknown): string {
-  if (features === null || typeof features !== 'object') return ''
-  const parts = Object.entries(features as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string')
-    .map(([k, v]) => (typeof v === 'boolean' ? (v ? k : `no ${k}`) : `${k} ${String(v)}`))
-  return parts.length ? `: ${parts.join(', ')}` : ''
+  const features = (): Record<string, unknown> => {
+    const f = mod.simdFeatures?.()
+    return f !== null && typeof f === 'object' ? { ...(f as Record<string, unknown>) } : {}
+  }
+  return {
+    ok: true,
+    tfBackend: 'simd',
+    device: async () => {
+      const f = features()
+      const build = typeof f['build'] === 'string' ? `${f['build']} build` : f['simd'] ? 'SIMD' : 'no SIMD'
+      const n = mod.getThreadsCount?.()
+      const threads = typeof n === 'number' ? `, ${n} thread${n === 1 ? '' : 's'}` : ''
+      return `WebAssembly (@mnist/backend-simd, ${build}${threads})`
+    },
+    features: async () => features(),
+  }
 }
 
 let wasmThreads: number | undefined
@@ -308,6 +324,11 @@ async function probeWasm(threads: number | undefined): Promise<Probe> {
       const n = wasm.getThreadsCount()
       return `WebAssembly (tfjs-backend-wasm, XNNPACK${simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`
     },
+    features: async () => ({
+      simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+      threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+      threadsCount: wasm.getThreadsCount(),
+    }),
   }
 }
 
@@ -317,6 +338,7 @@ async function probeCpu(): Promise<Probe> {
   } catch (error) {
     return { ok: false, reason: `@tensorflow/tfjs-backend-cpu could not be loaded: ${firstLine(error)}`, fix: FIXES.cpu, cause: error }
   }
+  registerCpuTrainingKernels()
   return { ok: true, tfBackend: 'cpu', device: async () => 'JavaScript (tfjs-backend-cpu, 1 thread)' }
 }
 

@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+
+function mnist(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, MNIST_DEBUG: '' } })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('mnist info', { timeout: 120_000 }, () => {
+  it('lists versions and every backend with its status', () => {
+    expect(existsSync(bin), `${bin} is missing: build the CLI first`).toBe(true)
+    const r = mnist(['info'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^mnist \d+\.\d+\.\d+ on node 20\./)
+    expect(r.stdout).toMatch(/^ {2}@tensorflow\/tfjs-core +4\.22\.0$/m)
+    expect(r.stdout).toMatch(/^ {2}@mnist\/train +\d/m)
+    for (const b of ['node-gpu', 'node', 'webgpu', 'simd', 'wasm', 'cpu']) expect(r.stdout).toMatch(new RegExp(`^ {2}${b} +(yes|no) `, 'm'))
+    expect(r.stdout).toMatch(/^ {2}node +no +.*native addon/m)
+    expect(r.stdout).toMatch(/^ +fix: /m)
+    expect(r.stdout).toMatch(/^ {2}cpu +yes +JavaScript/m)
+    expect(r.stdout).toMatch(/^auto: (simd|wasm|cpu)$/m)
+  })
+
+  it('--json gives the same as one object', () => {
+    const r = mnist(['info', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const info = JSON.parse(r.stdout) as {
+      versions: Record<string, string>
+      auto: string
+      backends: { backend: string; available: boolean; reason?: string; fix?: string; features?: object }[]
+    }
+    expect(info.versions['@tensorflow/tfjs-core']).toBe('4.22.0')
+    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'node', 'webgpu', 'simd', 'wasm', 'cpu'])
+    const simd = info.backends.find((b) => b.backend === 'simd')!
+    if (simd.available) expect(simd.features).toHaveProperty('simd')
+    for (const b of info.backends.filter((x) => !x.available)) expect(b.reason && b.fix).toBeTruthy()
+  })
+})

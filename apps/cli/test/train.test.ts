@@ -1,0 +1,134 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// Runs the built CLI as a user would (build first: pnpm --filter @mnist/cli... build).
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+// simd is the fast backend every machine here has; override to check another one.
+const backend = process.env.MNIST_TEST_BACKEND ?? 'simd'
+
+let out: string
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, MNIST_MIRROR: 'http://127.0.0.1:9/', MNIST_DEBUG: '', MNIST_OUT_DIR: out })
+
+function mnist(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: env(), timeout: 300_000 })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+beforeAll(() => {
+  expect(existsSync(bin), `${bin} is missing: build the CLI first`).toBe(true)
+  expect(process.env.MNIST_DATA_DIR, 'MNIST_DATA_DIR must point at the real MNIST files').toBeTruthy()
+  out = mkdtempSync(resolve(tmpdir(), 'mnist-cli-train-'))
+})
+afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+describe('mnist train', { timeout: 600_000 }, () => {
+  it('--json (backend auto): header and progress on stderr, the last stdout line is the result object', () => {
+    const r = mnist(['train', '--limit', '512', '--test-limit', '500', '--epochs', '1', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.trim().split('\n')
+    const result = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>
+    expect(Object.keys(result)).toEqual([
+      'testAccuracy', 'trainAccuracy', 'loss', 'params', 'epochs', 'backend', 'seconds', 'imagesPerSecond', 'modelDir',
+    ])
+    expect(result['testAccuracy']).toBeGreaterThanOrEqual(0)
+    expect(result['testAccuracy']).toBeLessThanOrEqual(1)
+    expect(result['trainAccuracy']).toBeGreaterThan(0)
+    expect(result['params']).toBeLessThan(25_000)
+    expect(result['epochs']).toBe(1)
+    expect(['simd', 'wasm', 'cpu']).toContain(result['backend'])
+    expect(result['seconds']).toBeGreaterThan(0)
+    expect(result['imagesPerSecond']).toBeGreaterThan(0)
+    const modelDir = result['modelDir'] as string
+    expect(modelDir.startsWith(out)).toBe(true)
+    expect(readdirSync(modelDir).sort()).toEqual(['metadata.json', 'model.json', 'optimizer.bin', 'training.json', 'weights.bin'])
+    // Human output went to stderr: the header like the PyTorch project's, then plain progress lines (not a TTY).
+    expect(r.stderr).toMatch(new RegExp(`^backend: ${String(result['backend'])} \\(`, 'm'))
+    expect(r.stderr).toMatch(/^ {2}skipped node: .*native addon/m)
+    expect(r.stderr).toMatch(/^model: \d{2},\d{3} parameters, budget OK \(< 25,000\)$/m)
+    expect(r.stderr).toMatch(/^epoch 1\/1 batch 8\/8 loss \d\.\d{4} acc [\d.]+% \d+ img\/s eta \d+s$/m)
+  })
+
+  it('without --json prints the header and result on stdout', () => {
+    const r = mnist(['train', '--limit', '128', '--test-limit', '100', '--backend', backend, '--out', join(out, 'plain')])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^backend: /m)
+    expect(r.stdout).toMatch(/^test accuracy [\d.]+ % \(train [\d.]+ %, loss [\d.]+\)$/m)
+    expect(r.stdout).toMatch(new RegExp(`^saved to ${join(out, 'plain')}/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ-${backend}$`, 'm'))
+  })
+
+  it('Ctrl-C writes a resumable checkpoint and exits 130; --resume finishes the run', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'train', '--limit', '6400', '--test-limit', '200', '--backend', backend, '--json'],
+      { env: env() },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    const code = await new Promise<number | null>((done) => {
+      let sent = false
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString()
+        // The first plain progress line means training is under way.
+        if (!sent && /^epoch 1\/1 batch \d+\/100/m.test(stderr)) {
+          sent = true
+          child.kill('SIGINT')
+        }
+      })
+      child.on('exit', (c) => done(c))
+    })
+    expect(code, stderr).toBe(130)
+    expect(stderr).toMatch(/interrupted: saving a checkpoint/)
+    const stopped = JSON.parse(stdout.trim().split('\n').pop()!) as { interrupted: boolean; step: number; checkpointDir: string }
+    expect(stopped.interrupted).toBe(true)
+    expect(stopped.step).toBeGreaterThan(0)
+    expect(stopped.step).toBeLessThan(100)
+    const state = JSON.parse(readFileSync(join(stopped.checkpointDir, 'training.json'), 'utf8')) as {
+      complete: boolean
+      position: { step: number }
+    }
+    expect(state.complete).toBe(false)
+    expect(state.position.step).toBe(stopped.step)
+
+    const resumed = mnist(['train', '--resume', stopped.checkpointDir, '--backend', backend, '--json'])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toMatch(new RegExp(`resuming .* at step ${stopped.step}/100`))
+    const result = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as { testAccuracy: number; modelDir: string }
+    expect(result.testAccuracy).toBeGreaterThan(0.5)
+    expect(result.modelDir).not.toBe(stopped.checkpointDir)
+  })
+
+  it('rejects bad flag values, naming the flag and the expected range', () => {
+    const bad: Array<[string[], RegExp]> = [
+      [['--epochs', '0'], /--epochs expects an integer from 1 to 10000, got "0"/],
+      [['--epochs', 'two'], /--epochs expects an integer/],
+      [['--batch-size', '-3'], /--batch-size expects an integer from 1/],
+      [['--lr', '0'], /--lr expects a number greater than 0/],
+      [['--seed', '1.5'], /--seed expects an integer/],
+      [['--limit', '0'], /--limit expects an integer from 1/],
+      [['--backend', 'tpu'], /argument 'tpu' is invalid\. Allowed choices are auto, node-gpu, node, webgpu, simd, wasm, cpu/],
+      [['--data-dir', '/x', '--mirror', 'http://127.0.0.1:9/'], /cannot be used with option '--mirror/],
+    ]
+    for (const [args, message] of bad) {
+      const r = mnist(['train', ...args])
+      expect(r.code, args.join(' ')).not.toBe(0)
+      expect(r.stderr).toMatch(message)
+    }
+  })
+
+  it('an unavailable explicit backend exits non-zero with the reason and the fix', () => {
+    const r = mnist(['train', '--backend', 'node', '--limit', '64'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/backend "node" is not available: .*native addon.*\. Fix: /)
+  })
+
+  it('a --limit larger than the dataset names the option', () => {
+    const r = mnist(['train', '--limit', '70000', '--backend', backend])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/option "limit": expected an integer in \[1, 60000\]/)
+  })
+})

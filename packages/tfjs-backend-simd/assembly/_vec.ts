@@ -1,0 +1,72 @@
+// Shared inline helpers. Every kernel branches on ASC_FEATURE_SIMD / ASC_FEATURE_RELAXED_SIMD at compile
+// time, so one source produces the relaxed-simd, simd and scalar builds.
+
+// @ts-ignore: decorator
+@inline export function fma4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
+  return f32x4.add(f32x4.mul(a, b), c)
+}
+
+/** Copies n floats (regions never overlap). */
+// @ts-ignore: decorator
+@inline export function copyF32(dst: usize, src: usize, n: i32): void {
+  let i = 0
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)))
+    }
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)))
+}
+
+/** dst[i] += src[i] for n floats. */
+// @ts-ignore: decorator
+@inline export function addF32(dst: usize, src: usize, n: i32): void {
+  let i = 0
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const p = dst + (<usize>i << 2)
+      v128.store(p, f32x4.add(v128.load(p), v128.load(src + (<usize>i << 2))))
+    }
+  }
+  for (; i < n; i++) {
+    const p = dst + (<usize>i << 2)
+    store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>i << 2)))
+  }
+}
+
+// @ts-ignore: decorator
+@inline export function zeroF32(dst: usize, n: i32): void {
+  let i = 0
+  if (ASC_FEATURE_SIMD) {
+    const z = f32x4.splat(0)
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z)
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0)
+}
+
+export function fill_f32(dst: usize, value: f32, n: i32): void {
+  let i = 0
+  if (ASC_FEATURE_SIMD) {
+    const z = f32x4.splat(value)
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z)
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), value)
+}
+
+export function add_into_f32(dst: usize, src: usize, n: i32): void {
+  addF32(dst, src, n)
+}
+
+export function copy_f32(dst: usize, src: usize, n: i32): void {
+  copyF32(dst, src, n)
+}
+
+/** dst[cols, rows] = transpose(src[rows, cols]). */
+export function transpose_f32(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      store<f32>(dst + ((<usize>(c * rows + r)) << 2), load<f32>(src + ((<usize>(r * cols + c)) << 2)))
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu'
+import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core'
+import type { Runtime } from './runtime'
+
+export const BACKEND_NAME = 'simd'
+
+export interface SimdMemoryInfo {
+  unreliable: boolean
+  reasons: string[]
+  /** Bytes of wasm heap held by live tensors and scratch. */
+  wasmBytesInUse: number
+  /** High-water mark of the wasm heap in bytes. */
+  wasmBytesReserved: number
+}
+
+/**
+ * The CPU backend, with float32 tensors made by wasm kernels stored inside the wasm memory (as Float32Array
+ * views on it), so that the next wasm kernel reads them in place. CPU fallback kernels read those views like
+ * any other array; tensors they make stay ordinary JS arrays and are copied in when a wasm kernel needs them.
+ */
+export class SimdBackend extends MathBackendCPU {
+  /** Heap block of every tensor that lives in wasm memory. */
+  private readonly ptrs = new Map<DataId, number>()
+
+  constructor(readonly rt: Runtime) {
+    super()
+    // The CPU backend greets Node users with "install tfjs-node"; this backend is the answer to that.
+    ;(this as unknown as { firstUse: boolean }).firstUse = false
+  }
+
+  /** Pointer of a tensor that already lives in wasm memory (shared mode only). */
+  ptrOf(dataId: DataId): number | undefined {
+    return this.ptrs.get(dataId)
+  }
+
+  valuesOf(dataId: DataId): BackendValues {
+    return this.data.get(dataId)!.values as BackendValues
+  }
+
+  /** Registers `n` floats at `ptr` (allocated from rt.heap) as a new tensor; the heap block is freed with it. */
+  adoptHeapTensor(ptr: number, shape: number[], dtype: DataType, n: number): TensorInfo {
+    const view = new Float32Array(this.rt.memory.buffer, ptr, n)
+    const info = this.makeTensorInfo(shape, dtype, view)
+    this.ptrs.set(info.dataId, ptr)
+    return info
+  }
+
+  /**
+   * Moves a tensor made by a CPU kernel into wasm memory (one copy), so that every later wasm kernel reads it in
+   * place. Only float32 tensors, only with shared memory (views on unshared memory die with memory.grow).
+   */
+  adopt(dataId: DataId, n: number): number | undefined {
+    const entry = this.data.get(dataId)
+    if (!this.rt.shared || !entry || entry.dtype !== 'float32' || !(entry.values instanceof Float32Array) || entry.values.length !== n) {
+      return undefined
+    }
+    const ptr = this.rt.heap.alloc(n * 4)
+    const view = new Float32Array(this.rt.memory.buffer, ptr, n)
+    view.set(entry.values)
+    entry.values = view
+    this.ptrs.set(dataId, ptr)
+    return ptr
+  }
+
+  /**
+   * A CPU kernel may return a view of its input (Slice returns a subarray): such a view into wasm memory must not
+   * outlive the block, so it gets its own copy.
+   */
+  detachAliases(outputs: TensorInfo | TensorInfo[]): void {
+    for (const o of Array.isArray(outputs) ? outputs : [outputs]) {
+      if (!o || this.ptrs.has(o.dataId)) continue
+      const entry = this.data.get(o.dataId)
+      const v = entry?.values as ArrayLike<number> & { buffer?: ArrayBufferLike; slice?: () => unknown } | undefined
+      if (entry && v && typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer && typeof v.slice === 'function') {
+        entry.values = v.slice() as typeof entry.values
+      }
+    }
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const removed = super.disposeData(dataId, force)
+    if (!this.data.has(dataId)) {
+      const ptr = this.ptrs.get(dataId)
+      if (ptr !== undefined) {
+        this.ptrs.delete(dataId)
+        this.rt.heap.free(ptr)
+      }
+    }
+    return removed
+  }
+
+  // Data in wasm memory is reused once its tensor is disposed: callers get a copy they may keep.
+  override readSync(dataId: DataId): BackendValues {
+    if (this.ptrs.has(dataId)) return (this.data.get(dataId)!.values as Float32Array).slice()
+    return super.readSync(dataId)
+  }
+
+  override async read(dataId: DataId): Promise<BackendValues> {
+    return this.readSync(dataId)
+  }
+
+  override memory(): SimdMemoryInfo {
+    return {
+      ...super.memory(),
+      unreliable: true,
+      wasmBytesInUse: this.rt.heap.bytesInUse,
+      wasmBytesReserved: this.rt.heap.bytesReserved,
+    }
+  }
+
+  override dispose(): void {
+    super.dispose()
+    this.rt.dispose()
+  }
+}

@@ -1,0 +1,43 @@
+export type SimdBackendErrorCode =
+  | 'SIMD_WASM_NOT_FOUND'
+  | 'SIMD_WASM_INSTANTIATE_FAILED'
+  | 'SIMD_UNSUPPORTED_BUILD'
+  | 'SIMD_BAD_THREADS'
+  | 'SIMD_OUT_OF_MEMORY'
+  | 'SIMD_WORKER_FAILED'
+  | 'SIMD_BACKEND_DISPOSED'
+
+/** Catch this one class to handle every failure @mnist/backend-simd throws. Branch on `code`, not on message text. */
+export class SimdBackendError extends Error {
+  override name = 'SimdBackendError'
+  constructor(readonly code: SimdBackendErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`[@mnist/backend-simd] ${message}`, options)
+  }
+}
+
+/** The .wasm file of the selected build could not be read (package installed without wasm-out/?). */
+export class WasmLoadError extends SimdBackendError {
+  override name = 'WasmLoadError'
+  constructor(readonly file: string, cause: unknown, code: 'SIMD_WASM_NOT_FOUND' | 'SIMD_WASM_INSTANTIATE_FAILED' = 'SIMD_WASM_NOT_FOUND') {
+    super(code, code === 'SIMD_WASM_NOT_FOUND'
+      ? `could not read ${file}: expected the wasm build shipped in the package's wasm-out/ folder (run \`pnpm build:wasm\` in a checkout)`
+      : `could not compile/instantiate ${file}`, { cause })
+  }
+}
+
+/** A setting (threads count, build name, MNIST_THREADS) has a value outside what is accepted. */
+export class SimdConfigError extends SimdBackendError {
+  override name = 'SimdConfigError'
+  constructor(code: 'SIMD_BAD_THREADS' | 'SIMD_UNSUPPORTED_BUILD', readonly setting: string, readonly value: unknown,
+    expected: string) {
+    super(code, `${setting}=${JSON.stringify(value)}: expected ${expected}`)
+  }
+}
+
+/** The WebAssembly memory could not grow to hold the requested tensors. */
+export class SimdOutOfMemoryError extends SimdBackendError {
+  override name = 'SimdOutOfMemoryError'
+  constructor(readonly requestedBytes: number, readonly heapBytes: number, cause?: unknown) {
+    super('SIMD_OUT_OF_MEMORY', `cannot allocate ${requestedBytes} bytes: the wasm heap already holds ${heapBytes} bytes and may not grow past its 2 GiB maximum`, { cause })
+  }
+}

@@ -1,0 +1,130 @@
+import { SimdConfigError } from './errors'
+
+export type SimdBuild = 'relaxed-simd' | 'simd' | 'scalar'
+
+export interface SimdFeatures {
+  /** The runtime validates WebAssembly SIMD (v128) modules. */
+  simd: boolean
+  /** The runtime validates relaxed-SIMD modules (fused multiply-add). Node 20 needs --experimental-wasm-relaxed-simd. */
+  relaxedSimd: boolean
+  /** Shared WebAssembly memory and workers are usable (Node, or a cross-origin-isolated page). */
+  threads: boolean
+  /** The build loaded by default on this runtime. */
+  build: SimdBuild
+}
+
+// Smallest modules that use one feature each; validated, never run.
+// (module (func (result v128) v128.const i32x4 0 0 0 0))
+const SIMD_PROBE: Uint8Array<ArrayBuffer> = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11])
+// (module (func (result v128) v128.const 0 0 0 0 (v128.const ..) (v128.const ..) f32x4.relaxed_madd))
+const RELAXED_PROBE: Uint8Array<ArrayBuffer> = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  253, 133, 2, 11])
+
+function validate(bytes: Uint8Array<ArrayBuffer>): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)
+  } catch {
+    return false
+  }
+}
+
+export const isNode: boolean = typeof process !== 'undefined' && process.versions?.node != null
+
+function sharedMemoryAvailable(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false
+  // Browsers expose shared wasm memory to workers only in a cross-origin-isolated page.
+  if (!isNode && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) return false
+  try {
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true })
+    return m.buffer instanceof SharedArrayBuffer
+  } catch {
+    return false
+  }
+}
+
+let cachedFeatures: SimdFeatures | undefined
+
+/** Feature detection (cached): which wasm build this runtime can load, and whether threads are possible. */
+export function simdFeatures(): SimdFeatures {
+  if (cachedFeatures) return { ...cachedFeatures }
+  const simd = validate(SIMD_PROBE)
+  const relaxedSimd = simd && validate(RELAXED_PROBE)
+  const threads = sharedMemoryAvailable()
+  cachedFeatures = { simd, relaxedSimd, threads, build: relaxedSimd ? 'relaxed-simd' : simd ? 'simd' : 'scalar' }
+  return { ...cachedFeatures }
+}
+
+export function checkBuild(build: SimdBuild): SimdBuild {
+  const f = simdFeatures()
+  const ok = build === 'scalar' || (build === 'simd' && f.simd) || (build === 'relaxed-simd' && f.relaxedSimd)
+  if (build !== 'scalar' && build !== 'simd' && build !== 'relaxed-simd') {
+    throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build, "'relaxed-simd', 'simd' or 'scalar'")
+  }
+  if (!ok) {
+    throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build,
+      `a build this runtime supports (detected: ${f.build}${build === 'relaxed-simd' ? '; Node 20 needs --experimental-wasm-relaxed-simd' : ''})`)
+  }
+  return build
+}
+
+type NodeOs = { availableParallelism?: () => number; cpus: () => unknown[] }
+let nodeOs: NodeOs | undefined
+
+/** Node >= 20.16 has process.getBuiltinModule; older Node 20 gets `os` from loadNodeOs() during backend init. */
+function getNodeOs(): NodeOs | undefined {
+  if (nodeOs) return nodeOs
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
+  if (typeof get === 'function') nodeOs = get('node:os') as NodeOs
+  return nodeOs
+}
+
+export async function loadNodeOs(): Promise<void> {
+  const id = 'node:os' // through a variable: browser bundlers leave it alone
+  if (isNode && !getNodeOs()) nodeOs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ id)) as NodeOs
+}
+
+function defaultThreads(): number {
+  const env = isNode ? process.env.MNIST_THREADS : undefined
+  if (env != null && env !== '') return parseThreads(env, 'MNIST_THREADS')
+  const os = isNode ? getNodeOs() : undefined
+  if (os) return Math.max(1, os.availableParallelism?.() ?? os.cpus().length)
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency
+  return Math.max(1, Math.min(MAX_THREADS, hc ?? 1))
+}
+
+export const MAX_THREADS = 64
+
+function parseThreads(value: unknown, setting: string): number {
+  const n = typeof value === 'string' ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new SimdConfigError('SIMD_BAD_THREADS', setting, value, `an integer from 1 to ${MAX_THREADS}`)
+  }
+  return n
+}
+
+let threadsCount: number | undefined
+const listeners = new Set<(n: number) => void>()
+
+/** Number of threads (main thread included) the simd kernels split work over. */
+export function getThreadsCount(): number {
+  if (threadsCount === undefined) threadsCount = defaultThreads()
+  return threadsCount
+}
+
+/**
+ * Sets the number of threads (main thread included). 1 = no workers. Applies to a running backend at once
+ * (new workers join when they have started). Default: available cores, or env MNIST_THREADS.
+ */
+export function setThreadsCount(n: number): void {
+  threadsCount = parseThreads(n, 'threads')
+  for (const l of listeners) l(threadsCount)
+}
+
+export function onThreadsCountChange(l: (n: number) => void): () => void {
+  listeners.add(l)
+  return () => listeners.delete(l)
+}

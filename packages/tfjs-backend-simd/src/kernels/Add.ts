@@ -1,0 +1,2 @@
+import { binaryConfig } from './_elementwise'
+export const addConfig = binaryConfig('Add')

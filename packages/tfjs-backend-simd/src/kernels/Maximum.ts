@@ -1,0 +1,2 @@
+import { binaryConfig } from './_elementwise'
+export const maximumConfig = binaryConfig('Maximum')

@@ -1,0 +1,2 @@
+import { reduceConfig } from './_reduce'
+export const meanConfig = reduceConfig('Mean')

@@ -1,0 +1,2 @@
+import { unaryConfig } from './_elementwise'
+export const negConfig = unaryConfig('Neg')

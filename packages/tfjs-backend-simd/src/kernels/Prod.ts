@@ -1,0 +1,2 @@
+import { reduceConfig } from './_reduce'
+export const prodConfig = reduceConfig('Prod')

@@ -1,0 +1,266 @@
+import { SimdBackendError, WasmLoadError } from './errors'
+import { checkBuild, getThreadsCount, isNode, loadNodeOs, onThreadsCountChange, simdFeatures, type SimdBuild } from './flags'
+import { Heap, MAX_PAGES } from './heap'
+
+/** The exports of assembly/index.ts. Pointers are byte offsets into the shared memory. */
+export type WasmFn = (...args: number[]) => number | void
+export interface WasmExports {
+  heap_base(): number
+  [name: string]: WasmFn
+}
+
+export interface RuntimeOptions {
+  /** Which build to load; default: the best one the runtime validates (see simdFeatures()). */
+  build?: SimdBuild
+  /** false = never use shared memory / workers (tensors are then copied in and out of wasm per kernel). */
+  sharedMemory?: boolean
+  /** Where the .wasm files are served from, for bundlers that move them (default: ../wasm-out/ next to the module). */
+  wasmUrl?: (file: string) => string | URL
+  /** Kernels with fewer floating-point operations than this run on one thread (default 400,000; 0 = always split). */
+  parallelThreshold?: number
+}
+
+// Control words of the worker protocol (Int32Array over a SharedArrayBuffer).
+const GEN = 0 // bumped by the main thread for every job
+const DONE = 1 // workers that finished the current job
+const FN = 2 // export index
+const ACTIVE = 3 // workers taking part (tids 1..ACTIVE)
+const ARGC = 4
+const QUIT = 5
+const READY_BASE = 8 // READY_BASE + tid: 1 once worker tid runs
+const CTRL_INTS = READY_BASE + 72
+const ARG_STRIDE = 32
+
+/** Runs in each worker: instantiate the same module over the same memory, then serve jobs forever. */
+const WORKER_MAIN = `
+function serve(init) {
+  const { module, memory, ctrlBuf, argsBuf, tid, names } = init;
+  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
+  const fns = names.map((n) => inst.exports[n]);
+  const ctrl = new Int32Array(ctrlBuf);
+  const args = new Float64Array(argsBuf);
+  let gen = Atomics.load(ctrl, ${GEN});
+  Atomics.store(ctrl, ${READY_BASE} + tid, 1);
+  Atomics.notify(ctrl, ${READY_BASE} + tid);
+  for (;;) {
+    // Spin briefly: kernels of one training step come back to back, and a futex wake costs tens of microseconds.
+    for (let i = 0; i < 4000 && Atomics.load(ctrl, ${GEN}) === gen; i++);
+    Atomics.wait(ctrl, ${GEN}, gen);
+    const g = Atomics.load(ctrl, ${GEN});
+    if (g === gen) continue;
+    gen = g;
+    if (Atomics.load(ctrl, ${QUIT})) return;
+    if (tid > Atomics.load(ctrl, ${ACTIVE})) continue;
+    const o = tid * ${ARG_STRIDE};
+    const argc = ctrl[${ARGC}];
+    const f = fns[ctrl[${FN}]];
+    switch (argc) {
+      case 8: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4], args[o+5], args[o+6], args[o+7]); break;
+      default: f(...args.subarray(o, o + argc));
+    }
+    Atomics.add(ctrl, ${DONE}, 1);
+    Atomics.notify(ctrl, ${DONE});
+  }
+}
+`
+// Dynamic import works whether Node evaluates this as CommonJS or (parent run with --input-type=module) as ESM.
+const NODE_WORKER = `${WORKER_MAIN}\nimport('node:worker_threads').then((m) => serve(m.workerData));`
+const WEB_WORKER = `${WORKER_MAIN}\nself.onmessage = (e) => serve(e.data);`
+
+// Node built-ins through variables: browser bundlers then leave these imports alone (they only run in Node).
+const NODE_FS = 'node:fs/promises'
+const NODE_URL = 'node:url'
+const NODE_WORKERS = 'node:worker_threads'
+
+interface WorkerHandle {
+  terminate(): unknown
+}
+
+function defaultWasmUrl(file: string): URL {
+  return new URL(`../wasm-out/${file}`, import.meta.url)
+}
+
+async function readWasm(url: string | URL): Promise<Uint8Array> {
+  if (isNode && (typeof url !== 'string' || !/^https?:/.test(url))) {
+    const { readFile } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS)) as typeof import('node:fs/promises')
+    const { fileURLToPath } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_URL)) as typeof import('node:url')
+    const path = typeof url === 'string' && !url.startsWith('file:') ? url : fileURLToPath(url)
+    try {
+      return await readFile(path)
+    } catch (cause) {
+      throw new WasmLoadError(path, cause)
+    }
+  }
+  try {
+    const res = await fetch(url)
+    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    return new Uint8Array(await res.arrayBuffer())
+  } catch (cause) {
+    throw new WasmLoadError(String(url), cause)
+  }
+}
+
+/** One instantiated build: exports, heap and (when shared memory exists) the worker pool. */
+export class Runtime {
+  readonly heap: Heap
+  private readonly fnIndex = new Map<string, number>()
+  private readonly names: string[]
+  private readonly ctrl?: Int32Array
+  private readonly args?: Float64Array
+  private workers: (WorkerHandle | undefined)[] = [undefined]
+  private disposed = false
+  private readonly unsubscribe: () => void
+  /** Browsers may not block the main thread: wait by spinning there. */
+  private readonly canBlock = isNode
+  parallelThreshold = 400_000
+
+  private constructor(readonly build: SimdBuild, readonly module: WebAssembly.Module, readonly memory: WebAssembly.Memory,
+    readonly exports: WasmExports, readonly shared: boolean) {
+    this.heap = new Heap(memory, exports.heap_base(), shared)
+    this.names = Object.keys(exports).filter((k) => typeof exports[k] === 'function')
+    this.names.forEach((n, i) => this.fnIndex.set(n, i))
+    if (shared) {
+      this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4))
+      this.args = new Float64Array(new SharedArrayBuffer(72 * ARG_STRIDE * 8))
+    }
+    this.unsubscribe = onThreadsCountChange((n) => void this.resize(n))
+  }
+
+  static async create(opts: RuntimeOptions = {}): Promise<Runtime> {
+    await loadNodeOs()
+    const features = simdFeatures()
+    const build = checkBuild(opts.build ?? features.build)
+    const shared = features.threads && opts.sharedMemory !== false
+    const file = `${build}${shared ? '-shared' : ''}.wasm`
+    const url = opts.wasmUrl ? opts.wasmUrl(file) : defaultWasmUrl(file)
+    const bytes = await readWasm(url)
+    let module: WebAssembly.Module
+    let memory: WebAssembly.Memory
+    let instance: WebAssembly.Instance
+    try {
+      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>)
+      memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor)
+      instance = await WebAssembly.instantiate(module, {
+        env: { memory, abort: () => { throw new SimdBackendError('SIMD_WASM_INSTANTIATE_FAILED', `${file} aborted`) } },
+      })
+    } catch (cause) {
+      throw new WasmLoadError(String(url), cause, 'SIMD_WASM_INSTANTIATE_FAILED')
+    }
+    const rt = new Runtime(build, module, memory, instance.exports as unknown as WasmExports, shared)
+    if (opts.parallelThreshold !== undefined) rt.parallelThreshold = opts.parallelThreshold
+    await rt.resize(getThreadsCount())
+    return rt
+  }
+
+  fn(name: string): WasmFn {
+    const f = this.exports[name]
+    if (typeof f !== 'function') throw new SimdBackendError('SIMD_WASM_INSTANTIATE_FAILED', `${this.build} build has no export ${name}`)
+    return f
+  }
+
+  /** Threads a kernel may split over right now (main thread + started workers). */
+  get threads(): number {
+    if (!this.ctrl) return 1
+    let n = 1
+    while (n < this.workers.length && Atomics.load(this.ctrl, READY_BASE + n) === 1) n++
+    return n
+  }
+
+  /** Starts or stops workers so that `n` threads (main included) serve kernels. Resolves when they run. */
+  async resize(n: number): Promise<void> {
+    if (!this.ctrl || this.disposed) return
+    const want = Math.max(1, n)
+    while (this.workers.length > want) {
+      const w = this.workers.pop()
+      Atomics.store(this.ctrl, READY_BASE + this.workers.length, 0)
+      void w?.terminate()
+    }
+    const starting: Promise<void>[] = []
+    for (let tid = this.workers.length; tid < want; tid++) {
+      const init = { module: this.module, memory: this.memory, ctrlBuf: this.ctrl.buffer, argsBuf: this.args!.buffer, tid, names: this.names }
+      Atomics.store(this.ctrl, READY_BASE + tid, 0)
+      const handle = await this.spawn(init)
+      this.workers.push(handle)
+      starting.push(this.waitReady(tid))
+    }
+    await Promise.all(starting)
+  }
+
+  private async spawn(init: object): Promise<WorkerHandle> {
+    if (isNode) {
+      const { Worker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_WORKERS)) as typeof import('node:worker_threads')
+      const w = new Worker(NODE_WORKER, { eval: true, workerData: init })
+      // Idle workers never keep the process alive: training scripts exit when they are done.
+      w.unref()
+      w.on('error', (err) => { this.workerFailed(err) })
+      return w
+    }
+    const url = URL.createObjectURL(new Blob([WEB_WORKER], { type: 'text/javascript' }))
+    const w = new Worker(url)
+    w.postMessage(init)
+    w.onerror = (e) => this.workerFailed(e)
+    return w
+  }
+
+  private workerError: unknown
+  private workerFailed(err: unknown): void {
+    this.workerError = err
+  }
+
+  private async waitReady(tid: number): Promise<void> {
+    const ctrl = this.ctrl!
+    for (let i = 0; Atomics.load(ctrl, READY_BASE + tid) !== 1; i++) {
+      if (this.workerError) {
+        throw new SimdBackendError('SIMD_WORKER_FAILED', `worker ${tid} failed to start: ${String(this.workerError)}`, { cause: this.workerError })
+      }
+      if (i > 3000) throw new SimdBackendError('SIMD_WORKER_FAILED', `worker ${tid} did not start within 30 s`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+
+  /**
+   * Runs export `name` once per job, job 0 on this thread and job t on worker t, and returns when all are done.
+   * Every job must touch disjoint output memory.
+   */
+  run(name: string, jobs: number[][]): void {
+    if (this.disposed) throw new SimdBackendError('SIMD_BACKEND_DISPOSED', `kernel ${name} called after the simd backend was disposed`)
+    const f = this.fn(name)
+    const ctrl = this.ctrl
+    if (jobs.length <= 1 || !ctrl) {
+      for (const j of jobs) f(...j)
+      return
+    }
+    const active = jobs.length - 1
+    const args = this.args!
+    for (let t = 1; t < jobs.length; t++) {
+      const j = jobs[t]!
+      args.set(j, t * ARG_STRIDE)
+    }
+    ctrl[FN] = this.fnIndex.get(name)!
+    ctrl[ARGC] = jobs[0]!.length
+    Atomics.store(ctrl, ACTIVE, active)
+    Atomics.store(ctrl, DONE, 0)
+    Atomics.add(ctrl, GEN, 1)
+    Atomics.notify(ctrl, GEN)
+    f(...jobs[0]!)
+    for (let i = 0; ; i++) {
+      const done = Atomics.load(ctrl, DONE)
+      if (done >= active) break
+      if (i > 2000 && this.canBlock) Atomics.wait(ctrl, DONE, done, 1000)
+      if (this.workerError) throw new SimdBackendError('SIMD_WORKER_FAILED', `a worker failed during ${name}`, { cause: this.workerError })
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.unsubscribe()
+    if (this.ctrl) {
+      Atomics.store(this.ctrl, QUIT, 1)
+      Atomics.add(this.ctrl, GEN, 1)
+      Atomics.notify(this.ctrl, GEN)
+    }
+    for (const w of this.workers) void w?.terminate()
+    this.workers = [undefined]
+  }
+}
