@@ -130,6 +130,43 @@ describe('features and settings', () => {
     expect(getThreadsCount()).toBe(1)
   })
 
+  test('workers that cannot start leave a working single-threaded backend', async () => {
+    const proto = Runtime.prototype as unknown as { spawn: (init: object) => Promise<unknown> }
+    const spawn = proto.spawn
+    proto.spawn = () => Promise.reject(new Error('no threads here'))
+    try {
+      setThreadsCount(2)
+      registerSimdBackend()
+      expect(await tf.setBackend('simd')).toBe(true)
+      const rt = getSimdBackend()!.rt
+      expect(rt.threads).toBe(1)
+      expect(String(rt.workerStartError)).toContain('no threads here')
+      const y = tf.relu(tf.tensor1d([-1, 2]))
+      expect(Array.from(await y.data())).toEqual([0, 2])
+      y.dispose()
+    } finally {
+      proto.spawn = spawn
+    }
+    registerSimdBackend()
+    await tf.setBackend('simd')
+  })
+
+  test('a trap in a worker is reported, not a hang, and the backend keeps working', async () => {
+    setThreadsCount(2)
+    registerSimdBackend()
+    await tf.setBackend('simd')
+    const rt = getSimdBackend()!.rt
+    for (let i = 0; i < 300 && rt.threads < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(rt.threads).toBe(2)
+    const p = rt.heap.alloc(64)
+    // job 1 (the worker) writes far outside the memory: a wasm trap
+    expect(() => rt.run('fill_f32', [[p, 1, 4], [2_000_000_000, 1, 4]])).toThrow(/worker thread trapped while running fill_f32/)
+    rt.heap.free(p)
+    const y = tf.conv2d(tf.ones([4, 8, 8, 2]) as tf.Tensor4D, tf.ones([3, 3, 2, 4]) as tf.Tensor4D, 1, 'same')
+    expect((await y.data())[(8 + 1) * 4]).toBe(18)
+    y.dispose()
+  })
+
   test('an unsupported build is a typed error', async () => {
     await expect(Runtime.create({ build: 'avx512' as never })).rejects.toMatchObject({ code: 'SIMD_UNSUPPORTED_BUILD' })
   })

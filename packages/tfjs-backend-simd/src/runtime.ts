@@ -27,6 +27,7 @@ const FN = 2 // export index
 const ACTIVE = 3 // workers taking part (tids 1..ACTIVE)
 const ARGC = 4
 const QUIT = 5
+const FAILED = 6 // a worker's job threw (a trap): set by the worker, checked by the main thread
 const READY_BASE = 8 // READY_BASE + tid: 1 once worker tid runs
 const CTRL_INTS = READY_BASE + 72
 const ARG_STRIDE = 32
@@ -54,9 +55,14 @@ function serve(init) {
     const o = tid * ${ARG_STRIDE};
     const argc = ctrl[${ARGC}];
     const f = fns[ctrl[${FN}]];
-    switch (argc) {
-      case 8: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4], args[o+5], args[o+6], args[o+7]); break;
-      default: f(...args.subarray(o, o + argc));
+    try {
+      switch (argc) {
+        case 8: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4], args[o+5], args[o+6], args[o+7]); break;
+        default: f(...args.subarray(o, o + argc));
+      }
+    } catch (e) {
+      // Still acknowledge: the main thread is blocked waiting for DONE and cannot see worker 'error' events.
+      Atomics.store(ctrl, ${FAILED}, 1);
     }
     Atomics.add(ctrl, ${DONE}, 1);
     Atomics.notify(ctrl, ${DONE});
@@ -123,7 +129,7 @@ export class Runtime {
       this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4))
       this.args = new Float64Array(new SharedArrayBuffer(72 * ARG_STRIDE * 8))
     }
-    this.unsubscribe = onThreadsCountChange((n) => void this.resize(n))
+    this.unsubscribe = onThreadsCountChange((n) => void this.startWorkers(n))
   }
 
   static async create(opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -148,8 +154,27 @@ export class Runtime {
     }
     const rt = new Runtime(build, module, memory, instance.exports as unknown as WasmExports, shared)
     if (opts.parallelThreshold !== undefined) rt.parallelThreshold = opts.parallelThreshold
-    await rt.resize(getThreadsCount())
+    await rt.startWorkers(getThreadsCount())
     return rt
+  }
+
+  /** Why workers could not start, if they could not: kernels then run on the calling thread only. */
+  workerStartError: unknown
+
+  /** resize(), falling back to single-threaded (instead of failing the backend) when workers cannot start. */
+  async startWorkers(n: number): Promise<void> {
+    try {
+      await this.resize(n)
+      this.workerStartError = undefined
+    } catch (e) {
+      this.workerStartError = e
+      for (let tid = 1; tid < this.workers.length; tid++) {
+        if (this.ctrl) Atomics.store(this.ctrl, READY_BASE + tid, 0)
+        void this.workers[tid]?.terminate()
+      }
+      this.workers = [undefined]
+      this.workerError = undefined
+    }
   }
 
   fn(name: string): WasmFn {
@@ -247,7 +272,9 @@ export class Runtime {
       const done = Atomics.load(ctrl, DONE)
       if (done >= active) break
       if (i > 2000 && this.canBlock) Atomics.wait(ctrl, DONE, done, 1000)
-      if (this.workerError) throw new SimdBackendError('SIMD_WORKER_FAILED', `a worker failed during ${name}`, { cause: this.workerError })
+    }
+    if (Atomics.exchange(ctrl, FAILED, 0) !== 0) {
+      throw new SimdBackendError('SIMD_WORKER_FAILED', `a worker thread trapped while running ${name}`)
     }
   }
 

@@ -4,7 +4,7 @@ import { loadMnist, mulberry32, type DatasetName } from '@mnist/data'
 import { renderDigitGrid, type DigitCell } from '@mnist/eval'
 import { augmentImage, DEFAULT_AUGMENTATION, sampleAffine } from '@mnist/train'
 import { Option, type Command } from 'commander'
-import { intFlag } from './train'
+import { intFlag } from '../flags'
 
 interface AugmentDemoFlags {
   samples: number

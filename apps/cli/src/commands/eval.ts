@@ -10,8 +10,9 @@ import {
   type NoiseResult,
 } from '@mnist/eval'
 import { loadModel } from '@mnist/model'
-import { BACKEND_ORDER, selectBackend, type BackendRequest } from '@mnist/train'
-import { InvalidArgumentError, Option, type Command } from 'commander'
+import { selectBackend, type BackendRequest } from '@mnist/train'
+import { Option, type Command } from 'commander'
+import { backendOption, intFlag, numberList } from '../flags'
 
 interface EvalFlags {
   model: string
@@ -27,33 +28,6 @@ interface EvalFlags {
   report?: string
   backend: BackendRequest
   json?: boolean
-}
-
-/** Commander parser for a comma-separated list of numbers in [min, max]; the error names what was expected. */
-export function numberList(min: number, max: number, what: string): (value: string) => number[] {
-  return (value) => {
-    const parts = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
-    const numbers = parts.map(Number)
-    if (parts.length === 0 || numbers.some((n) => !Number.isFinite(n) || n < min || n > max)) {
-      throw new InvalidArgumentError(`expected comma-separated ${what} (numbers in ${min}..${max}), e.g. "0,0.1,0.2"`)
-    }
-    return numbers
-  }
-}
-
-/** Commander parser for an integer in [min, max]. */
-export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value) => {
-    const n = Number(value)
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`}`)
-    }
-    return n
-  }
-}
-
-export function backendOption(): Option {
-  return new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKEND_ORDER]).default('auto')
 }
 
 /** `mnist eval`: loads a saved model and the test split, then measures it (and optionally writes a report). */
@@ -79,9 +53,9 @@ export function registerEval(program: Command): void {
       numberList(0, 1, 'rates'),
       [...DEFAULT_SALT_PEPPER_RATES],
     )
-    .option('--seed <n>', 'seed of the noise', integer(0, 0xffffffff), DEFAULT_NOISE_SEED)
-    .option('--batch-size <n>', 'images per forward pass', integer(1), 256)
-    .option('--limit <n>', 'evaluate only the first N test images', integer(1))
+    .option('--seed <n>', 'seed of the noise', intFlag('--seed', 0, 0xffffffff), DEFAULT_NOISE_SEED)
+    .option('--batch-size <n>', 'images per forward pass', intFlag('--batch-size', 1, 65_536), 256)
+    .option('--limit <n>', 'evaluate only the first N test images', intFlag('--limit', 1, 1_000_000))
     .option('--report <dir>', 'write report.json, report.md, confusion.png, noise.png and misclassified.png to DIR')
     .addOption(backendOption())
     .option('--json', 'print one JSON object on stdout')

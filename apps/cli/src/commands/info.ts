@@ -1,7 +1,7 @@
 import { listBackends, runtimeVersions, type BackendStatus } from '@mnist/train'
 import type { Command } from 'commander'
 import { cliVersion } from '../version'
-import { intFlag } from './train'
+import { intFlag } from '../flags'
 
 interface InfoFlags {
   threads?: number

@@ -3,7 +3,7 @@ import { decodePng } from '@mnist/eval'
 import { loadModel, loadPretrained, predict, preprocessImage, type LoadedModel } from '@mnist/model'
 import { selectBackend, type BackendRequest } from '@mnist/train'
 import type { Command } from 'commander'
-import { backendOption } from './eval'
+import { backendOption } from '../flags'
 
 interface PredictFlags {
   model?: string

@@ -10,7 +10,8 @@ import {
   type TrainStartInfo,
 } from '@mnist/train'
 import cliProgress from 'cli-progress'
-import { InvalidArgumentError, Option, type Command } from 'commander'
+import { Option, type Command } from 'commander'
+import { intFlag, numberFlag } from '../flags'
 
 interface TrainFlags {
   epochs?: number
@@ -30,30 +31,6 @@ interface TrainFlags {
   limit?: number
   testLimit?: number
   json?: boolean
-}
-
-/** Commander parser for an integer flag in [min, max]; the error names the flag and the range. */
-export function intFlag(flag: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value)
-    if (!/^[+]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${flag} expects an integer from ${min} to ${max}, got "${value}".`)
-    }
-    return n
-  }
-}
-
-/** Commander parser for a number flag in (min, max] or [min, max]. */
-export function numberFlag(flag: string, min: number, max: number, minExclusive: boolean): (value: string) => number {
-  return (value) => {
-    const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n) || (minExclusive ? n <= min : n < min) || n > max) {
-      throw new InvalidArgumentError(
-        `${flag} expects a number ${minExclusive ? 'greater than' : 'from'} ${min}${minExclusive ? ' and at most' : ' to'} ${max}, got "${value}".`,
-      )
-    }
-    return n
-  }
 }
 
 const d = DEFAULT_TRAIN_CONFIG

@@ -1,4 +1,4 @@
-import { backend_util, Conv2D, type Conv2DAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core'
+import { backend_util, Conv2D, type Conv2DAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core'
 import type { SimdBackend } from '../backend'
 import { Call } from './_call'
 import { blockRows, convFlops, convSupported, geometry } from './_conv'
@@ -11,7 +11,7 @@ export function conv2dInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs
     backend_util.convertConv2DDataFormat(dataFormat))
 }
 
-/** y = conv(x, filter) on the wasm kernel; null when the attrs are not ones it handles. */
+/** y = conv(x, filter) on the wasm kernel (callers checked convSupported). */
 export function runConv2D(b: SimdBackend, x: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const call = new Call(b)
   try {
@@ -39,4 +39,3 @@ export const conv2DConfig: KernelConfig = wasmKernel(Conv2D, ({ inputs, backend,
   return runConv2D(backend, x, filter, info)
 })
 
-export type { KernelFunc }

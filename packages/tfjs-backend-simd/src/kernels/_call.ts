@@ -14,7 +14,6 @@ export interface Out {
  */
 export class Call {
   private readonly temps: number[] = []
-  private readonly outs: Out[] = []
   private readonly shared: boolean
 
   constructor(readonly b: SimdBackend) {
@@ -37,7 +36,6 @@ export class Call {
   out(shape: number[], dtype: DataType = 'float32'): Out {
     const size = util.sizeFromShape(shape)
     const o: Out = { ptr: this.b.rt.heap.alloc(size * 4), shape, dtype, size }
-    this.outs.push(o)
     return o
   }
 
@@ -64,7 +62,7 @@ export class Call {
     return this.b.makeTensorInfo(o.shape, o.dtype, values)
   }
 
-  /** Frees scratch; outputs not turned into results are freed too. */
+  /** Frees the scratch blocks (outputs belong to their tensors once result() made them). */
   finish(): void {
     const heap = this.b.rt.heap
     for (const p of this.temps) heap.free(p)

@@ -1,4 +1,4 @@
-import { backend_util, util, type KernelConfig } from '@tensorflow/tfjs-core'
+import { util, type KernelConfig } from '@tensorflow/tfjs-core'
 import { Call } from './_call'
 import { wasmKernel, type Inputs } from './_fallback'
 
@@ -31,7 +31,6 @@ export function reduceConfig(kernelName: keyof typeof REDUCE_OPS): KernelConfig 
       else B *= n
     })
     const outShape = keepDims ? shape.map((n, i) => (reduced.has(i) ? 1 : n)) : shape.filter((_, i) => !reduced.has(i))
-    void backend_util
     const call = new Call(backend)
     try {
       const px = call.in(x)
