@@ -161,6 +161,9 @@ describe('features and settings', () => {
     const p = rt.heap.alloc(64)
     // job 1 (the worker) writes far outside the memory: a wasm trap
     expect(() => rt.run('fill_f32', [[p, 1, 4], [2_000_000_000, 1, 4]])).toThrow(/worker thread trapped while running fill_f32/)
+    // the worker survived: both halves of a split job get done
+    rt.run('fill_f32', [[p, 3, 4], [p + 16, 5, 4]])
+    expect(Array.from(rt.heap.f32().subarray(p >> 2, (p >> 2) + 8))).toEqual([3, 3, 3, 3, 5, 5, 5, 5])
     rt.heap.free(p)
     const y = tf.conv2d(tf.ones([4, 8, 8, 2]) as tf.Tensor4D, tf.ones([3, 3, 2, 4]) as tf.Tensor4D, 1, 'same')
     expect((await y.data())[(8 + 1) * 4]).toBe(18)
