@@ -5,11 +5,12 @@ import '@mnist/backend-simd'
 import { loadMnist } from '@mnist/data'
 import { loadPretrained } from '@mnist/model'
 import * as tf from '@tensorflow/tfjs-core'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { evaluate, noiseRobustness } from '../src/index'
 import type { LabeledImages } from '../src/index'
 
-let model: tf.LayersModel
+let model: LayersModel
 let metadataAccuracy: number | undefined
 let test: LabeledImages
 
