@@ -173,7 +173,8 @@ const FIXES: Record<BackendName, string> = {
     '--build-addon-from-source"; or use --backend auto',
   webgpu:
     'needs a GPU with a Vulkan, Metal or D3D12 driver that Dawn (npm package "webgpu") can open; for a software adapter ' +
-    'set VK_ICD_FILENAMES to a Mesa >= 24 lavapipe ICD; or use --backend auto',
+    'on Debian 12 run .ci/setup-webgpu.sh and set EGL_PLATFORM=surfaceless MNIST_WEBGPU_BACKEND=opengles (Mesa llvmpipe ' +
+    'over OpenGL ES), or install Mesa >= 25 lavapipe; or use --backend auto',
   simd: 'build it: "pnpm --filter @mnist/backend-simd build" (needs WebAssembly SIMD, Node >= 16.4); or use --backend wasm',
   wasm: 'reinstall @tensorflow/tfjs-backend-wasm (its dist/*.wasm files must be present); or use --backend cpu',
   cpu: 'reinstall @tensorflow/tfjs-backend-cpu',
