@@ -1,15 +1,20 @@
 // ms per training step and seconds per epoch of the default model, per available backend, side by side.
 // Run from the package: `pnpm bench` (needs a build and real MNIST via MNIST_DATA_DIR / the cache / the mirrors).
-// MNIST_BENCH_STEPS (default 60) timed steps after 5 warm-up steps; MNIST_BENCH_BACKENDS=simd,wasm to choose.
+// MNIST_BENCH_STEPS (default 60) timed steps after 5 warm-up steps; MNIST_BENCH_BACKENDS=simd,wasm to choose;
+// MNIST_BENCH_BATCH (default: the default batch size). Optional head-to-head: when /usr/bin/python3 has torch
+// (Debian's python3-torch), the same architecture and batch size in PyTorch with 2 threads, and the ratios.
 import os from 'node:os'
 import { loadMnist } from '@mnist/data'
-import { listBackends, train } from '../dist/index.js'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_TRAIN_CONFIG, listBackends, train } from '../dist/index.js'
 
 const steps = Number(process.env.MNIST_BENCH_STEPS ?? 60)
 const warmup = 5
 const wanted = process.env.MNIST_BENCH_BACKENDS?.split(',')
 const data = await loadMnist()
-const batch = 64
+const batch = Number(process.env.MNIST_BENCH_BATCH ?? DEFAULT_TRAIN_CONFIG.batchSize)
 const available = (await listBackends()).filter((b) => b.available && (!wanted || wanted.includes(b.backend)))
 const rows = []
 for (const b of available) {
@@ -20,6 +25,7 @@ for (const b of available) {
   await train({
     backend: b.backend,
     data: { train: data.train, test: data.test },
+    config: { batchSize: batch },
     limit: (warmup + n) * batch,
     testLimit: 1,
     save: false,
@@ -33,3 +39,21 @@ for (const b of available) {
 }
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, node ${process.versions.node}, batch ${batch}`)
 console.table(rows)
+
+// PyTorch head-to-head (never required): docs/architecture-search/timing.py builds the same network from its spec
+// (conv 8-16-24-24 + BN + ReLU, max-pooling, flatten, dropout, dense) and times 120 AdamW steps after 20 warm-up steps.
+const timing = fileURLToPath(new URL('../../../docs/architecture-search/timing.py', import.meta.url))
+let torchSeconds
+if (process.env.MNIST_BENCH_TORCH !== '0' && existsSync('/usr/bin/python3') && existsSync(timing)) {
+  try {
+    const out = execFileSync('/usr/bin/python3', [timing, '2', `c8-p-c16-p-c24-c24-f-r0.05-o:${batch}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const m = /est s\/epoch\(60k\) ([\d.]+)/.exec(out)
+    if (m) torchSeconds = Number(m[1])
+  } catch {
+    console.log('PyTorch head-to-head skipped: /usr/bin/python3 has no torch (apt-get install python3-torch)')
+  }
+}
+if (torchSeconds !== undefined) {
+  console.log(`PyTorch 2 threads, same architecture, batch ${batch}: ${torchSeconds.toFixed(1)} s/epoch`)
+  for (const r of rows) console.log(`  ${r.backend}: ${(Number(r.secondsPerEpoch) / torchSeconds).toFixed(2)}x PyTorch's time`)
+}
