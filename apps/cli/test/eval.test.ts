@@ -113,7 +113,7 @@ describe('mnist eval', () => {
     expect(noise.stderr).toMatch(/--noise <sigmas>.*'0,abc' is invalid\. expected comma-separated sigmas/)
     const batch = mnist(['eval', '--model', modelDir, '--batch-size', '0'])
     expect(batch.code).toBe(2)
-    expect(batch.stderr).toMatch(/--batch-size <n>.*'0' is invalid\. expected an integer >= 1/)
+    expect(batch.stderr).toMatch(/--batch-size <n>.*'0' is invalid\. --batch-size expects an integer from 1 to 65536/)
     const rates = mnist(['eval', '--model', modelDir, '--salt-pepper', '2'])
     expect(rates.code).toBe(2)
     expect(rates.stderr).toMatch(/--salt-pepper <rates>.*numbers in 0\.\.1/)

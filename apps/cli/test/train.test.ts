@@ -27,7 +27,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }))
 
 describe('mnist train', { timeout: 600_000 }, () => {
   it('--json (backend auto): header and progress on stderr, the last stdout line is the result object', () => {
-    const r = mnist(['train', '--limit', '512', '--test-limit', '500', '--epochs', '1', '--json'])
+    const r = mnist(['train', '--limit', '512', '--batch-size', '64', '--test-limit', '500', '--epochs', '1', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout.trim().split('\n')
     const result = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>
@@ -63,7 +63,7 @@ describe('mnist train', { timeout: 600_000 }, () => {
   it('Ctrl-C writes a resumable checkpoint and exits 130; --resume finishes the run', async () => {
     const child = spawn(
       process.execPath,
-      [bin, 'train', '--limit', '6400', '--test-limit', '200', '--backend', backend, '--json'],
+      [bin, 'train', '--limit', '6400', '--batch-size', '64', '--test-limit', '200', '--backend', backend, '--json'],
       { env: env() },
     )
     let stdout = ''
