@@ -1,26 +1,17 @@
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@mnist/model'
 import { DEFAULT_AUGMENTATION, validateAugmentation, type AugmentationRanges } from './augment'
 import { InvalidTrainConfigError } from './errors'
+import type { OneCycleOptions } from './schedule'
 
-/** Everything that decides what a run computes. Stored in every checkpoint; resume reuses it. */
-export interface TrainConfig {
+/**
+ * Everything that decides what a run computes. Stored in every checkpoint; resume reuses it. The one-cycle schedule's
+ * settings come from `OneCycleOptions` (`maxLr` is `--lr`); its step count follows from the data and `epochs`.
+ */
+export interface TrainConfig extends Omit<OneCycleOptions, 'totalSteps'> {
   epochs: number
   batchSize: number
   /** Seeds the initial weights, the shuffle, the augmentation and tfjs's random ops (dropout). */
   seed: number
-  /** Peak learning rate of the one-cycle schedule (`--lr`). */
-  maxLr: number
-  /** Fraction of all steps spent warming up to `maxLr`. */
-  pctStart: number
-  /** First lr = maxLr / divFactor. */
-  divFactor: number
-  /** Last lr = maxLr / divFactor / finalDivFactor. */
-  finalDivFactor: number
-  annealStrategy: 'cos' | 'linear'
-  /** Cycle Adam's beta1 from maxMomentum down to baseMomentum at the lr peak and back (PyTorch's default). */
-  cycleMomentum: boolean
-  baseMomentum: number
-  maxMomentum: number
   /** Adam's beta1 when `cycleMomentum` is off. */
   beta1: number
   beta2: number
