@@ -90,7 +90,10 @@ export class DownloadError extends MnistDataError {
     const lines = attempts.map((a) => `\n  - ${a.url} (try ${a.attempt}): ${a.reason}`).join('')
     super(
       options?.code ?? 'MNIST_DOWNLOAD_FAILED',
-      options?.message ?? `${file}: download failed from every mirror (expected a verified file, got ${attempts.length} failed tries):${lines}`,
+      options?.message ??
+        `${file}: download failed from every mirror (expected a verified file, got ${attempts.length} failed tries):${lines}` +
+        '\n  offline? point MNIST_DATA_DIR (or --data-dir / the dataDir option) at a folder with the four files, ' +
+        'or MNIST_MIRROR (--mirror) at a reachable copy',
       options,
     )
     this.file = file

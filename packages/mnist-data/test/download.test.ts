@@ -113,6 +113,8 @@ describe('downloads against a local mirror', () => {
     expect(error).toBeInstanceOf(DownloadError)
     expect((error as DownloadError).code).toBe('MNIST_DOWNLOAD_FAILED')
     expect((error as DownloadError).attempts).toHaveLength(2)
+    // Every failed download says how to work offline.
+    expect((error as DownloadError).message).toContain('offline? point MNIST_DATA_DIR (or --data-dir')
     expect((error as Error).message).toContain('train-images-idx3-ubyte')
     expect((error as Error).message).toContain('truncated gzip')
     expect(cacheListing()).toEqual([])
