@@ -1,18 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UnsupportedKernelError } from '../errors'
+import { backpropFilterInfo, type BackpropFilterAttrs } from './_backprop-filter'
 
 /** The slice of tfjs-backend-cpu's `MathBackendCPU` used here (structural, so the class need not be imported). */
 interface CpuBackendLike {
   readSync(dataId: tf.DataId): tf.backend_util.BackendValues
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): tf.TensorInfo
-}
-
-interface BackpropFilterAttrs {
-  strides: [number, number] | number
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
-  dataFormat: 'NHWC' | 'NCHW'
-  dimRoundingMode?: 'floor' | 'round' | 'ceil'
-  filterShape: [number, number, number, number]
 }
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }
@@ -31,16 +24,7 @@ export function conv2DBackpropFilterCpu(args: KernelArgs, fallback?: tf.KernelFu
     if (fallback) return fallback(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo
     throw new UnsupportedKernelError('Conv2DBackpropFilter', 'cpu', `dataFormat ${attrs.dataFormat}, dtype ${x.dtype}/${dy.dtype}`)
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  )
+  const info = backpropFilterInfo(x, attrs)
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info
   const { strideHeight, strideWidth } = info
   const top = info.padInfo.top

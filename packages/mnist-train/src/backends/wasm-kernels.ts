@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UnsupportedKernelError } from '../errors'
+import { backpropFilterInfo, type BackpropFilterAttrs } from './_backprop-filter'
 
 /** The slice of tfjs-backend-wasm's `BackendWasm` this kernel uses (kept structural: no import of the class). */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
   typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray
   disposeData(dataId: tf.DataId, force?: boolean): boolean
-}
-
-interface BackpropFilterAttrs {
-  strides: [number, number] | number
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
-  dataFormat: 'NHWC' | 'NCHW'
-  dimRoundingMode?: 'floor' | 'round' | 'ceil'
-  filterShape: [number, number, number, number]
 }
 
 /**
@@ -36,16 +29,7 @@ export function conv2DBackpropFilterWasm(args: {
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new UnsupportedKernelError('Conv2DBackpropFilter', 'wasm', `dtype ${x.dtype}/${dy.dtype} (only float32)`)
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  )
+  const info = backpropFilterInfo(x, attrs)
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info
   const top = info.padInfo.top
