@@ -1,22 +1,13 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { decodePng } from '@mnist/eval'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, runCli, type CliResult } from './run-cli'
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 let out: string
 
-function mnist(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, MNIST_MIRROR: 'http://127.0.0.1:9/', MNIST_DEBUG: '' },
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const mnist = (args: string[]): CliResult => runCli(args)
 
 beforeAll(() => {
   expect(existsSync(bin), `${bin} is missing: build the CLI first`).toBe(true)

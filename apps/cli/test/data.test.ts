@@ -1,23 +1,14 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, runCli, type CliResult } from './run-cli'
 
 // Runs the built CLI as a user would (build first: pnpm --filter @mnist/cli... build).
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 const dataDir = process.env.MNIST_DATA_DIR
 
-function mnist(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    // No network in tests: a mirror nobody listens on, and a throwaway cache.
-    env: { ...process.env, MNIST_MIRROR: 'http://127.0.0.1:9/', MNIST_CACHE_DIR: cache, MNIST_DEBUG: '', ...env },
-    timeout: 60_000,
-  })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+const mnist = (args: string[], env: Record<string, string> = {}): CliResult =>
+  runCli(args, { MNIST_CACHE_DIR: cache, ...env }, 60_000)
 
 let cache: string
 let empty: string

@@ -1,28 +1,19 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { loadMnist } from '@mnist/data'
 import { evaluate, noiseRobustness } from '@mnist/eval'
 import { createMetadata, createModel, saveModel } from '@mnist/model'
 import { selectBackend } from '@mnist/train'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, runCli, type CliResult } from './run-cli'
 
 // Runs the built CLI as a user would. Build first:
 // pnpm --filter @mnist/data build && pnpm --filter @mnist/model build && pnpm --filter @mnist/eval build &&
 // pnpm --filter @mnist/train build && pnpm --filter @mnist/cli build
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 const dataDir = process.env.MNIST_DATA_DIR
 
-function mnist(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, MNIST_MIRROR: 'http://127.0.0.1:9/', MNIST_CACHE_DIR: cache, MNIST_DEBUG: '' },
-    timeout: 180_000,
-  })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+const mnist = (args: string[]): CliResult => runCli(args, { MNIST_CACHE_DIR: cache }, 180_000)
 
 let cache: string
 let work: string

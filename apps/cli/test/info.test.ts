@@ -1,14 +1,9 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { bin, runCli, type CliResult } from './run-cli'
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 
-function mnist(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, MNIST_DEBUG: '' } })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const mnist = (args: string[]): CliResult => runCli(args)
 
 describe('mnist info', { timeout: 120_000 }, () => {
   it('lists versions and every backend with its status', () => {

@@ -1,26 +1,17 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { loadMnist } from '@mnist/data'
 import { decodePng, encodePng } from '@mnist/eval'
 import { createMetadata, createModel, loadModel, predict, preprocessImage, saveModel } from '@mnist/model'
 import { selectBackend } from '@mnist/train'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, runCli, type CliResult } from './run-cli'
 
 // Runs the built CLI as a user would (build the packages and the CLI first, see eval.test.ts).
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 const dataDir = process.env.MNIST_DATA_DIR
 
-function mnist(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, MNIST_DEBUG: '' },
-    timeout: 120_000,
-  })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+const mnist = (args: string[]): CliResult => runCli(args)
 
 let work: string
 let modelDir: string

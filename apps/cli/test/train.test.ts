@@ -1,22 +1,18 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, OFFLINE_MIRROR, runCli, type CliResult } from './run-cli'
 
 // Runs the built CLI as a user would (build first: pnpm --filter @mnist/cli... build).
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 // simd is the fast backend every machine here has; override to check another one.
 const backend = process.env.MNIST_TEST_BACKEND ?? 'simd'
 
 let out: string
-const env = (): NodeJS.ProcessEnv => ({ ...process.env, MNIST_MIRROR: 'http://127.0.0.1:9/', MNIST_DEBUG: '', MNIST_OUT_DIR: out })
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '', MNIST_OUT_DIR: out })
 
-function mnist(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: env(), timeout: 300_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const mnist = (args: string[]): CliResult => runCli(args, { MNIST_OUT_DIR: out }, 300_000)
 
 beforeAll(() => {
   expect(existsSync(bin), `${bin} is missing: build the CLI first`).toBe(true)

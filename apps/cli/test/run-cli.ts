@@ -1,0 +1,24 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** The built executable: the CLI tests run what users run (turbo builds it before `test`). */
+export const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+
+/** No network in tests: a mirror nobody listens on. */
+export const OFFLINE_MIRROR = 'http://127.0.0.1:9/'
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `mnist ...args` as a child process, offline and without MNIST_DEBUG (so errors must read without a stack). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 120_000): CliResult {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '', ...env },
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
