@@ -1,8 +1,10 @@
-// ms per training step and seconds per epoch of the default model, per available backend, side by side.
-// Run from the package: `pnpm bench` (needs a build and real MNIST via MNIST_DATA_DIR / the cache / the mirrors).
-// MNIST_BENCH_STEPS (default 60) timed steps after 5 warm-up steps; MNIST_BENCH_BACKENDS=simd,wasm to choose;
-// MNIST_BENCH_BATCH (default: the default batch size). Optional head-to-head: when /usr/bin/python3 has torch
-// (Debian's python3-torch), the same architecture and batch size in PyTorch with 2 threads, and the ratios.
+// ms per training step and seconds per epoch of the default model, per available backend, side by side; simd twice:
+// with its fused step (the default) and with the tfjs step. Then one real full epoch on simd (fused) in its own
+// process: seconds, test accuracy, peak RSS. Run from the package: `pnpm bench` (needs a build and real MNIST via
+// MNIST_DATA_DIR / the cache / the mirrors). MNIST_BENCH_STEPS (default 60) timed steps after 5 warm-up steps;
+// MNIST_BENCH_BACKENDS=simd,wasm to choose; MNIST_BENCH_BATCH (default: the default batch size);
+// MNIST_BENCH_FULL_EPOCH=0 skips the full epoch. Optional head-to-head: when /usr/bin/python3 has torch (Debian's
+// python3-torch), one full epoch of the same architecture and batch size in PyTorch with 2 threads, and the ratios.
 import os from 'node:os'
 import { loadMnist } from '@mnist/data'
 import { execFileSync } from 'node:child_process'
@@ -17,13 +19,17 @@ const data = await loadMnist()
 const batch = Number(process.env.MNIST_BENCH_BATCH ?? DEFAULT_TRAIN_CONFIG.batchSize)
 const available = (await listBackends()).filter((b) => b.available && (!wanted || wanted.includes(b.backend)))
 const rows = []
-for (const b of available) {
+const runs = available.flatMap((b) => (b.backend === 'simd' ? [{ ...b, fusedStep: true }, { ...b, fusedStep: false }] : [{ ...b, fusedStep: true }]))
+for (const b of runs) {
   // cpu is far slower: fewer steps keep the run short.
   const n = b.backend === 'cpu' ? Math.min(steps, 10) : steps
   let t0 = 0
   let timed = 0
+  let engine = ''
   await train({
     backend: b.backend,
+    fusedStep: b.fusedStep,
+    onStart: (info) => (engine = info.stepEngine),
     data: { train: data.train, test: data.test },
     config: { batchSize: batch },
     limit: (warmup + n) * batch,
@@ -35,18 +41,32 @@ for (const b of available) {
     },
   })
   const ms = timed / n
-  rows.push({ backend: b.backend, device: b.device, msPerStep: ms.toFixed(1), secondsPerEpoch: ((ms * Math.ceil(60000 / batch)) / 1000).toFixed(1), steps: n })
+  rows.push({ backend: b.backend, step: engine, device: b.device, msPerStep: ms.toFixed(1), secondsPerEpoch: ((ms * Math.ceil(60000 / batch)) / 1000).toFixed(1), steps: n })
 }
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, node ${process.versions.node}, batch ${batch}`)
 console.table(rows)
 
+// One real epoch with the default settings on simd, in a child process (its peak RSS is the training run's own).
+let full
+if (process.env.MNIST_BENCH_FULL_EPOCH !== '0' && available.some((b) => b.backend === 'simd')) {
+  const child = fileURLToPath(new URL('./full-epoch.mjs', import.meta.url))
+  const out = execFileSync(process.execPath, [child, 'simd', 'fused'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  full = JSON.parse(out.trim().split('\n').pop())
+  console.log(`full epoch on simd (${full.stepEngine} step, default settings): ${full.trainSeconds.toFixed(1)} s training, ` +
+    `test accuracy ${(full.testAccuracy * 100).toFixed(2)} %, peak RSS ${full.maxRssMB} MB`)
+}
+
 // PyTorch head-to-head (never required): docs/architecture-search/timing.py builds the same network from its spec
-// (conv 8-16-24-24 + BN + ReLU, max-pooling, flatten, dropout, dense) and times 120 AdamW steps after 20 warm-up steps.
+// (conv 8-16-24-24 + BN + ReLU, max-pooling, flatten, dropout, dense) and times one full epoch of AdamW steps.
 const timing = fileURLToPath(new URL('../../../docs/architecture-search/timing.py', import.meta.url))
 let torchSeconds
 if (process.env.MNIST_BENCH_TORCH !== '0' && existsSync('/usr/bin/python3') && existsSync(timing)) {
   try {
-    const out = execFileSync('/usr/bin/python3', [timing, '2', `c8-p-c16-p-c24-c24-f-r0.05-o:${batch}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const out = execFileSync('/usr/bin/python3', [timing, '2', `c8-p-c16-p-c24-c24-f-r0.05-o:${batch}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, TIMING_FULL_EPOCH: '1' },
+    })
     const m = /est s\/epoch\(60k\) ([\d.]+)/.exec(out)
     if (m) torchSeconds = Number(m[1])
   } catch {
@@ -55,5 +75,6 @@ if (process.env.MNIST_BENCH_TORCH !== '0' && existsSync('/usr/bin/python3') && e
 }
 if (torchSeconds !== undefined) {
   console.log(`PyTorch 2 threads, same architecture, batch ${batch}: ${torchSeconds.toFixed(1)} s/epoch`)
-  for (const r of rows) console.log(`  ${r.backend}: ${(Number(r.secondsPerEpoch) / torchSeconds).toFixed(2)}x PyTorch's time`)
+  for (const r of rows) console.log(`  ${r.backend} (${r.step} step, estimated from ${r.steps} steps): ${(Number(r.secondsPerEpoch) / torchSeconds).toFixed(2)}x PyTorch's time`)
+  if (full) console.log(`  simd full epoch (${full.stepEngine} step): ${(full.trainSeconds / torchSeconds).toFixed(2)}x PyTorch's time`)
 }

@@ -14,6 +14,8 @@ import {
 import { evaluate } from '@mnist/eval'
 import { countParams, createMetadata, createModel, getModelConfig, loadModel, PARAM_BUDGET, type ModelMetadata } from '@mnist/model'
 import { AdamW } from './adamw'
+import { FusedNetworkError } from '@mnist/backend-simd'
+import { FusedStep } from './fused-step'
 import { affineWarp, sampleAffine } from './augment'
 import { selectBackend, type BackendName, type BackendRequest, type BackendSelection } from './backends/select'
 import {
@@ -45,6 +47,12 @@ export interface TrainOptions {
   backend?: BackendRequest
   /** Threads for the simd / wasm backends. */
   threads?: number
+  /**
+   * On the `simd` backend, run each training step as a few fused WebAssembly passes per layer (@mnist/backend-simd's
+   * FusedTrainer) instead of tfjs ops and autodiff: the same math, about 3x faster. Default true. Models with a layer
+   * the fused step does not run (e.g. global average pooling) use the tfjs step; `TrainStartInfo.stepEngine` says which.
+   */
+  fusedStep?: boolean
   /** Accept a software WebGPU adapter when `backend` is `'webgpu'` (default true there). */
   allowSoftwareWebGpu?: boolean
   /** Use these splits instead of calling `loadMnist`. */
@@ -80,9 +88,15 @@ export interface TrainOptions {
   onEpochEnd?: (summary: EpochSummary) => void
 }
 
+/** How a training step runs: `fused` (simd backend: fused wasm passes) or `tfjs` (tfjs ops + autodiff). */
+export type StepEngine = 'fused' | 'tfjs'
+
 export interface TrainStartInfo {
   backend: BackendName
   device: string
+  stepEngine: StepEngine
+  /** Why the tfjs step was used on the simd backend (unsupported layer, or `fusedStep: false`). */
+  stepEngineReason: string | undefined
   skipped: BackendSelection['skipped']
   params: number
   /** The trainable-parameter budget the model is checked against (strictly fewer). */
@@ -134,6 +148,7 @@ export interface TrainResult {
   modelDir: string | undefined
   backend: BackendName
   device: string
+  stepEngine: StepEngine
   skipped: BackendSelection['skipped']
   params: number
   epochs: number
@@ -242,8 +257,23 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     weightDecay: config.weightDecay,
   })
   let keepModel = false
+  let fused: FusedStep | undefined
   try {
     if (resumed) optimizer.setState(resumed.optimizer)
+    let stepEngineReason: string | undefined
+    if (selection.backend === 'simd') {
+      if (options.fusedStep === false) stepEngineReason = 'fusedStep: false'
+      else {
+        try {
+          fused = new FusedStep(model, config.batchSize, config.labelSmoothing)
+          fused.loadFromModel(optimizer)
+        } catch (e) {
+          if (!(e instanceof FusedNetworkError)) throw e
+          stepEngineReason = e.message
+        }
+      }
+    }
+    const stepEngine: StepEngine = fused ? 'fused' : 'tfjs'
     const params = countParams(model)
 
     const startedAt = resumed?.state.startedAt ?? new Date().toISOString()
@@ -262,6 +292,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     options.onStart?.({
       backend: selection.backend,
       device: selection.device,
+      stepEngine,
+      stepEngineReason,
       skipped: selection.skipped,
       params,
       budget: PARAM_BUDGET,
@@ -335,6 +367,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       if (runDir === undefined) return
       // First write of this run: never replace a folder someone else wrote since we picked the name.
       if (saves === 0) runDir = uniqueRunDir(outDir, selection.backend, new Date(), runDir)
+      fused?.syncToModel(optimizer)
       const state = buildState(complete)
       const metadata: ModelMetadata = createMetadata(model, {
         dataset,
@@ -347,7 +380,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         trainingConfig: trainingConfigForMetadata(config),
         modelConfig: getModelConfig(model) ?? config.model,
         normalization,
-        extra: { complete, position: state.position, trainImages: trainCount, testImages: testCount },
+        extra: { complete, position: state.position, trainImages: trainCount, testImages: testCount, stepEngine },
       })
       await writeCheckpoint(runDir, { model, metadata, state, optimizer: optimizer.getState() })
       saves++
@@ -364,6 +397,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         modelDir: !interrupted && saves > 0 ? runDir : undefined,
         backend: selection.backend,
         device: selection.device,
+        stepEngine,
         skipped: selection.skipped,
         params,
         epochs: config.epochs,
@@ -381,10 +415,28 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         config,
       }
       if (options.keepModel) {
+        fused?.syncToModel(optimizer)
         out.model = model
         keepModel = true
       }
       return out
+    }
+
+    const runFusedStep = (step: FusedStep, size: number, random: () => number): { loss: number; correct: number } => {
+      const result = step.trainer.trainStep(
+        { images: batchX, labels: batchLabels, size, dropoutSeed: Math.floor(random() * 4294967296) },
+        {
+          learningRate: optimizer.learningRate,
+          beta1: optimizer.beta1,
+          beta2: optimizer.beta2,
+          epsilon: optimizer.epsilon,
+          weightDecay: optimizer.weightDecay,
+        },
+      )
+      if (!Number.isFinite(result.loss)) {
+        throw new NonFiniteLossError(position.step + 1, position.epoch + 1, position.batch + 1, result.loss)
+      }
+      return result
     }
 
     while (position.epoch < config.epochs) {
@@ -421,8 +473,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         optimizer.learningRate = learningRate
         if (beta1 !== undefined) optimizer.beta1 = beta1
 
-        // ---- forward, backward, update (tfjs randomness seeded per step)
-        const { loss, correct } = withSeededMathRandom(streamRng(config.seed, STREAM.ops, position.step), () =>
+        // ---- forward, backward, update (randomness seeded per step)
+        const { loss, correct } = fused
+          ? runFusedStep(fused, size, streamRng(config.seed, STREAM.ops, position.step))
+          : withSeededMathRandom(streamRng(config.seed, STREAM.ops, position.step), () =>
           tf.tidy(() => {
             const x = tf.tensor4d(batchX.subarray(0, size * pixels), [size, rows, cols, 1])
             const y = tf.tensor2d(batchY.subarray(0, size * classes), [size, classes])
@@ -483,6 +537,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       // ---- end of epoch: evaluate on the test set, checkpoint
       options.onEvaluate?.({ epoch: position.epoch + 1, images: testCount })
       const evalStart = performance.now()
+      fused?.syncToModel(optimizer)
       const evaluation = await evaluate(model, testSplit, {
         batchSize: config.evalBatchSize,
         normalization,
@@ -517,6 +572,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     /* c8 ignore next: a resumed checkpoint is never complete (checked above) */
     return result(false)
   } finally {
+    fused?.dispose()
     optimizer.dispose()
     if (!keepModel) model.dispose()
   }

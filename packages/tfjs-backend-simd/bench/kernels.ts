@@ -1,12 +1,12 @@
-// Per-kernel ms and GFLOP/s for model C's real shapes (batch 64), side by side: simd (1 and 2 threads), the stock
-// cpu backend and the stock tfjs wasm backend (where it has the kernel).
-//   node --experimental-wasm-relaxed-simd --import tsx bench/kernels.ts
+// Per-kernel ms and GFLOP/s for the default model's real shapes (batch 32; BENCH_MODEL=C: model C at batch 64), side
+// by side: simd (1 and 2 threads), the stock cpu backend and the stock tfjs wasm backend (where it has the kernel).
+//   node --import tsx bench/kernels.ts
 // env: BENCH_CPU=0 skips the (slow) cpu column; BENCH_REPS (default 10) repetitions, the best is kept.
 import '@tensorflow/tfjs-backend-wasm'
 import * as tf from '@tensorflow/tfjs-core'
 import { cpus, loadavg } from 'node:os'
 import { getSimdBackend, setThreadsCount, simdFeatures } from '../src/index'
-import { CONV_SHAPES, convFlops, outShape } from './shapes'
+import { BATCH, CONV_SHAPES, convFlops, MODEL_NAME, outShape } from './shapes'
 
 const REPS = Number(process.env.BENCH_REPS ?? 10)
 const WITH_CPU = process.env.BENCH_CPU !== '0'
@@ -31,18 +31,20 @@ for (const s of CONV_SHAPES) {
     { name: `Conv2DBackpropFilter ${s.name}`, flops: convFlops(s), inputs: { x: s.x, dy: outShape(s) }, run: k('Conv2DBackpropFilter', { ...conv, filterShape: s.f }), backends: ['simd', 'cpu'] },
   )
 }
-const A = [64, 28, 28, 16]
+// The first layer's activations: the biggest memory-bound tensors of a step.
+const A = [BATCH, 28, 28, 8]
+const P = [BATCH, 14, 14, 8]
+const S = `[${A.join(',')}]`
 BENCHES.push(
-  { name: 'MaxPool 2x2 [64,28,28,16]', flops: 0, inputs: { x: A }, run: k('MaxPool', { filterSize: 2, strides: 2, pad: 'valid' }) },
-  { name: 'MaxPoolGrad 2x2 [64,28,28,16]', flops: 0, inputs: { dy: [64, 14, 14, 16], input: A, output: [64, 14, 14, 16] }, run: k('MaxPoolGrad', { filterSize: 2, strides: 2, pad: 'valid' }), backends: ['simd', 'cpu'] },
-  { name: 'FusedBatchNorm [64,28,28,16]', flops: 0, inputs: { x: A, mean: [16], variance: [16], offset: [16], scale: [16] }, run: k('FusedBatchNorm', { varianceEpsilon: 1e-3 }) },
-  { name: 'BatchNorm gradient (fused) [64,28,28,16]', flops: 0, inputs: { dy: A, x: A, mean: [16], variance: [16], scale: [16] }, run: k('SimdFusedBatchNormGrad', { varianceEpsilon: 1e-3 }), backends: ['simd'] },
-  { name: 'Relu [64,28,28,16]', flops: 0, inputs: { x: A }, run: k('Relu', {}) },
-  { name: 'Multiply [64,28,28,16] x [16]', flops: 0, inputs: { a: A, b: [16] }, run: k('Multiply', {}) },
-  { name: 'Add [64,28,28,16] + same', flops: 0, inputs: { a: A, b: A }, run: k('Add', {}) },
-  { name: 'Mean axes [0,1,2] [64,28,28,16]', flops: 0, inputs: { x: A }, run: k('Mean', { axis: [0, 1, 2], keepDims: false }) },
-  { name: 'Mean axes [1,2] [64,5,5,32] (GAP)', flops: 0, inputs: { x: [64, 5, 5, 32] }, run: k('Mean', { axis: [1, 2], keepDims: false }) },
-  { name: '_FusedMatMul [64,32]x[32,10]+bias', flops: 2 * 64 * 32 * 10, inputs: { a: [64, 32], b: [32, 10], bias: [10] }, run: k('_FusedMatMul', { transposeA: false, transposeB: false, activation: 'linear' }), backends: ['simd', 'cpu'] },
+  { name: `MaxPool 2x2 ${S}`, flops: 0, inputs: { x: A }, run: k('MaxPool', { filterSize: 2, strides: 2, pad: 'valid' }) },
+  { name: `MaxPoolGrad 2x2 ${S}`, flops: 0, inputs: { dy: P, input: A, output: P }, run: k('MaxPoolGrad', { filterSize: 2, strides: 2, pad: 'valid' }), backends: ['simd', 'cpu'] },
+  { name: `FusedBatchNorm ${S}`, flops: 0, inputs: { x: A, mean: [8], variance: [8], offset: [8], scale: [8] }, run: k('FusedBatchNorm', { varianceEpsilon: 1e-3 }) },
+  { name: `BatchNorm gradient (fused) ${S}`, flops: 0, inputs: { dy: A, x: A, mean: [8], variance: [8], scale: [8] }, run: k('SimdFusedBatchNormGrad', { varianceEpsilon: 1e-3 }), backends: ['simd'] },
+  { name: `Relu ${S}`, flops: 0, inputs: { x: A }, run: k('Relu', {}) },
+  { name: `Multiply ${S} x [8]`, flops: 0, inputs: { a: A, b: [8] }, run: k('Multiply', {}) },
+  { name: `Add ${S} + same`, flops: 0, inputs: { a: A, b: A }, run: k('Add', {}) },
+  { name: `Mean axes [0,1,2] ${S}`, flops: 0, inputs: { x: A }, run: k('Mean', { axis: [0, 1, 2], keepDims: false }) },
+  { name: `_FusedMatMul [${BATCH},1176]x[1176,10]+bias`, flops: 2 * BATCH * 1176 * 10, inputs: { a: [BATCH, 1176], b: [1176, 10], bias: [10] }, run: k('_FusedMatMul', { transposeA: false, transposeB: false, activation: 'linear' }), backends: ['simd', 'cpu'] },
 )
 
 async function timeOn(backend: string, b: Bench): Promise<number | undefined> {
@@ -71,7 +73,7 @@ async function timeOn(backend: string, b: Bench): Promise<number | undefined> {
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
-console.log(`simd build: ${simdFeatures().build}; best of ${REPS} (cpu: 1 run)\n`)
+console.log(`${MODEL_NAME}; simd build: ${simdFeatures().build}; best of ${REPS} (cpu: 1 run)\n`)
 const cols = ['simd 1T', 'simd 2T', ...(WITH_CPU ? ['cpu'] : []), 'tfjs-wasm']
 console.log(`| kernel | ${cols.join(' | ')} | simd 2T vs cpu | simd 2T vs wasm |`)
 console.log(`|---|${cols.map(() => '---:').join('|')}|---:|---:|`)

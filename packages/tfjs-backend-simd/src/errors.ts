@@ -6,6 +6,8 @@ export type SimdBackendErrorCode =
   | 'SIMD_OUT_OF_MEMORY'
   | 'SIMD_WORKER_FAILED'
   | 'SIMD_BACKEND_DISPOSED'
+  | 'SIMD_UNSUPPORTED_NETWORK'
+  | 'SIMD_BAD_TRAINING_INPUT'
 
 /** Catch this one class to handle every failure @mnist/backend-simd throws. Branch on `code`, not on message text. */
 export class SimdBackendError extends Error {
@@ -39,5 +41,21 @@ export class SimdOutOfMemoryError extends SimdBackendError {
   override name = 'SimdOutOfMemoryError'
   constructor(readonly requestedBytes: number, readonly heapBytes: number, cause?: unknown) {
     super('SIMD_OUT_OF_MEMORY', `cannot allocate ${requestedBytes} bytes: the wasm heap already holds ${heapBytes} bytes and may not grow past its 2 GiB maximum`, { cause })
+  }
+}
+
+/** The fused trainer cannot run this network (a layer it does not fuse, or an invalid layer setting). */
+export class FusedNetworkError extends SimdBackendError {
+  override name = 'FusedNetworkError'
+  constructor(readonly path: string, detail: string) {
+    super('SIMD_UNSUPPORTED_NETWORK', `fused trainer, ${path}: ${detail}`)
+  }
+}
+
+/** A fused-trainer call got arrays of the wrong size or values out of range. */
+export class FusedInputError extends SimdBackendError {
+  override name = 'FusedInputError'
+  constructor(readonly argument: string, expected: string, found: unknown) {
+    super('SIMD_BAD_TRAINING_INPUT', `fused trainer, ${argument}: expected ${expected}, found ${typeof found === 'string' ? found : JSON.stringify(found)}`)
   }
 }

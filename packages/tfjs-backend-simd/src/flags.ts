@@ -5,7 +5,10 @@ export type SimdBuild = 'relaxed-simd' | 'simd' | 'scalar'
 export interface SimdFeatures {
   /** The runtime validates WebAssembly SIMD (v128) modules. */
   simd: boolean
-  /** The runtime validates relaxed-SIMD modules (fused multiply-add). Node 20 needs --experimental-wasm-relaxed-simd. */
+  /**
+   * The runtime validates relaxed-SIMD modules (fused multiply-add). On Node 20 the detection turns on V8's
+   * --experimental-wasm-relaxed-simd flag at run time (Node 22+ has relaxed SIMD on by default).
+   */
   relaxedSimd: boolean
   /** Shared WebAssembly memory and workers are usable (Node, or a cross-origin-isolated page). */
   threads: boolean
@@ -52,10 +55,28 @@ let cachedFeatures: SimdFeatures | undefined
 export function simdFeatures(): SimdFeatures {
   if (cachedFeatures) return { ...cachedFeatures }
   const simd = validate(SIMD_PROBE)
-  const relaxedSimd = simd && validate(RELAXED_PROBE)
+  const relaxedSimd = simd && (validate(RELAXED_PROBE) || enableRelaxedSimdInNode())
   const threads = sharedMemoryAvailable()
   cachedFeatures = { simd, relaxedSimd, threads, build: relaxedSimd ? 'relaxed-simd' : simd ? 'simd' : 'scalar' }
   return { ...cachedFeatures }
+}
+
+/**
+ * Node 20 implements relaxed SIMD (fused multiply-add) behind --experimental-wasm-relaxed-simd, on by default from
+ * Node 22. Turning the V8 flag on at run time (v8.setFlagsFromString, before any relaxed module is compiled) gives Node 20
+ * users the faster build without a command-line flag. Returns whether relaxed SIMD now validates.
+ */
+function enableRelaxedSimdInNode(): boolean {
+  if (!isNode) return false
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
+  const v8 = (typeof get === 'function' ? get('node:v8') : nodeV8) as { setFlagsFromString?: (flags: string) => void } | undefined
+  if (typeof v8?.setFlagsFromString !== 'function') return false
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd')
+  } catch {
+    return false
+  }
+  return validate(RELAXED_PROBE)
 }
 
 export function checkBuild(build: SimdBuild): SimdBuild {
@@ -73,6 +94,7 @@ export function checkBuild(build: SimdBuild): SimdBuild {
 
 type NodeOs = { availableParallelism?: () => number; cpus: () => unknown[] }
 let nodeOs: NodeOs | undefined
+let nodeV8: unknown
 
 /** Node >= 20.16 has process.getBuiltinModule; older Node 20 gets `os` from loadNodeOs() during backend init. */
 function getNodeOs(): NodeOs | undefined {
@@ -85,6 +107,8 @@ function getNodeOs(): NodeOs | undefined {
 export async function loadNodeOs(): Promise<void> {
   const id = 'node:os' // through a variable: browser bundlers leave it alone
   if (isNode && !getNodeOs()) nodeOs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ id)) as NodeOs
+  const v8 = 'node:v8'
+  if (isNode && nodeV8 === undefined) nodeV8 = await import(/* webpackIgnore: true */ /* @vite-ignore */ v8)
 }
 
 function defaultThreads(): number {

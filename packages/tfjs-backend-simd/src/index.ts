@@ -8,9 +8,25 @@ export { BACKEND_NAME, BACKEND_PRIORITY, registerSimdBackend, getSimdBackend } f
 export { registeredKernels } from './register-kernels'
 export { simdFeatures, setThreadsCount, getThreadsCount } from './flags'
 export { SimdBackend } from './backend'
-export { SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError } from './errors'
+export { SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, FusedNetworkError, FusedInputError } from './errors'
+export { FusedTrainer } from './fused/trainer'
+export { planNetwork } from './fused/network'
 
 export type { SimdBackendOptions } from './base'
 export type { SimdFeatures, SimdBuild } from './flags'
 export type { SimdMemoryInfo } from './backend'
 export type { SimdBackendErrorCode } from './errors'
+export type { AdamWHyperParameters, FusedBatch, FusedOptimizerState, FusedStepResult, FusedTrainerOptions } from './fused/trainer'
+export type {
+  FusedBatchNormLayer,
+  FusedConv2DLayer,
+  FusedDenseLayer,
+  FusedDropoutLayer,
+  FusedFlattenLayer,
+  FusedLayer,
+  FusedMaxPoolLayer,
+  FusedNetwork,
+  FusedReluLayer,
+  FusedWeightSpec,
+  NetworkPlan,
+} from './fused/network'

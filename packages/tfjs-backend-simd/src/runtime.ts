@@ -31,6 +31,8 @@ const FAILED = 6 // a worker's job threw (a trap): set by the worker, checked by
 const READY_BASE = 8 // READY_BASE + tid: 1 once worker tid runs
 const CTRL_INTS = READY_BASE + 72
 const ARG_STRIDE = 32
+/** How long an idle worker spins waiting for the next job before it sleeps. */
+const SPIN_MS = 2
 
 /** Runs in each worker: instantiate the same module over the same memory, then serve jobs forever. */
 const WORKER_MAIN = `
@@ -44,8 +46,10 @@ function serve(init) {
   Atomics.store(ctrl, ${READY_BASE} + tid, 1);
   Atomics.notify(ctrl, ${READY_BASE} + tid);
   for (;;) {
-    // Spin briefly: kernels of one training step come back to back, and a futex wake costs tens of microseconds.
-    for (let i = 0; i < 4000 && Atomics.load(ctrl, ${GEN}) === gen; i++);
+    // Spin up to ${SPIN_MS} ms before sleeping: the kernels of a training step come back within microseconds of
+    // each other, and waking a sleeping thread costs tens of microseconds, which made a second thread barely pay off.
+    const until = performance.now() + ${SPIN_MS};
+    for (let i = 1; Atomics.load(ctrl, ${GEN}) === gen; i++) if ((i & 1023) === 0 && performance.now() > until) break;
     Atomics.wait(ctrl, ${GEN}, gen);
     const g = Atomics.load(ctrl, ${GEN});
     if (g === gen) continue;

@@ -186,6 +186,8 @@ function header(info: TrainStartInfo, say: (line?: string) => void): void {
   const c = info.config
   say(`backend: ${info.backend} (${info.device})`)
   for (const s of info.skipped) say(`  skipped ${s.backend}: ${s.reason}`)
+  if (info.stepEngine === 'fused') say('step: fused (one WebAssembly pass per layer, forward and backward)')
+  else if (info.stepEngineReason) say(`step: tfjs ops (the fused step is off: ${info.stepEngineReason})`)
   say(
     `model: ${info.params.toLocaleString('en-US')} parameters, budget OK (< ${info.budget.toLocaleString('en-US')})`,
   )

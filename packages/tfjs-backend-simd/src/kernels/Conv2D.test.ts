@@ -28,6 +28,9 @@ const CASES: ConvCase[] = [
   { x: [5, 28, 28, 1], f: [3, 3, 1, 8], s: 1, pad: 'same' },
   { x: [2, 9, 8, 1], f: [5, 5, 1, 12], s: 2, pad: 'same' },
   { x: [1, 7, 6, 1], f: [3, 2, 1, 4], s: 1, pad: 'valid' },
+  // one input channel, 3x3: the direct kernels (interior and border pixels, strides, 12 = three channel vectors)
+  { x: [3, 9, 7, 1], f: [3, 3, 1, 12], s: 2, pad: 'same' },
+  { x: [2, 6, 11, 1], f: [3, 3, 1, 4], s: 1, pad: 'valid' },
 ]
 
 function label(c: ConvCase): string {

@@ -15,7 +15,11 @@ export function geometry(call: Call, c: backend_util.Conv2DInfo): number {
 
 /** Rows of the patch matrix gathered per block: about 128 KiB of patches, a multiple of 4. */
 export function blockRows(c: backend_util.Conv2DInfo): number {
-  const k = c.filterHeight * c.filterWidth * c.inChannels
+  return patchBlockRows(c.filterHeight * c.filterWidth * c.inChannels)
+}
+
+/** The same for a patch length k. */
+export function patchBlockRows(k: number): number {
   return Math.max(4, Math.floor(32768 / k / 4) * 4)
 }
 

@@ -1,0 +1,344 @@
+// Kernels of the fused training step (src/fused/trainer.ts): the pieces of batch norm, activation, dropout and
+// AdamW that tfjs would run as dozens of small kernels, each here one pass over memory. Matrices are [rows, C]
+// (NHWC activations flattened); every kernel takes a row or element range so the host can split it over threads.
+
+import { fma4 } from './_vec'
+
+/**
+ * Per-channel sums over rows [r0, r1) of d = x - shift[c] (shift 0 = no shift): out[c] (f64) = Σ d and, with
+ * `squares`, out[C + c] = Σ d² as well, in one pass. With the shift near the mean (the moving mean), the variance
+ * Σd²/n - (Σd/n)² keeps its precision. Blocks of 64 rows are summed in f32 lanes, then into the f64 totals.
+ */
+export function channel_sums_f32(x: usize, shift: usize, C: i32, r0: i32, r1: i32, squares: i32, out: usize): void {
+  const n = squares ? 2 * C : C
+  for (let c = 0; c < n; c++) store<f64>(out + (<usize>c << 3), 0)
+  for (let b = r0; b < r1; b += 64) {
+    const e = b + 64 < r1 ? b + 64 : r1
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        const m = shift ? v128.load(shift + off) : f32x4.splat(0)
+        let s1 = f32x4.splat(0)
+        let s2 = f32x4.splat(0)
+        if (squares) {
+          for (let r = b; r < e; r++) {
+            const d = f32x4.sub(v128.load(x + (<usize>(r * C) << 2) + off), m)
+            s1 = f32x4.add(s1, d)
+            s2 = fma4(d, d, s2)
+          }
+          addLanes(out + (<usize>(C + c) << 3), s2)
+        } else {
+          for (let r = b; r < e; r++) s1 = f32x4.add(s1, f32x4.sub(v128.load(x + (<usize>(r * C) << 2) + off), m))
+        }
+        addLanes(out + (<usize>c << 3), s1)
+      }
+    }
+    for (; c < C; c++) {
+      const m: f32 = shift ? load<f32>(shift + (<usize>c << 2)) : 0
+      let s1: f32 = 0, s2: f32 = 0
+      for (let r = b; r < e; r++) {
+        const d = load<f32>(x + (<usize>(r * C + c) << 2)) - m
+        s1 += d
+        s2 += d * d
+      }
+      const p = out + (<usize>c << 3)
+      store<f64>(p, load<f64>(p) + <f64>s1)
+      if (squares) {
+        const q = out + (<usize>(C + c) << 3)
+        store<f64>(q, load<f64>(q) + <f64>s2)
+      }
+    }
+  }
+}
+
+/** y = x * scale[c] + shift[c], then max(0, y) with `relu` (NaN stays NaN), rows [r0, r1). y may be x. */
+export function scale_shift_act_f32(x: usize, y: usize, scale: usize, shift: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const xi = x + (<usize>(r * C) << 2)
+    const yi = y + (<usize>(r * C) << 2)
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      const z = f32x4.splat(0)
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        let v = fma4(v128.load(xi + off), v128.load(scale + off), v128.load(shift + off))
+        if (relu) v = v128.bitselect(z, v, f32x4.lt(v, z))
+        v128.store(yi + off, v)
+      }
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2
+      let v = load<f32>(xi + off) * load<f32>(scale + off) + load<f32>(shift + off)
+      if (relu && v < 0) v = 0
+      store<f32>(yi + off, v)
+    }
+  }
+}
+
+/**
+ * Batch-norm backward sums over rows [r0, r1): out[c] = Σ dz, out[C + c] = Σ dz·(x - mean[c]) (f64), where
+ * dz = dy, or dy where y > 0 when the layer ends in a ReLU (y is the layer's output).
+ */
+export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize): void {
+  for (let c = 0; c < 2 * C; c++) store<f64>(out + (<usize>c << 3), 0)
+  for (let b = r0; b < r1; b += 64) {
+    const e = b + 64 < r1 ? b + 64 : r1
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      const z = f32x4.splat(0)
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        const m = v128.load(mean + off)
+        let s1 = f32x4.splat(0)
+        let s2 = f32x4.splat(0)
+        for (let r = b; r < e; r++) {
+          const ro = (<usize>(r * C) << 2) + off
+          let g = v128.load(dy + ro)
+          if (relu) g = v128.and(g, f32x4.gt(v128.load(y + ro), z))
+          s1 = f32x4.add(s1, g)
+          s2 = fma4(g, f32x4.sub(v128.load(x + ro), m), s2)
+        }
+        addLanes(out + (<usize>c << 3), s1)
+        addLanes(out + (<usize>(C + c) << 3), s2)
+      }
+    }
+    for (; c < C; c++) {
+      const m = load<f32>(mean + (<usize>c << 2))
+      let s1: f32 = 0, s2: f32 = 0
+      for (let r = b; r < e; r++) {
+        const ro = <usize>(r * C + c) << 2
+        let g = load<f32>(dy + ro)
+        if (relu && !(load<f32>(y + ro) > 0)) g = 0
+        s1 += g
+        s2 += g * (load<f32>(x + ro) - m)
+      }
+      const p1 = out + (<usize>c << 3)
+      const p2 = out + (<usize>(C + c) << 3)
+      store<f64>(p1, load<f64>(p1) + <f64>s1)
+      store<f64>(p2, load<f64>(p2) + <f64>s2)
+    }
+  }
+}
+
+/**
+ * Batch-norm input gradient, rows [r0, r1): dx = k1[c]·dz + k2[c]·(x - mean[c]) + k3[c], with dz as in
+ * bn_grad_sums_f32 and coef = [k1, k2, k3, mean] (4·C floats) computed by the host from those sums. dx may be dy.
+ */
+export function bn_grad_f32(y: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
+  const o2 = <usize>C << 2
+  const o3 = <usize>(2 * C) << 2
+  const om = <usize>(3 * C) << 2
+  for (let r = r0; r < r1; r++) {
+    const ro = <usize>(r * C) << 2
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      const z = f32x4.splat(0)
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        let g = v128.load(dy + ro + off)
+        if (relu) g = v128.and(g, f32x4.gt(v128.load(y + ro + off), z))
+        const d = f32x4.sub(v128.load(x + ro + off), v128.load(coef + om + off))
+        const v = fma4(v128.load(coef + off), g, fma4(v128.load(coef + o2 + off), d, v128.load(coef + o3 + off)))
+        v128.store(dx + ro + off, v)
+      }
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2
+      let g = load<f32>(dy + ro + off)
+      if (relu && !(load<f32>(y + ro + off) > 0)) g = 0
+      const d = load<f32>(x + ro + off) - load<f32>(coef + om + off)
+      store<f32>(dx + ro + off, load<f32>(coef + off) * g + (load<f32>(coef + o2 + off) * d + load<f32>(coef + o3 + off)))
+    }
+  }
+}
+
+/** ReLU gradient in place, elements [i0, i1): dy = y > 0 ? dy : 0 (y is the ReLU's output). */
+export function relu_grad_f32(y: usize, dy: usize, i0: i32, i1: i32): void {
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const z = f32x4.splat(0)
+    for (; i + 4 <= i1; i += 4) {
+      const off = <usize>i << 2
+      v128.store(dy + off, v128.and(v128.load(dy + off), f32x4.gt(v128.load(y + off), z)))
+    }
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2
+    if (!(load<f32>(y + off) > 0)) store<f32>(dy + off, 0)
+  }
+}
+
+// @ts-ignore: decorator
+@inline function mix32(v: u32): u32 {
+  // "lowbias32" integer hash (Chris Wellons): full avalanche, cheap.
+  v ^= v >> 16
+  v *= 0x7feb352d
+  v ^= v >> 15
+  v *= 0x846ca68b
+  v ^= v >> 16
+  return v
+}
+
+/**
+ * Inverted dropout, elements [i0, i1): y = keep(i) ? x·scale : 0, where keep(i) = hash(seed, i) >= threshold
+ * (threshold = rate·2³²). The mask is a pure function of (seed, i), so the backward pass recomputes it from the
+ * same seed instead of storing it, and any thread split gives the same mask. y may be x.
+ */
+export function dropout_f32(x: usize, y: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32): void {
+  const s = mix32(seed ^ 0x9e3779b9)
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const vs = i32x4.splat(s), golden = i32x4.splat(0x9e3779b9), k1 = i32x4.splat(0x7feb352d), k2 = i32x4.splat(0x846ca68b)
+    const vt = i32x4.splat(threshold), vscale = f32x4.splat(scale), four = i32x4.splat(4)
+    let idx = i32x4(i, i + 1, i + 2, i + 3)
+    for (; i + 4 <= i1; i += 4) {
+      let h = v128.xor(i32x4.mul(idx, golden), vs)
+      h = v128.xor(h, i32x4.shr_u(h, 16))
+      h = i32x4.mul(h, k1)
+      h = v128.xor(h, i32x4.shr_u(h, 15))
+      h = i32x4.mul(h, k2)
+      h = v128.xor(h, i32x4.shr_u(h, 16))
+      const off = <usize>i << 2
+      v128.store(y + off, v128.and(f32x4.mul(v128.load(x + off), vscale), i32x4.ge_u(h, vt)))
+      idx = i32x4.add(idx, four)
+    }
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2
+    const keep = mix32(<u32>i * 0x9e3779b9 ^ s) >= threshold
+    store<f32>(y + off, keep ? load<f32>(x + off) * scale : 0)
+  }
+}
+
+/**
+ * AdamW (PyTorch's formula) over elements [i0, i1) of the flat parameter, gradient and moment arrays:
+ * m = b1·m + (1-b1)·g; v = b2·v + (1-b2)·g²; p = p·decay - stepSize·m / (sqrt(v)/bc2Sqrt + eps).
+ */
+export function adamw_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32,
+  bc2Sqrt: f32, i0: i32, i1: i32): void {
+  const c1: f32 = 1 - b1
+  const c2: f32 = 1 - b2
+  const inv: f32 = 1 / bc2Sqrt
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(b1), vc1 = f32x4.splat(c1), vb2 = f32x4.splat(b2), vc2 = f32x4.splat(c2)
+    const veps = f32x4.splat(eps), vdecay = f32x4.splat(decay), vstep = f32x4.splat(stepSize), vinv = f32x4.splat(inv)
+    for (; i + 4 <= i1; i += 4) {
+      const off = <usize>i << 2
+      const gi = v128.load(g + off)
+      const mi = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gi, vc1))
+      const vi = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gi, gi), vc2))
+      v128.store(m + off, mi)
+      v128.store(v + off, vi)
+      const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vi), vinv), veps)
+      v128.store(p + off, f32x4.sub(f32x4.mul(v128.load(p + off), vdecay), f32x4.div(f32x4.mul(vstep, mi), denom)))
+    }
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2
+    const gi = load<f32>(g + off)
+    const mi = load<f32>(m + off) * b1 + gi * c1
+    const vi = load<f32>(v + off) * b2 + gi * gi * c2
+    store<f32>(m + off, mi)
+    store<f32>(v + off, vi)
+    store<f32>(p + off, load<f32>(p + off) * decay - (stepSize * mi) / (Mathf.sqrt(vi) * inv + eps))
+  }
+}
+
+// @ts-ignore: decorator
+@inline function addLanes(out: usize, s: v128): void {
+  store<f64>(out, load<f64>(out) + <f64>f32x4.extract_lane(s, 0))
+  store<f64>(out + 8, load<f64>(out + 8) + <f64>f32x4.extract_lane(s, 1))
+  store<f64>(out + 16, load<f64>(out + 16) + <f64>f32x4.extract_lane(s, 2))
+  store<f64>(out + 24, load<f64>(out + 24) + <f64>f32x4.extract_lane(s, 3))
+}
+
+/**
+ * C[m, j] = Σ_k A[m, k]·B[j, k] for rows m in [m0, m1): both operands row-major with contiguous k (A·Bᵀ), for a dense
+ * layer's forward pass with few units (y = x·W with W transposed): blocks of 2 rows x 4 columns keep 8 independent
+ * accumulators busy, where the GEMM's 8-column tiles would leave most of 10 columns to its slow edge path.
+ */
+export function dot_rows_f32(a: usize, b: usize, c: usize, N: i32, K: i32, m0: i32, m1: i32): void {
+  const kb = <usize>K << 2
+  let m = m0
+  for (; m + 2 <= m1; m += 2) {
+    const a0 = a + <usize>m * kb
+    let j = 0
+    for (; j + 4 <= N; j += 4) {
+      const b0 = b + <usize>j * kb
+      dot2x4(a0, kb, b0, c + (<usize>(m * N + j) << 2), <usize>N << 2, K)
+    }
+    for (; j < N; j++) {
+      store<f32>(c + (<usize>(m * N + j) << 2), dot(a0, b + <usize>j * kb, K))
+      store<f32>(c + (<usize>((m + 1) * N + j) << 2), dot(a0 + kb, b + <usize>j * kb, K))
+    }
+  }
+  for (; m < m1; m++) {
+    for (let j = 0; j < N; j++) store<f32>(c + (<usize>(m * N + j) << 2), dot(a + <usize>m * kb, b + <usize>j * kb, K))
+  }
+}
+
+// @ts-ignore: decorator
+@inline function dot2x4(a0: usize, kb: usize, b0: usize, out: usize, rowBytes: usize, K: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0)
+    let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0)
+    const a1 = a0 + kb
+    let k = 0
+    for (; k + 4 <= K; k += 4) {
+      const off = <usize>k << 2
+      const x0 = v128.load(a0 + off)
+      const x1 = v128.load(a1 + off)
+      let w = v128.load(b0 + off)
+      s00 = fma4(x0, w, s00); s10 = fma4(x1, w, s10)
+      w = v128.load(b0 + kb + off)
+      s01 = fma4(x0, w, s01); s11 = fma4(x1, w, s11)
+      w = v128.load(b0 + 2 * kb + off)
+      s02 = fma4(x0, w, s02); s12 = fma4(x1, w, s12)
+      w = v128.load(b0 + 3 * kb + off)
+      s03 = fma4(x0, w, s03); s13 = fma4(x1, w, s13)
+    }
+    let r0 = hsum4(s00, s01, s02, s03)
+    let r1 = hsum4(s10, s11, s12, s13)
+    // the k tail, one lane per column
+    for (; k < K; k++) {
+      const off = <usize>k << 2
+      const wv = f32x4(load<f32>(b0 + off), load<f32>(b0 + kb + off), load<f32>(b0 + 2 * kb + off), load<f32>(b0 + 3 * kb + off))
+      r0 = fma4(f32x4.splat(load<f32>(a0 + off)), wv, r0)
+      r1 = fma4(f32x4.splat(load<f32>(a1 + off)), wv, r1)
+    }
+    v128.store(out, r0)
+    v128.store(out + rowBytes, r1)
+  } else {
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 4; j++) store<f32>(out + <usize>i * rowBytes + (<usize>j << 2), dot(a0 + <usize>i * kb, b0 + <usize>j * kb, K))
+    }
+  }
+}
+
+/** [Σ lanes of s0, Σ lanes of s1, Σ lanes of s2, Σ lanes of s3]. */
+// @ts-ignore: decorator
+@inline function hsum4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  // transpose-add: lanes (0,1) and (2,3) pairwise, then the halves
+  const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7))
+  const t1 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7))
+  return f32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7))
+}
+
+function dot(a: usize, b: usize, K: i32): f32 {
+  let s: f32 = 0
+  let k = 0
+  if (ASC_FEATURE_SIMD) {
+    let v0 = f32x4.splat(0), v1 = f32x4.splat(0)
+    for (; k + 8 <= K; k += 8) {
+      const off = <usize>k << 2
+      v0 = fma4(v128.load(a + off), v128.load(b + off), v0)
+      v1 = fma4(v128.load(a + off + 16), v128.load(b + off + 16), v1)
+    }
+    const v = f32x4.add(v0, v1)
+    s = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)
+  }
+  for (; k < K; k++) s += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2))
+  return s
+}

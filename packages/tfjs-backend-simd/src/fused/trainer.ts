@@ -1,0 +1,613 @@
+import { engine } from '@tensorflow/tfjs-core'
+import { BACKEND_NAME, SimdBackend } from '../backend'
+import { FusedInputError, SimdBackendError } from '../errors'
+import { patchBlockRows as blockRows } from '../kernels/_conv'
+import type { Runtime } from '../runtime'
+import { planNetwork, type FusedNetwork, type FusedWeightSpec, type LinearStage, type NetworkPlan } from './network'
+
+export interface FusedTrainerOptions {
+  /** Largest batch a step or a prediction call takes (buffers are sized for it). */
+  batchSize: number
+  /** Label smoothing of the softmax cross-entropy, in [0, 1) (tfjs's `softmaxCrossEntropy` semantics). Default 0. */
+  labelSmoothing?: number
+  /** The simd backend instance whose wasm memory and threads to use; default: the initialised 'simd' backend. */
+  backend?: SimdBackend
+}
+
+/** PyTorch's AdamW hyper-parameters for one update (the schedule may change them every step). */
+export interface AdamWHyperParameters {
+  learningRate: number
+  beta1: number
+  beta2: number
+  epsilon: number
+  /** Decoupled weight decay: `p *= 1 - learningRate * weightDecay` before the Adam step, on every parameter. */
+  weightDecay: number
+}
+
+export interface FusedBatch {
+  /** `size` images, NHWC float32, already normalised (size * height * width * channels values). */
+  images: Float32Array
+  /** `size` class indices. */
+  labels: ArrayLike<number>
+  /** Images in this batch (<= batchSize). Default: labels.length. */
+  size?: number
+  /** Seed of this step's dropout masks (any 32-bit integer); the same seed gives the same masks. Default 0. */
+  dropoutSeed?: number
+}
+
+export interface FusedStepResult {
+  /** Mean loss over the batch (label smoothing included). */
+  loss: number
+  /** Images whose highest logit is the label. */
+  correct: number
+}
+
+/** Adam moments and update count, per parameter array (the order of `paramSpecs`). */
+export interface FusedOptimizerState {
+  step: number
+  m: Float32Array[]
+  v: Float32Array[]
+}
+
+const GEO_INTS = 15
+const RELU = 0 // U_RELU of assembly/_elementwise.ts
+const LINEAR = 10 // U_LINEAR
+
+interface StageBuffers {
+  /** This stage's output (after batch norm and activation) and the gradient with respect to it. */
+  y: number
+  dy: number
+  /** Linear stages with batch norm: the conv/dense output before it. */
+  z: number
+  geo: number
+  /** Transposed weights for the input gradient. */
+  wt: number
+  /** Batch norm: batch mean / inverse std (f32, C each), scale+shift (2C), backward coefficients (4C). */
+  mean: number
+  scaleShift: number
+  coef: number
+  batchMean: Float32Array
+  batchInvStd: Float32Array
+}
+
+/**
+ * Trains a sequential CNN (conv2d / dense with fused batch norm and ReLU, max pooling, flatten, dropout; softmax
+ * cross-entropy with label smoothing; AdamW) with one call per layer pass into the simd backend's WebAssembly
+ * kernels and worker threads, instead of the ~300 tfjs kernels of the same step. The math is that of tfjs-layers
+ * (batch statistics while training, biased batch variance in the moving average) and PyTorch's AdamW; the
+ * parameters, moving statistics and optimiser state live in wasm memory and are copied in and out as plain arrays.
+ *
+ * Deterministic: the same inputs, seeds and thread count give bit-identical results.
+ */
+export class FusedTrainer {
+  readonly plan: NetworkPlan
+  readonly batchSize: number
+  readonly labelSmoothing: number
+  private readonly rt: Runtime
+  private readonly blocks: number[] = []
+  private readonly params: number
+  private readonly grads: number
+  private readonly m: number
+  private readonly v: number
+  private readonly input: number
+  private readonly buffers: StageBuffers[] = []
+  private readonly states: Float32Array
+  private readonly scratch = new Map<string, number>()
+  private adamStep = 0
+  private disposed = false
+
+  constructor(network: FusedNetwork, options: FusedTrainerOptions) {
+    this.plan = planNetwork(network)
+    if (!(Number.isSafeInteger(options.batchSize) && options.batchSize >= 1)) {
+      throw new FusedInputError('batchSize', 'a positive integer', options.batchSize)
+    }
+    const ls = options.labelSmoothing ?? 0
+    if (!(typeof ls === 'number' && ls >= 0 && ls < 1)) throw new FusedInputError('labelSmoothing', 'a number in [0, 1)', ls)
+    this.batchSize = options.batchSize
+    this.labelSmoothing = ls
+    const backend = options.backend ?? engine().registry[BACKEND_NAME]
+    if (!(backend instanceof SimdBackend)) {
+      throw new SimdBackendError('SIMD_BACKEND_DISPOSED', "the fused trainer needs the 'simd' backend: run `await tf.setBackend('simd')` first")
+    }
+    this.rt = backend.rt
+    const B = this.batchSize
+    const p = this.plan
+    this.params = this.alloc(p.paramCount)
+    this.grads = this.alloc(p.paramCount)
+    this.m = this.alloc(p.paramCount)
+    this.v = this.alloc(p.paramCount)
+    this.input = this.alloc(B * p.inputSize)
+    this.states = new Float32Array(p.stateCount)
+    for (const s of p.states) if (s.name === 'movingVariance') this.states.fill(1, s.offset, s.offset + s.size)
+    for (const stage of p.stages) {
+      const bn = stage.kind === 'linear' && stage.batchNorm !== undefined
+      const C = stage.kind === 'linear' ? stage.channels : 0
+      const buf: StageBuffers = {
+        y: this.alloc(B * stage.outSize),
+        dy: this.alloc(B * stage.outSize),
+        z: bn ? this.alloc(B * stage.outSize) : 0,
+        geo: 0,
+        wt: stage.kind === 'linear' ? this.alloc(stage.inputs * stage.units) : 0,
+        mean: bn ? this.alloc(C) : 0,
+        scaleShift: bn ? this.alloc(2 * C) : 0,
+        coef: bn ? this.alloc(4 * C) : 0,
+        batchMean: new Float32Array(C),
+        batchInvStd: new Float32Array(C),
+      }
+      const info = stage.kind === 'linear' ? stage.conv : stage.kind === 'maxPool' ? stage.pool : undefined
+      if (info) {
+        buf.geo = this.alloc(GEO_INTS)
+        const outChannels = stage.kind === 'maxPool' ? info.inChannels : info.outChannels
+        this.rt.heap.i32(buf.geo, GEO_INTS).set([B, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+          outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top,
+          info.padInfo.left, info.dilationHeight, info.dilationWidth])
+      }
+      this.buffers.push(buf)
+    }
+    // Default initial values (callers normally set their own): zeros, gamma 1.
+    const f = this.rt.heap.f32()
+    f.fill(0, this.params >> 2, (this.params >> 2) + p.paramCount)
+    for (const s of p.params) if (s.name === 'gamma') f.fill(1, (this.params >> 2) + s.offset, (this.params >> 2) + s.offset + s.size)
+    this.resetOptimizer()
+  }
+
+  /** The trainable arrays in order (tfjs-layers `trainableWeights` order: kernel, bias, then gamma, beta). */
+  get paramSpecs(): readonly FusedWeightSpec[] {
+    return this.plan.params
+  }
+
+  /** The batch-norm moving statistics in order (moving mean, moving variance per batch-norm layer). */
+  get stateSpecs(): readonly FusedWeightSpec[] {
+    return this.plan.states
+  }
+
+  /** AdamW updates applied so far. */
+  get optimizerStep(): number {
+    return this.adamStep
+  }
+
+  setWeights(values: readonly Float32Array[]): void {
+    this.writeArrays('weights', this.plan.params, values, (s, a) => this.rt.heap.f32().set(a, (this.params >> 2) + s.offset))
+  }
+
+  getWeights(): Float32Array[] {
+    return this.readArrays(this.params)
+  }
+
+  /** Gradients of the last `lossAndGradients` / `trainStep` call. */
+  getGradients(): Float32Array[] {
+    return this.readArrays(this.grads)
+  }
+
+  setStates(values: readonly Float32Array[]): void {
+    this.writeArrays('states', this.plan.states, values, (s, a) => this.states.set(a, s.offset))
+  }
+
+  getStates(): Float32Array[] {
+    return this.plan.states.map((s) => this.states.slice(s.offset, s.offset + s.size))
+  }
+
+  setOptimizerState(state: FusedOptimizerState): void {
+    if (!(Number.isSafeInteger(state.step) && state.step >= 0)) throw new FusedInputError('optimizer.step', 'a non-negative integer', state.step)
+    this.writeArrays('optimizer.m', this.plan.params, state.m, () => undefined)
+    this.writeArrays('optimizer.v', this.plan.params, state.v, () => undefined)
+    const f = this.rt.heap.f32()
+    this.plan.params.forEach((s, i) => {
+      f.set(state.m[i]!, (this.m >> 2) + s.offset)
+      f.set(state.v[i]!, (this.v >> 2) + s.offset)
+    })
+    this.adamStep = state.step
+  }
+
+  getOptimizerState(): FusedOptimizerState {
+    return { step: this.adamStep, m: this.readArrays(this.m), v: this.readArrays(this.v) }
+  }
+
+  /** Zero moments and step count. */
+  resetOptimizer(): void {
+    const f = this.rt.heap.f32()
+    f.fill(0, this.m >> 2, (this.m >> 2) + this.plan.paramCount)
+    f.fill(0, this.v >> 2, (this.v >> 2) + this.plan.paramCount)
+    this.adamStep = 0
+  }
+
+  /**
+   * Forward in training mode (batch statistics, dropout; the moving statistics are updated), loss, and backward:
+   * the gradients of every parameter are then in wasm memory (read them with getGradients()).
+   */
+  lossAndGradients(batch: FusedBatch): FusedStepResult {
+    const n = this.loadBatch(batch)
+    const seed = (batch.dropoutSeed ?? 0) >>> 0
+    this.forward(n, true, seed)
+    const result = this.loss(n, batch.labels)
+    this.backward(n, seed)
+    return result
+  }
+
+  /** One AdamW update of every parameter with the gradients of the last lossAndGradients call. */
+  applyAdamW(h: AdamWHyperParameters): void {
+    this.checkAlive()
+    this.adamStep += 1
+    const t = this.adamStep
+    const bc1 = 1 - h.beta1 ** t
+    const bc2 = 1 - h.beta2 ** t
+    const n = this.plan.paramCount
+    this.parallel('adamw_f32', n, n * 8, (i0, i1) => [this.params, this.grads, this.m, this.v, h.beta1, h.beta2, h.epsilon,
+      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1])
+  }
+
+  /** lossAndGradients + applyAdamW. */
+  trainStep(batch: FusedBatch, h: AdamWHyperParameters): FusedStepResult {
+    const result = this.lossAndGradients(batch)
+    if (Number.isFinite(result.loss)) this.applyAdamW(h)
+    return result
+  }
+
+  /**
+   * Logits of `count` images in inference mode (moving statistics, no dropout), `batchSize` images per pass.
+   * Returns count * classes values.
+   */
+  predictLogits(images: Float32Array, count: number): Float32Array {
+    this.checkAlive()
+    const per = this.plan.inputSize
+    if (!(Number.isSafeInteger(count) && count >= 0 && images.length >= count * per)) {
+      throw new FusedInputError('images', `at least ${count} x ${per} values`, `${images.length} values`)
+    }
+    const K = this.plan.classes
+    const out = new Float32Array(count * K)
+    const logits = this.buffers[this.buffers.length - 1]!.y
+    for (let start = 0; start < count; start += this.batchSize) {
+      const n = Math.min(this.batchSize, count - start)
+      this.rt.heap.f32().set(images.subarray(start * per, (start + n) * per), this.input >> 2)
+      this.forward(n, false, 0)
+      out.set(this.rt.heap.f32().subarray(logits >> 2, (logits >> 2) + n * K), start * K)
+    }
+    return out
+  }
+
+  /**
+   * Re-estimates the batch-norm moving statistics for the current weights: the mean over `batches` of each batch's
+   * mean and (biased) variance, replacing the exponential moving averages ("precise BN").
+   */
+  recalibrateBatchNorm(batches: Iterable<Float32Array>): number {
+    this.checkAlive()
+    const bnStages = this.plan.stages.map((s, i) => [s, i] as const).filter(([s]) => s.kind === 'linear' && s.batchNorm)
+    const sums = bnStages.map(([s]) => ({ mean: new Float64Array((s as LinearStage).channels), variance: new Float64Array((s as LinearStage).channels) }))
+    let count = 0
+    const per = this.plan.inputSize
+    for (const images of batches) {
+      const n = images.length / per
+      if (!(Number.isInteger(n) && n >= 1 && n <= this.batchSize)) {
+        throw new FusedInputError('batches', `1 to ${this.batchSize} images of ${per} values`, `${images.length} values`)
+      }
+      this.rt.heap.f32().set(images, this.input >> 2)
+      this.forward(n, true, 0, false)
+      bnStages.forEach(([, i], k) => {
+        const b = this.buffers[i]!
+        for (let c = 0; c < b.batchMean.length; c++) {
+          sums[k]!.mean[c] += b.batchMean[c]!
+          const inv = b.batchInvStd[c]!
+          const eps = (this.plan.stages[i] as LinearStage).batchNorm!.epsilon
+          sums[k]!.variance[c] += 1 / (inv * inv) - eps
+        }
+      })
+      count++
+    }
+    if (count === 0) return 0
+    bnStages.forEach(([s], k) => {
+      const bn = (s as LinearStage).batchNorm!
+      for (let c = 0; c < sums[k]!.mean.length; c++) {
+        this.states[bn.mean.offset + c] = sums[k]!.mean[c]! / count
+        this.states[bn.variance.offset + c] = Math.max(0, sums[k]!.variance[c]! / count)
+      }
+    })
+    return count
+  }
+
+  /** Frees the wasm memory of this trainer. */
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    for (const b of this.blocks) this.rt.heap.free(b)
+    this.blocks.length = 0
+  }
+
+  // ---- passes
+
+  private loadBatch(batch: FusedBatch): number {
+    this.checkAlive()
+    const n = batch.size ?? batch.labels.length
+    const per = this.plan.inputSize
+    if (!(Number.isSafeInteger(n) && n >= 1 && n <= this.batchSize)) throw new FusedInputError('size', `an integer in [1, ${this.batchSize}]`, n)
+    if (batch.labels.length < n) throw new FusedInputError('labels', `${n} labels`, `${batch.labels.length}`)
+    if (batch.images.length < n * per) throw new FusedInputError('images', `${n} x ${per} values`, `${batch.images.length} values`)
+    for (let k = 0; k < n; k++) {
+      const label = batch.labels[k]!
+      if (!(Number.isInteger(label) && label >= 0 && label < this.plan.classes)) {
+        throw new FusedInputError(`labels[${k}]`, `a class index in [0, ${this.plan.classes - 1}]`, label)
+      }
+    }
+    this.rt.heap.f32().set(batch.images.subarray(0, n * per), this.input >> 2)
+    return n
+  }
+
+  private forward(n: number, training: boolean, seed: number, updateMoving = training): void {
+    let x = this.input
+    this.plan.stages.forEach((stage, i) => {
+      const b = this.buffers[i]!
+      if (stage.kind === 'linear') this.linearForward(stage, b, x, n, training, updateMoving)
+      else if (stage.kind === 'maxPool') {
+        this.setBatch(b.geo, n)
+        const rows = n * stage.pool.outHeight * stage.pool.outWidth
+        this.parallel('max_pool_f32', rows, n * stage.outSize * 4, (m0, m1) => [x, b.y, b.geo, m0, m1])
+      } else {
+        const total = n * stage.outSize
+        if (training) {
+          this.parallel('dropout_f32', total, total * 8, (i0, i1) => [x, b.y, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1])
+        } else this.parallel('copy_f32', 1, 0, () => [b.y, x, total])
+      }
+      x = b.y
+    })
+  }
+
+  private linearForward(s: LinearStage, b: StageBuffers, x: number, n: number, training: boolean, updateMoving: boolean): void {
+    const rows = n * s.rowsPerImage
+    const C = s.channels
+    const out = s.batchNorm ? b.z : b.y
+    const w = this.params + s.kernel.offset * 4
+    if (s.conv) {
+      this.setBatch(b.geo, n)
+      const mb = blockRows(s.inputs)
+      this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * s.inputs), mb], 4)
+    } else {
+      // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (kept for the input gradient)
+      this.rt.run('transpose_f32', [[w, b.wt, s.inputs, C]])
+      this.parallel('dot_rows_f32', n, 2 * n * s.inputs * C, (m0, m1) => [x, b.wt, out, C, s.inputs, m0, m1], 2)
+    }
+    if (s.batchNorm) {
+      const bn = s.batchNorm
+      const mean = b.batchMean
+      const invStd = b.batchInvStd
+      if (training) {
+        // One pass for both moments, shifted by the moving mean (a checkpointed state, so a resumed run computes
+        // exactly what an uninterrupted one does) to keep the variance's precision.
+        const f = this.rt.heap.f32()
+        for (let c = 0; c < C; c++) f[(b.mean >> 2) + c] = this.states[bn.mean.offset + c]!
+        const sums = this.channelSums(out, b.mean, C, rows, true)
+        for (let c = 0; c < C; c++) {
+          const shift = this.states[bn.mean.offset + c]!
+          const d = sums[c]! / rows
+          mean[c] = shift + d
+          const variance = Math.fround(Math.max(0, sums[C + c]! / rows - d * d))
+          invStd[c] = 1 / Math.sqrt(variance + bn.epsilon)
+          if (updateMoving) {
+            // tfjs-layers: moving -= (moving - batch) * (1 - momentum)
+            const decay = Math.fround(1 - bn.momentum)
+            const mi = bn.mean.offset + c
+            const vi = bn.variance.offset + c
+            this.states[mi] = this.states[mi]! - Math.fround(Math.fround(this.states[mi]! - mean[c]!) * decay)
+            this.states[vi] = this.states[vi]! - Math.fround(Math.fround(this.states[vi]! - variance) * decay)
+          }
+        }
+      } else {
+        for (let c = 0; c < C; c++) {
+          mean[c] = this.states[bn.mean.offset + c]!
+          invStd[c] = 1 / Math.sqrt(this.states[bn.variance.offset + c]! + bn.epsilon)
+        }
+      }
+      const f = this.rt.heap.f32()
+      const p = this.params >> 2
+      const ss = b.scaleShift >> 2
+      for (let c = 0; c < C; c++) {
+        const scale = f[p + bn.gamma.offset + c]! * invStd[c]!
+        f[ss + c] = scale
+        f[ss + C + c] = f[p + bn.beta.offset + c]! - mean[c]! * scale
+      }
+      this.parallel('scale_shift_act_f32', rows, rows * C * 4, (r0, r1) => [out, b.y, b.scaleShift, b.scaleShift + C * 4, C, s.relu ? 1 : 0, r0, r1])
+    } else if (s.bias || s.relu) {
+      const bias = s.bias ? this.params + s.bias.offset * 4 : 0
+      this.parallel('bias_act_f32', rows, rows * C * 2, (r0, r1) => [b.y, bias, s.bias ? 1 : 0, C, s.relu ? RELU : LINEAR, 0, r0, r1])
+    }
+  }
+
+  /** Softmax cross-entropy with label smoothing over the logits; writes d(loss)/d(logits) into the last dy. */
+  private loss(n: number, labels: ArrayLike<number>): FusedStepResult {
+    const K = this.plan.classes
+    const last = this.buffers[this.buffers.length - 1]!
+    const f = this.rt.heap.f32()
+    const lo = last.y >> 2
+    const go = last.dy >> 2
+    const ls = this.labelSmoothing
+    const off = ls / K
+    let lossSum = 0
+    let correct = 0
+    for (let k = 0; k < n; k++) {
+      const row = lo + k * K
+      let max = f[row]!
+      let best = 0
+      for (let c = 1; c < K; c++) if (f[row + c]! > max) { max = f[row + c]!; best = c }
+      if (best === labels[k]) correct++
+      let sum = 0
+      for (let c = 0; c < K; c++) sum += Math.exp(f[row + c]! - max)
+      const logSum = Math.log(sum) + max
+      for (let c = 0; c < K; c++) {
+        const target = (c === labels[k] ? 1 - ls : 0) + off
+        const logP = f[row + c]! - logSum
+        lossSum -= target * logP
+        f[go + k * K + c] = (Math.exp(logP) - target) / n
+      }
+    }
+    return { loss: lossSum / n, correct }
+  }
+
+  private backward(n: number, seed: number): void {
+    const stages = this.plan.stages
+    for (let i = stages.length - 1; i >= 0; i--) {
+      const s = stages[i]!
+      const b = this.buffers[i]!
+      const x = i === 0 ? this.input : this.buffers[i - 1]!.y
+      const dx = i === 0 ? 0 : this.buffers[i - 1]!.dy
+      if (s.kind === 'linear') this.linearBackward(s, b, x, dx, n)
+      else if (s.kind === 'maxPool') {
+        if (dx === 0) continue
+        this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
+      } else if (dx !== 0) {
+        const total = n * s.outSize
+        this.parallel('dropout_f32', total, total * 8, (i0, i1) => [b.dy, dx, (seed + i) >>> 0, dropThreshold(s.rate), 1 / (1 - s.rate), i0, i1])
+      }
+    }
+  }
+
+  private linearBackward(s: LinearStage, b: StageBuffers, x: number, dx: number, n: number): void {
+    const rows = n * s.rowsPerImage
+    const C = s.channels
+    const g = this.grads
+    // 1. dz (in place in dy): through ReLU and batch norm; their parameter gradients.
+    if (s.batchNorm) {
+      const bn = s.batchNorm
+      this.rt.heap.f32().set(b.batchMean, b.mean >> 2)
+      const sums = this.bnGradSums(b, s, rows)
+      const heap = this.rt.heap.f32()
+      const p = this.params >> 2
+      const co = b.coef >> 2
+      for (let c = 0; c < C; c++) {
+        const inv = b.batchInvStd[c]!
+        const gamma = heap[p + bn.gamma.offset + c]!
+        const s1 = sums[c]!
+        const s2 = sums[C + c]!
+        heap[(g >> 2) + bn.gamma.offset + c] = s2 * inv
+        heap[(g >> 2) + bn.beta.offset + c] = s1
+        heap[co + c] = gamma * inv
+        heap[co + C + c] = (-gamma * inv * inv * inv * s2) / rows
+        heap[co + 2 * C + c] = (-gamma * inv * s1) / rows
+        heap[co + 3 * C + c] = b.batchMean[c]!
+      }
+      this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, s.relu ? 1 : 0, r0, r1])
+    } else if (s.relu) {
+      const total = rows * C
+      this.parallel('relu_grad_f32', total, total * 2, (i0, i1) => [b.y, b.dy, i0, i1])
+    }
+    if (s.bias) {
+      const sums = this.channelSums(b.dy, 0, C, rows, false)
+      const heap = this.rt.heap.f32()
+      for (let c = 0; c < C; c++) heap[(g >> 2) + s.bias.offset + c] = sums[c]!
+    }
+    // 2. weight gradient
+    const K = s.inputs
+    const dw = g + s.kernel.offset * 4
+    const flops = 2 * rows * K * C
+    if (s.conv) {
+      const mb = blockRows(K)
+      const parts = this.parallel('conv2d_backprop_filter_f32', rows, flops, (m0, m1, t) =>
+        [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4)
+      for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(`dw${t}`, K * C), K * C]])
+    } else {
+      // dWᵀ[units, inputs] = dyᵀ · x (wide GEMM rows instead of 10 narrow columns), split by inputs, then transposed
+      const dwt = this.scratchFor('dwt', K * C)
+      this.parallel('gemm_f32', K, flops, (k0, k1) => [b.dy, 1, C, x + k0 * 4, K, dwt + k0 * 4, K, C, k1 - k0, n, 0], 8)
+      this.rt.run('transpose_f32', [[dwt, dw, C, K]])
+    }
+    // 3. input gradient (a dense layer's Wᵀ was made by the forward pass; the weights have not changed since)
+    if (dx === 0) return
+    if (s.conv) this.rt.run('transpose_f32', [[this.params + s.kernel.offset * 4, b.wt, K, C]])
+    if (s.conv) {
+      const mb = blockRows(K)
+      this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [b.dy, b.wt, dx, b.geo, n0, n1, this.scratchFor(`im2col${t}`, mb * K), mb])
+    } else {
+      // dx[n, inputs] = dy[n, units] · Wᵀ[units, inputs], split by columns of dx
+      this.parallel('gemm_f32', K, flops, (k0, k1) => [b.dy, C, 1, b.wt + k0 * 4, K, dx + k0 * 4, K, n, k1 - k0, C, 0], 8)
+    }
+  }
+
+  // ---- helpers
+
+  /** Per-channel Σ (x - shift) and, with squares, Σ (x - shift)² after them (f64, the threads' partials added in order). */
+  private channelSums(x: number, shift: number, C: number, rows: number, squares: boolean): Float64Array {
+    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(`sums${t}`, 4 * C)])
+    return this.addPartials(parts, C, squares ? 2 * C : C)
+  }
+
+  private bnGradSums(b: StageBuffers, s: LinearStage, rows: number): Float64Array {
+    const C = s.channels
+    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, s.relu ? 1 : 0, r0, r1, this.scratchFor(`sums${t}`, 4 * C)])
+    return this.addPartials(parts, C, 2 * C)
+  }
+
+  /** Sums the threads' f64 partials (the `sums<t>` scratch blocks of 4·C floats) in thread order. */
+  private addPartials(parts: number, C: number, count: number): Float64Array {
+    const out = new Float64Array(count)
+    const buffer = this.rt.memory.buffer
+    for (let t = 0; t < parts; t++) {
+      const view = new Float64Array(buffer, this.scratchFor(`sums${t}`, 4 * C), count)
+      for (let c = 0; c < count; c++) out[c] += view[c]!
+    }
+    return out
+  }
+
+  /**
+   * Runs `name` over [0, n) split into as many ranges as threads pay off for `flops` of work (at least `align` per
+   * range), job t on thread t. Returns the number of jobs.
+   */
+  private parallel(name: string, n: number, flops: number, args: (start: number, end: number, thread: number) => number[], align = 1): number {
+    const threads = this.rt.threads
+    // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
+    // a split costs a few microseconds instead of a wake-up.
+    const min = this.rt.parallelThreshold / 4
+    const want = threads <= 1 || flops < min ? 1 : min === 0 ? threads : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
+    const parts = Math.max(1, Math.min(want, Math.floor(n / align)))
+    const jobs: number[][] = []
+    let start = 0
+    for (let t = 0; t < parts; t++) {
+      const end = t === parts - 1 ? n : Math.min(n, Math.round(((t + 1) * n) / parts / align) * align)
+      jobs.push(args(start, end, t))
+      start = end
+    }
+    this.rt.run(name, jobs)
+    return jobs.length
+  }
+
+  /** A per-thread scratch block that lives as long as the trainer (floats). */
+  private scratchFor(key: string, floats: number): number {
+    const k = `${key}:${floats}`
+    let p = this.scratch.get(k)
+    if (p === undefined) {
+      p = this.alloc(floats)
+      this.scratch.set(k, p)
+    }
+    return p
+  }
+
+  private setBatch(geo: number, n: number): void {
+    this.rt.heap.i32(geo, 1)[0] = n
+  }
+
+  private alloc(floats: number): number {
+    const p = this.rt.heap.alloc(Math.max(1, floats) * 4)
+    this.blocks.push(p)
+    return p
+  }
+
+  private readArrays(base: number): Float32Array[] {
+    this.checkAlive()
+    const f = this.rt.heap.f32()
+    return this.plan.params.map((s) => f.slice((base >> 2) + s.offset, (base >> 2) + s.offset + s.size))
+  }
+
+  private writeArrays(what: string, specs: readonly FusedWeightSpec[], values: readonly Float32Array[], write: (s: FusedWeightSpec, a: Float32Array) => void): void {
+    this.checkAlive()
+    if (values.length !== specs.length) throw new FusedInputError(what, `${specs.length} arrays`, `${values.length}`)
+    specs.forEach((s, i) => {
+      if (values[i]!.length !== s.size) throw new FusedInputError(`${what}[${i}]`, `${s.size} values (${s.name} [${s.shape.join(', ')}] of layers[${s.layer}])`, `${values[i]!.length}`)
+    })
+    specs.forEach((s, i) => write(s, values[i]!))
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new SimdBackendError('SIMD_BACKEND_DISPOSED', 'the fused trainer was disposed')
+  }
+}
+
+/** Dropout keeps an element when its 32-bit hash is >= rate * 2^32. */
+function dropThreshold(rate: number): number {
+  return Math.min(0xffffffff, Math.round(rate * 4294967296)) >>> 0
+}
