@@ -53,7 +53,7 @@ describe('train on simd with the fused step', () => {
     expect(fused.accuracy).toBeDefined()
   })
 
-  it('is deterministic: bit-identical weights for the same seed (dropout and augmentation included)', async () => {
+  it('is deterministic: bit-identical weights for the same seed (dropout and augmentation included), on 1 or 2 threads', async () => {
     const opts = await base({ config: { augment: true } })
     const a = await run(opts)
     const b = await run(opts)
@@ -61,6 +61,11 @@ describe('train on simd with the fused step', () => {
     expect(same(a.weights, b.weights)).toBe(true)
     const c = await run(await base({ config: { augment: true, seed: 12 } }))
     expect(same(a.weights, c.weights)).toBe(false)
+    // and whatever the number of threads
+    const one = await run({ ...opts, threads: 1 })
+    const two = await run({ ...opts, threads: 2 })
+    expect(same(one.weights, a.weights)).toBe(true)
+    expect(same(two.weights, a.weights)).toBe(true)
   })
 
   it('resumes to the same final weights as an uninterrupted run', async () => {

@@ -1,3 +1,5 @@
+import { bn_grad_sums_f32 } from './FusedTraining'
+
 /**
  * y = (x - mean) * (scale / sqrt(variance + eps)) + offset over rows [r0, r1) of x viewed as [rows, C], with the
  * per-channel coef = [a, offset, mean] (3*C floats) from batch_norm_coef_f32.
@@ -39,54 +41,8 @@ export function batch_norm_coef_f32(mean: usize, variance: usize, scale: usize, 
 
 /**
  * Per-channel sums for the batch-norm gradient over rows [r0, r1): out[c] += Σ dy, out[C + c] += Σ dy·(x - mean)
- * (f64 accumulators; f32 partials over blocks of 128 rows). mean is read from coef[2C..3C).
+ * (f64 totals), mean read from coef[2C..3C): the fused trainer's pass without its ReLU mask.
  */
 export function batch_norm_grad_sums_f32(x: usize, dy: usize, coef: usize, C: i32, r0: i32, r1: i32, out: usize): void {
-  const mOff = <usize>(2 * C) << 2
-  for (let c = 0; c < 2 * C; c++) store<f64>(out + (<usize>c << 3), 0)
-  for (let b = r0; b < r1; b += 128) {
-    const e = b + 128 < r1 ? b + 128 : r1
-    let c = 0
-    if (ASC_FEATURE_SIMD) {
-      for (; c + 4 <= C; c += 4) {
-        const off = <usize>c << 2
-        const m = v128.load(coef + mOff + off)
-        let s1 = f32x4.splat(0)
-        let s2 = f32x4.splat(0)
-        for (let r = b; r < e; r++) {
-          const ro = (<usize>(r * C) << 2) + off
-          const g = v128.load(dy + ro)
-          s1 = f32x4.add(s1, g)
-          s2 = f32x4.add(s2, f32x4.mul(g, f32x4.sub(v128.load(x + ro), m)))
-        }
-        for (let l = 0; l < 4; l++) {
-          const p1 = out + (<usize>(c + l) << 3)
-          const p2 = out + (<usize>(C + c + l) << 3)
-          let a1: f32 = 0, a2: f32 = 0
-          switch (l) {
-            case 0: a1 = f32x4.extract_lane(s1, 0); a2 = f32x4.extract_lane(s2, 0); break
-            case 1: a1 = f32x4.extract_lane(s1, 1); a2 = f32x4.extract_lane(s2, 1); break
-            case 2: a1 = f32x4.extract_lane(s1, 2); a2 = f32x4.extract_lane(s2, 2); break
-            default: a1 = f32x4.extract_lane(s1, 3); a2 = f32x4.extract_lane(s2, 3)
-          }
-          store<f64>(p1, load<f64>(p1) + <f64>a1)
-          store<f64>(p2, load<f64>(p2) + <f64>a2)
-        }
-      }
-    }
-    for (; c < C; c++) {
-      const m = load<f32>(coef + mOff + (<usize>c << 2))
-      let s1: f32 = 0, s2: f32 = 0
-      for (let r = b; r < e; r++) {
-        const ro = <usize>(r * C + c) << 2
-        const g = load<f32>(dy + ro)
-        s1 += g
-        s2 += g * (load<f32>(x + ro) - m)
-      }
-      const p1 = out + (<usize>c << 3)
-      const p2 = out + (<usize>(C + c) << 3)
-      store<f64>(p1, load<f64>(p1) + <f64>s1)
-      store<f64>(p2, load<f64>(p2) + <f64>s2)
-    }
-  }
+  bn_grad_sums_f32(0, dy, x, coef + (<usize>(2 * C) << 2), C, 0, r0, r1, out)
 }

@@ -32,7 +32,7 @@ const READY_BASE = 8 // READY_BASE + tid: 1 once worker tid runs
 const CTRL_INTS = READY_BASE + 72
 const ARG_STRIDE = 32
 /** How long an idle worker spins waiting for the next job before it sleeps. */
-const SPIN_MS = 2
+const SPIN_MS = 0.25
 
 /** Runs in each worker: instantiate the same module over the same memory, then serve jobs forever. */
 const WORKER_MAIN = `
@@ -272,10 +272,17 @@ export class Runtime {
     Atomics.add(ctrl, GEN, 1)
     Atomics.notify(ctrl, GEN)
     f(...jobs[0]!)
-    for (let i = 0; ; i++) {
+    // Spin (up to SPIN_MS) before sleeping: the workers usually finish within microseconds of this thread, and a
+    // futex wake-up would cost tens of microseconds per kernel.
+    let until = 0
+    for (let i = 1; ; i++) {
       const done = Atomics.load(ctrl, DONE)
       if (done >= active) break
-      if (i > 2000 && this.canBlock) Atomics.wait(ctrl, DONE, done, 1000)
+      if ((i & 255) === 0 && this.canBlock) {
+        const now = performance.now()
+        if (until === 0) until = now + SPIN_MS
+        else if (now > until) Atomics.wait(ctrl, DONE, done, 1000)
+      }
     }
     if (Atomics.exchange(ctrl, FAILED, 0) !== 0) {
       throw new SimdBackendError('SIMD_WORKER_FAILED', `a worker thread trapped while running ${name}`)

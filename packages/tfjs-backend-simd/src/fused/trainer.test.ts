@@ -127,6 +127,17 @@ async function reference(net: FusedNetwork, weights: Float32Array[], states: Flo
   return out
 }
 
+/** Gradients within 1e-4 of the largest reference gradient of each array; moving statistics within 1e-5. */
+function expectMatches(trainer: FusedTrainer, ref: Reference): void {
+  const got = trainer.getGradients()
+  ref.grads.forEach((g, i) => {
+    const scale = Math.max(1e-3, ...Array.from(g, Math.abs))
+    const err = Math.max(...Array.from(g, (v, k) => Math.abs(v - got[i]![k]!))) / scale
+    expect(err, `gradient ${i} (${trainer.paramSpecs[i]!.name} of layers[${trainer.paramSpecs[i]!.layer}])`).toBeLessThan(1e-4)
+  })
+  trainer.getStates().forEach((s, i) => expect(maxRelErr(s, ref.states[i]!), `state ${i}`).toBeLessThan(1e-5))
+}
+
 function initialWeights(net: FusedNetwork, seed: number): { weights: Float32Array[]; states: Float32Array[] } {
   const plan = planNetwork(net)
   const weights = plan.params.map((s, i) => {
@@ -159,13 +170,7 @@ describe.each(MODES)('FusedTrainer ($label)', (mode) => {
         if (row.indexOf(Math.max(...row)) === labels[k]) right++
       }
       expect(correct).toBe(right)
-      const got = trainer.getGradients()
-      ref.grads.forEach((g, i) => {
-        const scale = Math.max(1e-3, ...Array.from(g, Math.abs))
-        const err = Math.max(...Array.from(g, (v, k) => Math.abs(v - got[i]![k]!))) / scale
-        expect(err, `gradient ${i} (${trainer.paramSpecs[i]!.name} of layers[${trainer.paramSpecs[i]!.layer}])`).toBeLessThan(1e-4)
-      })
-      trainer.getStates().forEach((s, i) => expect(maxRelErr(s, ref.states[i]!), `state ${i}`).toBeLessThan(1e-5))
+      expectMatches(trainer, ref)
     } finally {
       trainer.dispose()
     }
@@ -197,13 +202,7 @@ describe.each([MODES[0]!, MODES[1]!])('FusedTrainer on the default network ($lab
       trainer.setStates(states)
       const { loss } = trainer.lossAndGradients({ images: x, labels: y, dropoutSeed: 99 })
       expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-5)
-      const got = trainer.getGradients()
-      ref.grads.forEach((g, i) => {
-        const scale = Math.max(1e-3, ...Array.from(g, Math.abs))
-        const err = Math.max(...Array.from(g, (v, k) => Math.abs(v - got[i]![k]!))) / scale
-        expect(err, `gradient ${i} (${trainer.paramSpecs[i]!.name} of layers[${trainer.paramSpecs[i]!.layer}])`).toBeLessThan(1e-4)
-      })
-      trainer.getStates().forEach((st, i) => expect(maxRelErr(st, ref.states[i]!), `state ${i}`).toBeLessThan(1e-5))
+      expectMatches(trainer, ref)
       const logits = trainer.predictLogits(x, 3)
       expect(maxRelErr(logits, await referenceInference(DEFAULT_NET, weights, trainer.getStates(), x, 3))).toBeLessThan(1e-4)
     } finally {
@@ -255,6 +254,31 @@ describe('FusedTrainer', () => {
     }
   })
 
+  test('bit-identical results with 1 and 2 threads, and with the adaptive thread choice switching', async () => {
+    const { weights, states } = initialWeights(DEFAULT_NET, 600)
+    const x = randn(8 * 784, 11)
+    const y = [1, 2, 3, 4, 5, 6, 7, 8]
+    const h = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }
+    const runWith = async (threads: number, adaptiveThreads: boolean) => {
+      await useMode({ ...MODES[0]!, threads })
+      const trainer = new FusedTrainer(DEFAULT_NET, { batchSize: 8, labelSmoothing: 0.05, adaptiveThreads })
+      try {
+        trainer.setWeights(weights)
+        trainer.setStates(states)
+        // long enough for the adaptive choice to probe the other thread count at least once
+        for (let i = 0; i < 170; i++) trainer.trainStep({ images: x, labels: y, dropoutSeed: i }, h)
+        return { weights: trainer.getWeights(), states: trainer.getStates(), opt: trainer.getOptimizerState() }
+      } finally {
+        trainer.dispose()
+      }
+    }
+    const one = await runWith(1, false)
+    const two = await runWith(2, false)
+    const adaptive = await runWith(2, true)
+    expect(two).toEqual(one)
+    expect(adaptive).toEqual(one)
+  })
+
   test('training lowers the loss; predictLogits uses the moving statistics and no dropout; memory is returned', async () => {
     await useMode(MODES[0]!)
     const { weights, states } = initialWeights(NET, 300)
@@ -277,6 +301,24 @@ describe('FusedTrainer', () => {
     await useMode(MODES[0]!)
     trainer.dispose()
     expect((tf.backend() as unknown as typeof backend).rt.heap.bytesInUse).toBeLessThanOrEqual(inUse)
+  })
+
+  test('recalibrateBatchNorm: statistics of one batch make inference match the training-mode forward pass', async () => {
+    const net: FusedNetwork = { ...NET, layers: NET.layers.filter((l) => l.type !== 'dropout') }
+    const { weights, states } = initialWeights(net, 500)
+    const ref = await reference(net, weights, states, images, labels, 0, 0)
+    await useMode(MODES[0]!)
+    const trainer = new FusedTrainer(net, { batchSize: 8 })
+    try {
+      trainer.setWeights(weights)
+      trainer.setStates(states)
+      expect(maxRelErr(trainer.predictLogits(images, N), ref.logits)).toBeGreaterThan(1e-2)
+      expect(trainer.recalibrateBatchNorm([images, images])).toBe(2)
+      expect(maxRelErr(trainer.predictLogits(images, N), ref.logits)).toBeLessThan(1e-4)
+      expect(() => trainer.recalibrateBatchNorm([new Float32Array(10)])).toThrow(/batches: expected 1 to 8 images of 144 values/)
+    } finally {
+      trainer.dispose()
+    }
   })
 
   test('bad networks and inputs get typed errors naming the layer or argument', async () => {

@@ -12,6 +12,11 @@ export interface FusedTrainerOptions {
   labelSmoothing?: number
   /** The simd backend instance whose wasm memory and threads to use; default: the initialised 'simd' backend. */
   backend?: SimdBackend
+  /**
+   * Default true: trainStep times itself and keeps whichever is faster, one thread or all of the backend's threads
+   * (see threadsInUse). false: always all threads. Results are the same either way.
+   */
+  adaptiveThreads?: boolean
 }
 
 /** PyTorch's AdamW hyper-parameters for one update (the schedule may change them every step). */
@@ -51,6 +56,11 @@ export interface FusedOptimizerState {
 
 const GEO_INTS = 15
 const RELU = 0 // U_RELU of assembly/_elementwise.ts
+/** Steps between two measurements of the other thread count, and steps measured each time (tuneThreads). */
+const TUNE_EVERY = 150
+const TUNE_STEPS = 4
+/** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
+const REDUCTION_PARTS = 2
 const LINEAR = 10 // U_LINEAR
 
 interface StageBuffers {
@@ -67,6 +77,7 @@ interface StageBuffers {
   scaleShift: number
   coef: number
   batchMean: Float32Array
+  batchVariance: Float32Array
   batchInvStd: Float32Array
 }
 
@@ -77,7 +88,8 @@ interface StageBuffers {
  * (batch statistics while training, biased batch variance in the moving average) and PyTorch's AdamW; the
  * parameters, moving statistics and optimiser state live in wasm memory and are copied in and out as plain arrays.
  *
- * Deterministic: the same inputs, seeds and thread count give bit-identical results.
+ * Deterministic: the same inputs and seeds give bit-identical results whatever the number of threads (reductions are
+ * always summed as the same partials).
  */
 export class FusedTrainer {
   readonly plan: NetworkPlan
@@ -95,6 +107,11 @@ export class FusedTrainer {
   private readonly scratch = new Map<string, number>()
   private adamStep = 0
   private disposed = false
+  /** At most this many threads per kernel (the adaptive choice: 1 or all). */
+  private threadLimit = Infinity
+  private readonly adaptiveThreads: boolean
+  // The first probe comes after ~20 steps: a busy machine should not wait TUNE_EVERY steps to be noticed.
+  private readonly tuning = { step: TUNE_EVERY - 20, probeLeft: 0, probeBest: Infinity, recentBest: Infinity, home: Infinity }
 
   constructor(network: FusedNetwork, options: FusedTrainerOptions) {
     this.plan = planNetwork(network)
@@ -105,6 +122,7 @@ export class FusedTrainer {
     if (!(typeof ls === 'number' && ls >= 0 && ls < 1)) throw new FusedInputError('labelSmoothing', 'a number in [0, 1)', ls)
     this.batchSize = options.batchSize
     this.labelSmoothing = ls
+    this.adaptiveThreads = options.adaptiveThreads ?? true
     const backend = options.backend ?? engine().registry[BACKEND_NAME]
     if (!(backend instanceof SimdBackend)) {
       throw new SimdBackendError('SIMD_BACKEND_DISPOSED', "the fused trainer needs the 'simd' backend: run `await tf.setBackend('simd')` first")
@@ -132,6 +150,7 @@ export class FusedTrainer {
         scaleShift: bn ? this.alloc(2 * C) : 0,
         coef: bn ? this.alloc(4 * C) : 0,
         batchMean: new Float32Array(C),
+        batchVariance: new Float32Array(C),
         batchInvStd: new Float32Array(C),
       }
       const info = stage.kind === 'linear' ? stage.conv : stage.kind === 'maxPool' ? stage.pool : undefined
@@ -236,11 +255,18 @@ export class FusedTrainer {
       1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1])
   }
 
-  /** lossAndGradients + applyAdamW. */
+  /** lossAndGradients + applyAdamW (and the adaptive thread choice). */
   trainStep(batch: FusedBatch, h: AdamWHyperParameters): FusedStepResult {
+    const t0 = performance.now()
     const result = this.lossAndGradients(batch)
     if (Number.isFinite(result.loss)) this.applyAdamW(h)
+    this.tuneThreads(performance.now() - t0)
     return result
+  }
+
+  /** Threads the kernels split over right now (1 while one thread is the faster choice). */
+  get threadsInUse(): number {
+    return Math.min(this.rt.threads, this.threadLimit)
   }
 
   /**
@@ -286,9 +312,7 @@ export class FusedTrainer {
         const b = this.buffers[i]!
         for (let c = 0; c < b.batchMean.length; c++) {
           sums[k]!.mean[c] += b.batchMean[c]!
-          const inv = b.batchInvStd[c]!
-          const eps = (this.plan.stages[i] as LinearStage).batchNorm!.epsilon
-          sums[k]!.variance[c] += 1 / (inv * inv) - eps
+          sums[k]!.variance[c] += b.batchVariance[c]!
         }
       })
       count++
@@ -298,7 +322,7 @@ export class FusedTrainer {
       const bn = (s as LinearStage).batchNorm!
       for (let c = 0; c < sums[k]!.mean.length; c++) {
         this.states[bn.mean.offset + c] = sums[k]!.mean[c]! / count
-        this.states[bn.variance.offset + c] = Math.max(0, sums[k]!.variance[c]! / count)
+        this.states[bn.variance.offset + c] = sums[k]!.variance[c]! / count
       }
     })
     return count
@@ -379,6 +403,7 @@ export class FusedTrainer {
           const d = sums[c]! / rows
           mean[c] = shift + d
           const variance = Math.fround(Math.max(0, sums[C + c]! / rows - d * d))
+          b.batchVariance[c] = variance
           invStd[c] = 1 / Math.sqrt(variance + bn.epsilon)
           if (updateMoving) {
             // tfjs-layers: moving -= (moving - batch) * (1 - momentum)
@@ -499,7 +524,7 @@ export class FusedTrainer {
     if (s.conv) {
       const mb = blockRows(K)
       const parts = this.parallel('conv2d_backprop_filter_f32', rows, flops, (m0, m1, t) =>
-        [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4)
+        [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4, REDUCTION_PARTS)
       for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(`dw${t}`, K * C), K * C]])
     } else {
       // dWᵀ[units, inputs] = dyᵀ · x (wide GEMM rows instead of 10 narrow columns), split by inputs, then transposed
@@ -523,13 +548,13 @@ export class FusedTrainer {
 
   /** Per-channel Σ (x - shift) and, with squares, Σ (x - shift)² after them (f64, the threads' partials added in order). */
   private channelSums(x: number, shift: number, C: number, rows: number, squares: boolean): Float64Array {
-    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(`sums${t}`, 4 * C)])
+    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, squares ? 2 * C : C)
   }
 
   private bnGradSums(b: StageBuffers, s: LinearStage, rows: number): Float64Array {
     const C = s.channels
-    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, s.relu ? 1 : 0, r0, r1, this.scratchFor(`sums${t}`, 4 * C)])
+    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, s.relu ? 1 : 0, r0, r1, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, 2 * C)
   }
 
@@ -546,14 +571,18 @@ export class FusedTrainer {
 
   /**
    * Runs `name` over [0, n) split into as many ranges as threads pay off for `flops` of work (at least `align` per
-   * range), job t on thread t. Returns the number of jobs.
+   * range), job t on thread t. Reductions pass `fixedParts`: they are always split into that many ranges (each with its
+   * own partial sums, added in order), run in parallel when the threads are there and sequentially otherwise, so the
+   * result does not depend on the number of threads. Returns the number of jobs.
    */
-  private parallel(name: string, n: number, flops: number, args: (start: number, end: number, thread: number) => number[], align = 1): number {
-    const threads = this.rt.threads
+  private parallel(name: string, n: number, flops: number, args: (start: number, end: number, part: number) => number[], align = 1,
+    fixedParts = 0): number {
+    const threads = Math.min(this.rt.threads, this.threadLimit)
     // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
     // a split costs a few microseconds instead of a wake-up.
     const min = this.rt.parallelThreshold / 4
-    const want = threads <= 1 || flops < min ? 1 : min === 0 ? threads : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
+    const worth = threads > 1 && flops >= min
+    const want = fixedParts > 0 ? fixedParts : !worth ? 1 : min === 0 ? threads : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
     const parts = Math.max(1, Math.min(want, Math.floor(n / align)))
     const jobs: number[][] = []
     let start = 0
@@ -562,8 +591,40 @@ export class FusedTrainer {
       jobs.push(args(start, end, t))
       start = end
     }
-    this.rt.run(name, jobs)
+    if (jobs.length <= 1 || (worth && jobs.length <= threads)) this.rt.run(name, jobs)
+    else for (const job of jobs) this.rt.run(name, [job])
     return jobs.length
+  }
+
+  /**
+   * Picks the faster of one thread and all threads from the steps' own timings: on a machine where another process
+   * holds a core, a worker thread that waits for the CPU makes every split kernel wait for it, and one thread is then
+   * several times faster. Every TUNE_EVERY steps the other choice runs TUNE_STEPS steps; the faster (by its best step)
+   * stays. The results do not depend on the choice (see parallel()).
+   */
+  private tuneThreads(stepMs: number): void {
+    const t = this.tuning
+    if (!this.adaptiveThreads || this.rt.threads <= 1) return
+    t.step++
+    const probing = t.probeLeft > 0
+    if (probing) {
+      t.probeBest = Math.min(t.probeBest, stepMs)
+      if (--t.probeLeft === 0) {
+        // the probed choice stays if it was faster, else back to the previous one
+        if (!(t.probeBest < t.recentBest)) this.threadLimit = t.home
+        t.recentBest = Infinity
+        t.step = 0
+      }
+      return
+    }
+    // the best of the last few steps in the current choice
+    if (t.step > TUNE_EVERY - TUNE_STEPS) t.recentBest = Math.min(t.recentBest, stepMs)
+    if (t.step >= TUNE_EVERY) {
+      t.home = this.threadLimit
+      this.threadLimit = this.threadLimit === 1 ? Infinity : 1
+      t.probeLeft = TUNE_STEPS
+      t.probeBest = Infinity
+    }
   }
 
   /** A per-thread scratch block that lives as long as the trainer (floats). */
