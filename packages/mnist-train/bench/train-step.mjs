@@ -1,7 +1,7 @@
 // ms per training step and seconds per epoch of the default model, per available backend, side by side; simd twice:
 // with its fused step (the default) and with the tfjs step. Then one real full epoch on simd (fused) in its own
 // process: seconds, test accuracy, peak RSS. Run from the package: `pnpm bench` (needs a build and real MNIST via
-// MNIST_DATA_DIR / the cache / the mirrors). MNIST_BENCH_STEPS (default 60) timed steps after 5 warm-up steps;
+// MNIST_DATA_DIR / the cache / the mirrors). MNIST_BENCH_STEPS (default 60) timed steps after 30 warm-up steps;
 // MNIST_BENCH_BACKENDS=simd,wasm to choose; MNIST_BENCH_BATCH (default: the default batch size);
 // MNIST_BENCH_FULL_EPOCH=0 skips the full epoch. Optional head-to-head: when /usr/bin/python3 has torch (Debian's
 // python3-torch), one full epoch of the same architecture and batch size in PyTorch with 2 threads, and the ratios.
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { DEFAULT_TRAIN_CONFIG, listBackends, train } from '../dist/index.js'
 
 const steps = Number(process.env.MNIST_BENCH_STEPS ?? 60)
-const warmup = 5
+// 30 warm-up steps: past the wasm compile, the worker start-up and the fused step's first thread-count probe (step ~20).
+const warmup = 30
 const wanted = process.env.MNIST_BENCH_BACKENDS?.split(',')
 const data = await loadMnist()
 const batch = Number(process.env.MNIST_BENCH_BATCH ?? DEFAULT_TRAIN_CONFIG.batchSize)

@@ -22,7 +22,8 @@ const NET: FusedNetwork = {
 await tf.setBackend('simd')
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
 console.log(`simd build: ${simdFeatures().build}, batch ${B}`)
-const trainer = new FusedTrainer(NET, { batchSize: B, labelSmoothing: 0.05 })
+// Fixed thread counts here: the adaptive choice would switch within a round.
+const trainer = new FusedTrainer(NET, { batchSize: B, labelSmoothing: 0.05, adaptiveThreads: false })
 let seed = 1
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296)
 trainer.setWeights(trainer.paramSpecs.map((s) => Float32Array.from({ length: s.size }, () => (s.name === 'gamma' ? 1 : (rand() - 0.5) * 0.3))))

@@ -61,22 +61,27 @@ export function simdFeatures(): SimdFeatures {
   return { ...cachedFeatures }
 }
 
-/**
- * Node 20 implements relaxed SIMD (fused multiply-add) behind --experimental-wasm-relaxed-simd, on by default from
- * Node 22. Turning the V8 flag on at run time (v8.setFlagsFromString, before any relaxed module is compiled) gives Node 20
- * users the faster build without a command-line flag. Returns whether relaxed SIMD now validates.
- */
-function enableRelaxedSimdInNode(): boolean {
+/** Sets a V8 flag at run time in Node (v8.setFlagsFromString); false where that is not possible. */
+export function setNodeV8Flag(flag: string): boolean {
   if (!isNode) return false
   const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
   const v8 = (typeof get === 'function' ? get('node:v8') : nodeV8) as { setFlagsFromString?: (flags: string) => void } | undefined
   if (typeof v8?.setFlagsFromString !== 'function') return false
   try {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd')
+    v8.setFlagsFromString(flag)
+    return true
   } catch {
     return false
   }
-  return validate(RELAXED_PROBE)
+}
+
+/**
+ * Node 20 implements relaxed SIMD (fused multiply-add) behind --experimental-wasm-relaxed-simd, on by default from
+ * Node 22. Turning the V8 flag on at run time (before any relaxed module is compiled) gives Node 20 users the faster
+ * build without a command-line flag. Returns whether relaxed SIMD now validates.
+ */
+function enableRelaxedSimdInNode(): boolean {
+  return setNodeV8Flag('--experimental-wasm-relaxed-simd') && validate(RELAXED_PROBE)
 }
 
 export function checkBuild(build: SimdBuild): SimdBuild {

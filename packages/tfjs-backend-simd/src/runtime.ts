@@ -1,5 +1,5 @@
 import { SimdBackendError, WasmLoadError } from './errors'
-import { checkBuild, getThreadsCount, isNode, loadNodeOs, onThreadsCountChange, simdFeatures, type SimdBuild } from './flags'
+import { checkBuild, getThreadsCount, isNode, loadNodeOs, onThreadsCountChange, setNodeV8Flag, simdFeatures, type SimdBuild } from './flags'
 import { Heap, MAX_PAGES } from './heap'
 
 /** The exports of assembly/index.ts. Pointers are byte offsets into the shared memory. */
@@ -18,6 +18,13 @@ export interface RuntimeOptions {
   wasmUrl?: (file: string) => string | URL
   /** Kernels with fewer floating-point operations than this run on one thread (default 400,000; 0 = always split). */
   parallelThreshold?: number
+  /**
+   * Node only, default true: compile the module with V8's optimising compiler up front (`--no-wasm-dynamic-tiering`,
+   * set at run time before the compile) instead of starting in the baseline compiler and tiering up hot functions:
+   * the first few hundred training steps were about 40 % slower until the tier-up. The flag applies to WebAssembly
+   * modules compiled later in the process too (they compile more slowly, and run at full speed at once).
+   */
+  eagerCompile?: boolean
 }
 
 // Control words of the worker protocol (Int32Array over a SharedArrayBuffer).
@@ -31,7 +38,7 @@ const FAILED = 6 // a worker's job threw (a trap): set by the worker, checked by
 const READY_BASE = 8 // READY_BASE + tid: 1 once worker tid runs
 const CTRL_INTS = READY_BASE + 72
 const ARG_STRIDE = 32
-/** How long an idle worker spins waiting for the next job before it sleeps. */
+/** How long an idle worker (and the main thread waiting for the workers) spins before it sleeps. */
 const SPIN_MS = 0.25
 
 /** Runs in each worker: instantiate the same module over the same memory, then serve jobs forever. */
@@ -48,6 +55,7 @@ function serve(init) {
   for (;;) {
     // Spin up to ${SPIN_MS} ms before sleeping: the kernels of a training step come back within microseconds of
     // each other, and waking a sleeping thread costs tens of microseconds, which made a second thread barely pay off.
+    // Not longer: on a machine where another process wants the core, spinning takes the time from it.
     const until = performance.now() + ${SPIN_MS};
     for (let i = 1; Atomics.load(ctrl, ${GEN}) === gen; i++) if ((i & 1023) === 0 && performance.now() > until) break;
     Atomics.wait(ctrl, ${GEN}, gen);
@@ -144,6 +152,7 @@ export class Runtime {
     const file = `${build}${shared ? '-shared' : ''}.wasm`
     const url = opts.wasmUrl ? opts.wasmUrl(file) : defaultWasmUrl(file)
     const bytes = await readWasm(url)
+    if (opts.eagerCompile !== false) setNodeV8Flag('--no-wasm-dynamic-tiering')
     let module: WebAssembly.Module
     let memory: WebAssembly.Memory
     let instance: WebAssembly.Instance
