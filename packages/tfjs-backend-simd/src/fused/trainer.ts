@@ -111,7 +111,7 @@ export class FusedTrainer {
   private threadLimit = Infinity
   private readonly adaptiveThreads: boolean
   // The first probe comes after ~20 steps: a busy machine should not wait TUNE_EVERY steps to be noticed.
-  private readonly tuning = { step: TUNE_EVERY - 20, probeLeft: 0, probeBest: Infinity, recentBest: Infinity, home: Infinity }
+  private readonly tuning = { step: TUNE_EVERY - 20, first: true, probeLeft: 0, probeBest: Infinity, recentBest: Infinity, home: Infinity, bestAll: Infinity }
 
   constructor(network: FusedNetwork, options: FusedTrainerOptions) {
     this.plan = planNetwork(network)
@@ -599,16 +599,18 @@ export class FusedTrainer {
   /**
    * Picks the faster of one thread and all threads from the steps' own timings: on a machine where another process
    * holds a core, a worker thread that waits for the CPU makes every split kernel wait for it, and one thread is then
-   * several times faster. Every TUNE_EVERY steps the other choice runs TUNE_STEPS steps; the faster (by its best step)
-   * stays. The results do not depend on the choice (see parallel()).
+   * several times faster. After ~20 steps the other choice runs TUNE_STEPS steps and the faster (by its best step)
+   * stays. Later probes cost time on an idle machine, so they come every TUNE_EVERY steps only while one thread is in
+   * use, or when the steps on all threads have become 30 % slower than the best seen. The results do not depend on
+   * the choice (see parallel()).
    */
   private tuneThreads(stepMs: number): void {
     const t = this.tuning
     if (!this.adaptiveThreads || this.rt.threads <= 1) return
     t.step++
-    const probing = t.probeLeft > 0
-    if (probing) {
+    if (t.probeLeft > 0) {
       t.probeBest = Math.min(t.probeBest, stepMs)
+      if (this.threadLimit !== 1) t.bestAll = Math.min(t.bestAll, stepMs)
       if (--t.probeLeft === 0) {
         // the probed choice stays if it was faster, else back to the previous one
         if (!(t.probeBest < t.recentBest)) this.threadLimit = t.home
@@ -617,13 +619,21 @@ export class FusedTrainer {
       }
       return
     }
+    if (this.threadLimit !== 1) t.bestAll = Math.min(t.bestAll, stepMs)
     // the best of the last few steps in the current choice
     if (t.step > TUNE_EVERY - TUNE_STEPS) t.recentBest = Math.min(t.recentBest, stepMs)
     if (t.step >= TUNE_EVERY) {
-      t.home = this.threadLimit
-      this.threadLimit = this.threadLimit === 1 ? Infinity : 1
-      t.probeLeft = TUNE_STEPS
-      t.probeBest = Infinity
+      const degraded = this.threadLimit !== 1 && t.recentBest > 1.3 * t.bestAll
+      if (t.first || this.threadLimit === 1 || degraded) {
+        t.first = false
+        t.home = this.threadLimit
+        this.threadLimit = this.threadLimit === 1 ? Infinity : 1
+        t.probeLeft = TUNE_STEPS
+        t.probeBest = Infinity
+      } else {
+        t.recentBest = Infinity
+        t.step = 0
+      }
     }
   }
 
