@@ -1,6 +1,7 @@
 // ms per step of the FusedTrainer on the default @mnist/model network (batch 32 unless BENCH_BATCH), 1 and 2 threads
 // interleaved in one process (the machine is shared: rounds alternate, the best round counts), then the time of each
-// wasm call of one step on 2 threads (BENCH_PROFILE=0 skips it).
+// wasm call of one step on 2 threads (BENCH_PROFILE_THREADS=1: on one; BENCH_PROFILE=0 skips it). BENCH_ROUNDS
+// (default 4) rounds of BENCH_STEPS (default 100) steps per thread count.
 //   node --import tsx bench/fused-step.ts
 import * as tf from '@tensorflow/tfjs-core'
 import { cpus, loadavg } from 'node:os'
@@ -48,6 +49,11 @@ for (const [threads, v] of rounds) {
 }
 
 if (process.env.BENCH_PROFILE !== '0') {
+  // BENCH_PROFILE_THREADS: profile on this many threads (default: 2, the last round's)
+  const profileThreads = Number(process.env.BENCH_PROFILE_THREADS ?? 2)
+  setThreadsCount(profileThreads)
+  for (let i = 0; i < 200 && getSimdBackend()!.rt.threads !== profileThreads; i++) await new Promise((r) => setTimeout(r, 10))
+  for (let i = 0; i < 10; i++) trainer.trainStep({ images, labels, dropoutSeed: i }, h)
   const rt = getSimdBackend()!.rt
   const run = rt.run.bind(rt)
   const times = new Map<string, number>()
