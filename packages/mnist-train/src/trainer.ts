@@ -49,7 +49,7 @@ export interface TrainOptions {
   threads?: number
   /**
    * On the `simd` backend, run each training step as a few fused WebAssembly passes per layer (@mnist/backend-simd's
-   * FusedTrainer) instead of tfjs ops and autodiff: the same math, about 3x faster. Default true. Models with a layer
+   * FusedTrainer) instead of tfjs ops and autodiff: the same math, about 5x faster. Default true. Models with a layer
    * the fused step does not run (e.g. global average pooling) use the tfjs step; `TrainStartInfo.stepEngine` says which.
    */
   fusedStep?: boolean
