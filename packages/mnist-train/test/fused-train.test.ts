@@ -1,4 +1,6 @@
 import path from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import { getSimdBackend } from '@mnist/backend-simd'
 import type { ModelConfig } from '@mnist/model'
 import { describe, expect, it } from 'vitest'
 import { readCheckpoint } from '../src/checkpoint'
@@ -66,6 +68,22 @@ describe('train on simd with the fused step', () => {
     const two = await run({ ...opts, threads: 2 })
     expect(same(one.weights, a.weights)).toBe(true)
     expect(same(two.weights, a.weights)).toBe(true)
+  })
+
+  it('keeps tf.memory().numTensors and the wasm heap constant from step to step (300 steps)', async () => {
+    const counts: number[] = []
+    const heap: number[] = []
+    const result = await train({
+      ...(await base({ data: await subset(600, 20), config: { batchSize: 2 } })),
+      onProgress: () => {
+        counts.push(tf.memory().numTensors)
+        heap.push(getSimdBackend()!.rt.heap.bytesInUse)
+      },
+    })
+    expect(result.stepEngine).toBe('fused')
+    expect(counts).toHaveLength(300)
+    expect(new Set(counts.slice(1)).size).toBe(1)
+    expect(new Set(heap.slice(1)).size).toBe(1)
   })
 
   it('resumes to the same final weights as an uninterrupted run', async () => {
