@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { FusedNetworkError, FusedTrainer, type FusedLayer, type FusedNetwork } from '@mnist/backend-simd'
+import { FusedNetworkError, FusedTrainer, type FusedLayer, type FusedNetwork, type FusedStepResult } from '@mnist/backend-simd'
 import type { AdamW } from './adamw'
 
 /** The model as the fused trainer's network, and for each fused layer the index of the model layer it came from. */
@@ -105,9 +105,11 @@ const WEIGHT_SUFFIX = {
  * copied in at the start and copied back by `syncToModel` (before evaluation, checkpoints and the end of training).
  */
 export class FusedStep {
-  readonly trainer: FusedTrainer
+  private readonly trainer: FusedTrainer
   private readonly params: tf.Variable[]
   private readonly states: tf.Variable[]
+  /** Steps were trained since the last syncToModel (evaluation and the checkpoint right after it share one copy). */
+  private dirty = false
 
   constructor(private readonly model: LayersModel, batchSize: number, labelSmoothing: number) {
     const { network, sourceLayer } = translateModel(model)
@@ -137,8 +139,25 @@ export class FusedStep {
     this.trainer.setOptimizerState({ step: state.step, m: state.slots.map((s) => s.m), v: state.slots.map((s) => s.v) })
   }
 
+  /** One step on `size` images: forward, backward and an AdamW update with the optimiser's current hyper-parameters. */
+  train(images: Float32Array, labels: Uint8Array, size: number, dropoutSeed: number, optimizer: AdamW): FusedStepResult {
+    this.dirty = true
+    return this.trainer.trainStep(
+      { images, labels, size, dropoutSeed },
+      {
+        learningRate: optimizer.learningRate,
+        beta1: optimizer.beta1,
+        beta2: optimizer.beta2,
+        epsilon: optimizer.epsilon,
+        weightDecay: optimizer.weightDecay,
+      },
+    )
+  }
+
   /** Copies the trained weights, moving statistics and optimiser state back into the model and `optimizer`. */
   syncToModel(optimizer: AdamW): void {
+    if (!this.dirty) return
+    this.dirty = false
     const assign = (vars: tf.Variable[], values: Float32Array[]): void => {
       vars.forEach((v, i) => {
         const t = tf.tensor(values[i]!, v.shape, 'float32')

@@ -11,10 +11,10 @@ import {
   type MnistSplit,
   type Normalization,
 } from '@mnist/data'
+import { FusedNetworkError } from '@mnist/backend-simd'
 import { evaluate } from '@mnist/eval'
 import { countParams, createMetadata, createModel, getModelConfig, loadModel, PARAM_BUDGET, type ModelMetadata } from '@mnist/model'
 import { AdamW } from './adamw'
-import { FusedNetworkError } from '@mnist/backend-simd'
 import { FusedStep } from './fused-step'
 import { affineWarp, sampleAffine } from './augment'
 import { selectBackend, type BackendName, type BackendRequest, type BackendSelection } from './backends/select'
@@ -422,22 +422,43 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       return out
     }
 
+    /** One step on @mnist/backend-simd's fused trainer (the dropout seed comes from the step's generator). */
     const runFusedStep = (step: FusedStep, size: number, random: () => number): { loss: number; correct: number } => {
-      const result = step.trainer.trainStep(
-        { images: batchX, labels: batchLabels, size, dropoutSeed: Math.floor(random() * 4294967296) },
-        {
-          learningRate: optimizer.learningRate,
-          beta1: optimizer.beta1,
-          beta2: optimizer.beta2,
-          epsilon: optimizer.epsilon,
-          weightDecay: optimizer.weightDecay,
-        },
-      )
+      const result = step.train(batchX, batchLabels, size, Math.floor(random() * 4294967296), optimizer)
       if (!Number.isFinite(result.loss)) {
         throw new NonFiniteLossError(position.step + 1, position.epoch + 1, position.batch + 1, result.loss)
       }
       return result
     }
+
+    /** One step with tfjs ops and autodiff; tfjs's random ops (dropout) draw from the step's generator. */
+    const runTfjsStep = (size: number, random: () => number): { loss: number; correct: number } =>
+      withSeededMathRandom(random, () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(batchX.subarray(0, size * pixels), [size, rows, cols, 1])
+          const y = tf.tensor2d(batchY.subarray(0, size * classes), [size, classes])
+          let logits: tf.Tensor | undefined
+          const { value, grads } = tf.variableGrads(() => {
+            const out = model.apply(x, { training: true }) as tf.Tensor
+            logits = tf.keep(out)
+            return tf.losses.softmaxCrossEntropy(y, out, undefined, config.labelSmoothing) as tf.Scalar
+          }, variables)
+          const lossValue = value.dataSync()[0]!
+          if (!Number.isFinite(lossValue)) {
+            logits!.dispose()
+            throw new NonFiniteLossError(position.step + 1, position.epoch + 1, position.batch + 1, lossValue)
+          }
+          optimizer.applyGradients(grads)
+          const scores = logits!.dataSync()
+          logits!.dispose()
+          let right = 0
+          for (let k = 0; k < size; k++) {
+            let best = 0
+            for (let c = 1; c < classes; c++) if (scores[k * classes + c]! > scores[k * classes + best]!) best = c
+            if (best === batchLabels[k]) right++
+          }
+          return { loss: lossValue, correct: right }
+        }))
 
     let lastYield = performance.now()
     while (position.epoch < config.epochs) {
@@ -453,14 +474,14 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         const stepStart = performance.now()
         const start = position.batch * config.batchSize
         const size = Math.min(config.batchSize, trainCount - start)
-        // ---- batch in plain JS: gather, augment or normalise, one-hot
+        // ---- batch in plain JS: gather, augment or normalise (labels; one-hot for the tfjs step)
         const augmentRng = config.augment ? streamRng(config.seed, STREAM.augment, position.step) : undefined
-        batchY.fill(0, 0, size * classes)
+        if (!fused) batchY.fill(0, 0, size * classes)
         for (let k = 0; k < size; k++) {
           const index = order![start + k]!
           const label = trainLabels[index]!
           batchLabels[k] = label
-          batchY[k * classes + label] = 1
+          if (!fused) batchY[k * classes + label] = 1
           const from = index * pixels
           if (augmentRng) {
             const params = sampleAffine(augmentRng, config.augmentation, rows, cols)
@@ -475,35 +496,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         if (beta1 !== undefined) optimizer.beta1 = beta1
 
         // ---- forward, backward, update (randomness seeded per step)
-        const { loss, correct } = fused
-          ? runFusedStep(fused, size, streamRng(config.seed, STREAM.ops, position.step))
-          : withSeededMathRandom(streamRng(config.seed, STREAM.ops, position.step), () =>
-          tf.tidy(() => {
-            const x = tf.tensor4d(batchX.subarray(0, size * pixels), [size, rows, cols, 1])
-            const y = tf.tensor2d(batchY.subarray(0, size * classes), [size, classes])
-            let logits: tf.Tensor | undefined
-            const { value, grads } = tf.variableGrads(() => {
-              const out = model.apply(x, { training: true }) as tf.Tensor
-              logits = tf.keep(out)
-              return tf.losses.softmaxCrossEntropy(y, out, undefined, config.labelSmoothing) as tf.Scalar
-            }, variables)
-            const lossValue = value.dataSync()[0]!
-            if (!Number.isFinite(lossValue)) {
-              logits!.dispose()
-              throw new NonFiniteLossError(position.step + 1, position.epoch + 1, position.batch + 1, lossValue)
-            }
-            optimizer.applyGradients(grads)
-            const scores = logits!.dataSync()
-            logits!.dispose()
-            let right = 0
-            for (let k = 0; k < size; k++) {
-              let best = 0
-              for (let c = 1; c < classes; c++) if (scores[k * classes + c]! > scores[k * classes + best]!) best = c
-              if (best === batchLabels[k]) right++
-            }
-            return { loss: lossValue, correct: right }
-          }),
-        )
+        const random = streamRng(config.seed, STREAM.ops, position.step)
+        const { loss, correct } = fused ? runFusedStep(fused, size, random) : runTfjsStep(size, random)
         progress.lossSum += loss * size
         progress.correct += correct
         progress.seen += size

@@ -2,7 +2,7 @@ import { gemm } from './_gemm'
 import { g, col2im } from './_im2col'
 import { isPointwise } from './Conv2D'
 import { zeroF32 } from './_vec'
-import { isSame3x3, backpropInputSame3x3 } from './_direct3x3'
+import { fitsSame3x3, backpropInputSame3x3 } from './_direct3x3'
 
 /**
  * dx for images [n0, n1): dcol = dy·wᵀ (wt is w transposed to [OC, K]) then scattered back with col2im.
@@ -18,7 +18,7 @@ export function conv2d_backprop_input_f32(dy: usize, wt: usize, dx: usize, geo: 
       (n1 - n0) * ohw, C, OC, 0)
     return
   }
-  if (ASC_FEATURE_SIMD && (C & 7) == 0 && (OC & 3) == 0 && isSame3x3(geo) && (H + 2) * (W + 2) * OC <= mb * K) {
+  if (ASC_FEATURE_SIMD && (C & 7) == 0 && (OC & 3) == 0 && fitsSame3x3(geo, mb * K, OC)) {
     backpropInputSame3x3(dy, wt, dx, geo, n0, n1, scratch)
     return
   }

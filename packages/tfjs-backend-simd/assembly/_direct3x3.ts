@@ -1,6 +1,6 @@
 // Direct 3x3 / stride 1 / 'same'-padding convolutions (no im2col): each image is copied once into a zero-padded
 // [(H+2), (W+2), C] buffer in scratch, so every tap of every pixel is an unchecked load at a fixed offset.
-// SIMD builds only; callers check `isSame3x3` and the scratch size first.
+// SIMD builds only; callers check `fitsSame3x3` first.
 import { fma4, zeroF32, copyF32 } from './_vec'
 import { g } from './_im2col'
 
@@ -8,6 +8,15 @@ import { g } from './_im2col'
 export function isSame3x3(geo: usize): bool {
   return g(geo, 7) == 3 && g(geo, 8) == 3 && g(geo, 9) == 1 && g(geo, 10) == 1 && g(geo, 11) == 1 && g(geo, 12) == 1
     && g(geo, 13) == 1 && g(geo, 14) == 1 && g(geo, 1) == g(geo, 4) && g(geo, 2) == g(geo, 5)
+}
+
+/**
+ * isSame3x3 and the padded image of `channels` channels (default: the input's; the input gradient pads dy, OC
+ * channels) fits in `scratchFloats`.
+ */
+export function fitsSame3x3(geo: usize, scratchFloats: i32, channels: i32 = 0): bool {
+  const ch = channels > 0 ? channels : g(geo, 3)
+  return isSame3x3(geo) && (g(geo, 1) + 2) * (g(geo, 2) + 2) * ch <= scratchFloats
 }
 
 /** dst[(H+2), (W+2), C] = image src[H, W, C] with a one-pixel zero border. */

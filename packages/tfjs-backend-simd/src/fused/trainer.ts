@@ -77,7 +77,6 @@ interface StageBuffers {
   scaleShift: number
   coef: number
   batchMean: Float32Array
-  batchVariance: Float32Array
   batchInvStd: Float32Array
 }
 
@@ -150,7 +149,6 @@ export class FusedTrainer {
         scaleShift: bn ? this.alloc(2 * C) : 0,
         coef: bn ? this.alloc(4 * C) : 0,
         batchMean: new Float32Array(C),
-        batchVariance: new Float32Array(C),
         batchInvStd: new Float32Array(C),
       }
       const info = stage.kind === 'linear' ? stage.conv : stage.kind === 'maxPool' ? stage.pool : undefined
@@ -186,7 +184,8 @@ export class FusedTrainer {
   }
 
   setWeights(values: readonly Float32Array[]): void {
-    this.writeArrays('weights', this.plan.params, values, (s, a) => this.rt.heap.f32().set(a, (this.params >> 2) + s.offset))
+    this.checkArrays('weights', this.plan.params, values)
+    this.writeParamArrays(this.params, values)
   }
 
   getWeights(): Float32Array[] {
@@ -199,7 +198,8 @@ export class FusedTrainer {
   }
 
   setStates(values: readonly Float32Array[]): void {
-    this.writeArrays('states', this.plan.states, values, (s, a) => this.states.set(a, s.offset))
+    this.checkArrays('states', this.plan.states, values)
+    this.plan.states.forEach((s, i) => this.states.set(values[i]!, s.offset))
   }
 
   getStates(): Float32Array[] {
@@ -208,13 +208,10 @@ export class FusedTrainer {
 
   setOptimizerState(state: FusedOptimizerState): void {
     if (!(Number.isSafeInteger(state.step) && state.step >= 0)) throw new FusedInputError('optimizer.step', 'a non-negative integer', state.step)
-    this.writeArrays('optimizer.m', this.plan.params, state.m, () => undefined)
-    this.writeArrays('optimizer.v', this.plan.params, state.v, () => undefined)
-    const f = this.rt.heap.f32()
-    this.plan.params.forEach((s, i) => {
-      f.set(state.m[i]!, (this.m >> 2) + s.offset)
-      f.set(state.v[i]!, (this.v >> 2) + s.offset)
-    })
+    this.checkArrays('optimizer.m', this.plan.params, state.m)
+    this.checkArrays('optimizer.v', this.plan.params, state.v)
+    this.writeParamArrays(this.m, state.m)
+    this.writeParamArrays(this.v, state.v)
     this.adamStep = state.step
   }
 
@@ -291,43 +288,6 @@ export class FusedTrainer {
     return out
   }
 
-  /**
-   * Re-estimates the batch-norm moving statistics for the current weights: the mean over `batches` of each batch's
-   * mean and (biased) variance, replacing the exponential moving averages ("precise BN").
-   */
-  recalibrateBatchNorm(batches: Iterable<Float32Array>): number {
-    this.checkAlive()
-    const bnStages = this.plan.stages.map((s, i) => [s, i] as const).filter(([s]) => s.kind === 'linear' && s.batchNorm)
-    const sums = bnStages.map(([s]) => ({ mean: new Float64Array((s as LinearStage).channels), variance: new Float64Array((s as LinearStage).channels) }))
-    let count = 0
-    const per = this.plan.inputSize
-    for (const images of batches) {
-      const n = images.length / per
-      if (!(Number.isInteger(n) && n >= 1 && n <= this.batchSize)) {
-        throw new FusedInputError('batches', `1 to ${this.batchSize} images of ${per} values`, `${images.length} values`)
-      }
-      this.rt.heap.f32().set(images, this.input >> 2)
-      this.forward(n, true, 0, false)
-      bnStages.forEach(([, i], k) => {
-        const b = this.buffers[i]!
-        for (let c = 0; c < b.batchMean.length; c++) {
-          sums[k]!.mean[c] += b.batchMean[c]!
-          sums[k]!.variance[c] += b.batchVariance[c]!
-        }
-      })
-      count++
-    }
-    if (count === 0) return 0
-    bnStages.forEach(([s], k) => {
-      const bn = (s as LinearStage).batchNorm!
-      for (let c = 0; c < sums[k]!.mean.length; c++) {
-        this.states[bn.mean.offset + c] = sums[k]!.mean[c]! / count
-        this.states[bn.variance.offset + c] = sums[k]!.variance[c]! / count
-      }
-    })
-    return count
-  }
-
   /** Frees the wasm memory of this trainer. */
   dispose(): void {
     if (this.disposed) return
@@ -355,11 +315,11 @@ export class FusedTrainer {
     return n
   }
 
-  private forward(n: number, training: boolean, seed: number, updateMoving = training): void {
+  private forward(n: number, training: boolean, seed: number): void {
     let x = this.input
     this.plan.stages.forEach((stage, i) => {
       const b = this.buffers[i]!
-      if (stage.kind === 'linear') this.linearForward(stage, b, x, n, training, updateMoving)
+      if (stage.kind === 'linear') this.linearForward(stage, b, x, n, training)
       else if (stage.kind === 'maxPool') {
         this.setBatch(b.geo, n)
         const rows = n * stage.pool.outHeight * stage.pool.outWidth
@@ -374,7 +334,7 @@ export class FusedTrainer {
     })
   }
 
-  private linearForward(s: LinearStage, b: StageBuffers, x: number, n: number, training: boolean, updateMoving: boolean): void {
+  private linearForward(s: LinearStage, b: StageBuffers, x: number, n: number, training: boolean): void {
     const rows = n * s.rowsPerImage
     const C = s.channels
     const out = s.batchNorm ? b.z : b.y
@@ -403,16 +363,13 @@ export class FusedTrainer {
           const d = sums[c]! / rows
           mean[c] = shift + d
           const variance = Math.fround(Math.max(0, sums[C + c]! / rows - d * d))
-          b.batchVariance[c] = variance
           invStd[c] = 1 / Math.sqrt(variance + bn.epsilon)
-          if (updateMoving) {
-            // tfjs-layers: moving -= (moving - batch) * (1 - momentum)
-            const decay = Math.fround(1 - bn.momentum)
-            const mi = bn.mean.offset + c
-            const vi = bn.variance.offset + c
-            this.states[mi] = this.states[mi]! - Math.fround(Math.fround(this.states[mi]! - mean[c]!) * decay)
-            this.states[vi] = this.states[vi]! - Math.fround(Math.fround(this.states[vi]! - variance) * decay)
-          }
+          // tfjs-layers: moving -= (moving - batch) * (1 - momentum)
+          const decay = Math.fround(1 - bn.momentum)
+          const mi = bn.mean.offset + c
+          const vi = bn.variance.offset + c
+          this.states[mi] = this.states[mi]! - Math.fround(Math.fround(this.states[mi]! - mean[c]!) * decay)
+          this.states[vi] = this.states[vi]! - Math.fround(Math.fround(this.states[vi]! - variance) * decay)
         }
       } else {
         for (let c = 0; c < C; c++) {
@@ -664,13 +621,19 @@ export class FusedTrainer {
     return this.plan.params.map((s) => f.slice((base >> 2) + s.offset, (base >> 2) + s.offset + s.size))
   }
 
-  private writeArrays(what: string, specs: readonly FusedWeightSpec[], values: readonly Float32Array[], write: (s: FusedWeightSpec, a: Float32Array) => void): void {
+  /** Throws (before anything is written) unless `values` has one array of the right size per spec. */
+  private checkArrays(what: string, specs: readonly FusedWeightSpec[], values: readonly Float32Array[]): void {
     this.checkAlive()
     if (values.length !== specs.length) throw new FusedInputError(what, `${specs.length} arrays`, `${values.length}`)
     specs.forEach((s, i) => {
       if (values[i]!.length !== s.size) throw new FusedInputError(`${what}[${i}]`, `${s.size} values (${s.name} [${s.shape.join(', ')}] of layers[${s.layer}])`, `${values[i]!.length}`)
     })
-    specs.forEach((s, i) => write(s, values[i]!))
+  }
+
+  /** Copies one array per parameter spec into the flat block at `base` (parameters, or a moment). */
+  private writeParamArrays(base: number, values: readonly Float32Array[]): void {
+    const f = this.rt.heap.f32()
+    this.plan.params.forEach((s, i) => f.set(values[i]!, (base >> 2) + s.offset))
   }
 
   private checkAlive(): void {
