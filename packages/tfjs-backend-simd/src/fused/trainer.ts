@@ -4,6 +4,7 @@ import { FusedInputError, SimdBackendError } from '../errors'
 import { patchBlockRows as blockRows } from '../kernels/_conv'
 import type { Runtime } from '../runtime'
 import { planNetwork, type FusedNetwork, type FusedWeightSpec, type LinearStage, type NetworkPlan } from './network'
+import { ThreadTuner } from './thread-tuner'
 
 export interface FusedTrainerOptions {
   /** Largest batch a step or a prediction call takes (buffers are sized for it). */
@@ -56,9 +57,6 @@ export interface FusedOptimizerState {
 
 const GEO_INTS = 15
 const RELU = 0 // U_RELU of assembly/_elementwise.ts
-/** Steps between two measurements of the other thread count, and steps measured each time (tuneThreads). */
-const TUNE_EVERY = 150
-const TUNE_STEPS = 4
 /** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
 const REDUCTION_PARTS = 2
 const LINEAR = 10 // U_LINEAR
@@ -106,11 +104,8 @@ export class FusedTrainer {
   private readonly scratch = new Map<string, number>()
   private adamStep = 0
   private disposed = false
-  /** At most this many threads per kernel (the adaptive choice: 1 or all). */
-  private threadLimit = Infinity
-  private readonly adaptiveThreads: boolean
-  // The first probe comes after ~20 steps: a busy machine should not wait TUNE_EVERY steps to be noticed.
-  private readonly tuning = { step: TUNE_EVERY - 20, first: true, probeLeft: 0, probeBest: Infinity, recentBest: Infinity, home: Infinity, bestAll: Infinity }
+  /** The adaptive choice of at most 1 or all threads per kernel; undefined without adaptiveThreads. */
+  private readonly tuner: ThreadTuner | undefined
 
   constructor(network: FusedNetwork, options: FusedTrainerOptions) {
     this.plan = planNetwork(network)
@@ -121,7 +116,7 @@ export class FusedTrainer {
     if (!(typeof ls === 'number' && ls >= 0 && ls < 1)) throw new FusedInputError('labelSmoothing', 'a number in [0, 1)', ls)
     this.batchSize = options.batchSize
     this.labelSmoothing = ls
-    this.adaptiveThreads = options.adaptiveThreads ?? true
+    this.tuner = (options.adaptiveThreads ?? true) ? new ThreadTuner() : undefined
     const backend = options.backend ?? engine().registry[BACKEND_NAME]
     if (!(backend instanceof SimdBackend)) {
       throw new SimdBackendError('SIMD_BACKEND_DISPOSED', "the fused trainer needs the 'simd' backend: run `await tf.setBackend('simd')` first")
@@ -257,13 +252,13 @@ export class FusedTrainer {
     const t0 = performance.now()
     const result = this.lossAndGradients(batch)
     if (Number.isFinite(result.loss)) this.applyAdamW(h)
-    this.tuneThreads(performance.now() - t0)
+    if (this.rt.threads > 1) this.tuner?.record(performance.now() - t0)
     return result
   }
 
   /** Threads the kernels split over right now (1 while one thread is the faster choice). */
   get threadsInUse(): number {
-    return Math.min(this.rt.threads, this.threadLimit)
+    return Math.min(this.rt.threads, this.tuner?.limit ?? Infinity)
   }
 
   /**
@@ -534,7 +529,7 @@ export class FusedTrainer {
    */
   private parallel(name: string, n: number, flops: number, args: (start: number, end: number, part: number) => number[], align = 1,
     fixedParts = 0): number {
-    const threads = Math.min(this.rt.threads, this.threadLimit)
+    const threads = Math.min(this.rt.threads, this.tuner?.limit ?? Infinity)
     // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
     // a split costs a few microseconds instead of a wake-up.
     const min = this.rt.parallelThreshold / 4
@@ -551,47 +546,6 @@ export class FusedTrainer {
     if (jobs.length <= 1 || (worth && jobs.length <= threads)) this.rt.run(name, jobs)
     else for (const job of jobs) this.rt.run(name, [job])
     return jobs.length
-  }
-
-  /**
-   * Picks the faster of one thread and all threads from the steps' own timings: on a machine where another process
-   * holds a core, a worker thread that waits for the CPU makes every split kernel wait for it, and one thread is then
-   * several times faster. After ~20 steps the other choice runs TUNE_STEPS steps and the faster (by its best step)
-   * stays. Later probes cost time on an idle machine, so they come every TUNE_EVERY steps only while one thread is in
-   * use, or when the steps on all threads have become 30 % slower than the best seen. The results do not depend on
-   * the choice (see parallel()).
-   */
-  private tuneThreads(stepMs: number): void {
-    const t = this.tuning
-    if (!this.adaptiveThreads || this.rt.threads <= 1) return
-    t.step++
-    if (t.probeLeft > 0) {
-      t.probeBest = Math.min(t.probeBest, stepMs)
-      if (this.threadLimit !== 1) t.bestAll = Math.min(t.bestAll, stepMs)
-      if (--t.probeLeft === 0) {
-        // the probed choice stays if it was faster, else back to the previous one
-        if (!(t.probeBest < t.recentBest)) this.threadLimit = t.home
-        t.recentBest = Infinity
-        t.step = 0
-      }
-      return
-    }
-    if (this.threadLimit !== 1) t.bestAll = Math.min(t.bestAll, stepMs)
-    // the best of the last few steps in the current choice
-    if (t.step > TUNE_EVERY - TUNE_STEPS) t.recentBest = Math.min(t.recentBest, stepMs)
-    if (t.step >= TUNE_EVERY) {
-      const degraded = this.threadLimit !== 1 && t.recentBest > 1.3 * t.bestAll
-      if (t.first || this.threadLimit === 1 || degraded) {
-        t.first = false
-        t.home = this.threadLimit
-        this.threadLimit = this.threadLimit === 1 ? Infinity : 1
-        t.probeLeft = TUNE_STEPS
-        t.probeBest = Infinity
-      } else {
-        t.recentBest = Infinity
-        t.step = 0
-      }
-    }
   }
 
   /** A per-thread scratch block that lives as long as the trainer (floats). */
