@@ -16,7 +16,7 @@ import { evaluate } from '@mnist/eval'
 import { countParams, createMetadata, createModel, getModelConfig, loadModel, PARAM_BUDGET, type ModelMetadata } from '@mnist/model'
 import { AdamW } from './adamw'
 import { FusedStep } from './fused-step'
-import { affineWarp, sampleAffine } from './augment'
+import { BatchFiller } from './batch'
 import { selectBackend, type BackendName, type BackendRequest, type BackendSelection } from './backends/select'
 import {
   fingerprint,
@@ -321,13 +321,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       maxMomentum: config.maxMomentum,
     }
     const classes = (model.outputs[0]!.shape[1] as number | null) ?? 10
-    const batchX = new Float32Array(config.batchSize * pixels)
-    const batchY = new Float32Array(config.batchSize * classes)
-    const batchLabels = new Uint8Array(config.batchSize)
-    const lut = new Float32Array(256)
-    for (let v = 0; v < 256; v++) lut[v] = (v / 255 - normalization.mean) / normalization.std
-    const warpScale = 1 / (255 * normalization.std)
-    const warpBias = -normalization.mean / normalization.std
+    // one-hot labels for the tfjs step only
+    const filler = new BatchFiller({ images: trainImages, labels: trainLabels, rows, cols }, config.batchSize, normalization, classes, !fused)
+    const { images: batchX, labels: batchLabels } = filler.batch
+    const batchY = filler.batch.oneHot
 
     let order: Uint32Array | undefined
     let orderEpoch = -1
@@ -436,7 +433,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       withSeededMathRandom(random, () =>
         tf.tidy(() => {
           const x = tf.tensor4d(batchX.subarray(0, size * pixels), [size, rows, cols, 1])
-          const y = tf.tensor2d(batchY.subarray(0, size * classes), [size, classes])
+          const y = tf.tensor2d(batchY!.subarray(0, size * classes), [size, classes])
           let logits: tf.Tensor | undefined
           const { value, grads } = tf.variableGrads(() => {
             const out = model.apply(x, { training: true }) as tf.Tensor
@@ -475,22 +472,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         const start = position.batch * config.batchSize
         const size = Math.min(config.batchSize, trainCount - start)
         // ---- batch in plain JS: gather, augment or normalise (labels; one-hot for the tfjs step)
-        const augmentRng = config.augment ? streamRng(config.seed, STREAM.augment, position.step) : undefined
-        if (!fused) batchY.fill(0, 0, size * classes)
-        for (let k = 0; k < size; k++) {
-          const index = order![start + k]!
-          const label = trainLabels[index]!
-          batchLabels[k] = label
-          if (!fused) batchY[k * classes + label] = 1
-          const from = index * pixels
-          if (augmentRng) {
-            const params = sampleAffine(augmentRng, config.augmentation, rows, cols)
-            affineWarp(trainImages, from, rows, cols, params, batchX, k * pixels, warpScale, warpBias)
-          } else {
-            const to = k * pixels
-            for (let p = 0; p < pixels; p++) batchX[to + p] = lut[trainImages[from + p]!]!
-          }
-        }
+        filler.fill(order!, start, size, config.augment
+          ? { random: streamRng(config.seed, STREAM.augment, position.step), ranges: config.augmentation }
+          : undefined)
         const { learningRate, beta1 } = oneCycle(position.step, schedule)
         optimizer.learningRate = learningRate
         if (beta1 !== undefined) optimizer.beta1 = beta1
