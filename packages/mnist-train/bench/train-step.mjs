@@ -5,7 +5,7 @@
 // MNIST_BENCH_BACKENDS=simd,wasm to choose; MNIST_BENCH_BATCH (default: the default batch size);
 // MNIST_BENCH_FULL_EPOCH=0 skips the full epoch. Optional head-to-head: when /usr/bin/python3 has torch (Debian's
 // python3-torch), one full epoch of the same architecture and batch size in PyTorch with 2 threads, and the ratios;
-// MNIST_BENCH_REPEAT (default 2) full epochs of each, alternating, best of each.
+// MNIST_BENCH_REPEAT (default 3) full epochs of each, alternating, best of each.
 import os from 'node:os'
 import { loadMnist } from '@mnist/data'
 import { execFileSync } from 'node:child_process'
@@ -51,9 +51,9 @@ console.table(rows)
 // The head-to-head: one real epoch with the default settings on simd (in a child process: its peak RSS is the training
 // run's own) and, when Debian's python3-torch is there, one full epoch of the same network in PyTorch
 // (docs/architecture-search/timing.py: conv 8-16-24-24 + BN + ReLU, max-pooling, flatten, dropout, dense; AdamW;
-// 2 threads). MNIST_BENCH_REPEAT (default 2) alternates them that many times; each side's best counts, since on a
-// shared machine a neighbour's load slows whichever run it lands on.
-const repeat = Number(process.env.MNIST_BENCH_REPEAT ?? 2)
+// 2 threads). MNIST_BENCH_REPEAT (default 3) alternates them that many times; each side's best counts, since on a
+// shared machine a neighbour's load slows whichever run it lands on (the median of the pairs' ratios is printed too).
+const repeat = Number(process.env.MNIST_BENCH_REPEAT ?? 3)
 const timing = fileURLToPath(new URL('../../../docs/architecture-search/timing.py', import.meta.url))
 const withTorch = process.env.MNIST_BENCH_TORCH !== '0' && existsSync('/usr/bin/python3') && existsSync(timing)
 const withFull = process.env.MNIST_BENCH_FULL_EPOCH !== '0' && available.some((b) => b.backend === 'simd')
@@ -93,7 +93,13 @@ if (torchRuns.length > 0) {
   for (const r of rows) console.log(`  ${r.backend} (${r.step} step, estimated from ${r.steps} steps): ${(Number(r.secondsPerEpoch) / torchSeconds).toFixed(2)}x PyTorch's time`)
   if (fulls.length > 0) {
     const best = Math.min(...fulls.map((f) => f.trainSeconds))
+    const pairs = fulls.flatMap((f, i) => (torchRuns[i] ? [f.trainSeconds / torchRuns[i]] : []))
     console.log(`  simd full epoch (fused step), best of ${fulls.length}: ${best.toFixed(1)} s = ${(best / torchSeconds).toFixed(2)}x PyTorch's time` +
-      ` (each pair: ${fulls.map((f, i) => torchRuns[i] ? (f.trainSeconds / torchRuns[i]).toFixed(2) : '-').join(', ')})`)
+      ` (each pair: ${pairs.map((r) => r.toFixed(2)).join(', ')}; median ${median(pairs).toFixed(2)})`)
   }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }

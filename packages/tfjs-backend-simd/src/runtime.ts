@@ -68,8 +68,13 @@ function serve(init) {
     const argc = ctrl[${ARGC}];
     const f = fns[ctrl[${FN}]];
     try {
+      // Direct calls for the usual argument counts: a spread of a subarray allocates and takes V8's slow path.
       switch (argc) {
+        case 5: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4]); break;
+        case 6: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4], args[o+5]); break;
+        case 7: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4], args[o+5], args[o+6]); break;
         case 8: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4], args[o+5], args[o+6], args[o+7]); break;
+        case 9: f(args[o], args[o+1], args[o+2], args[o+3], args[o+4], args[o+5], args[o+6], args[o+7], args[o+8]); break;
         default: f(...args.subarray(o, o + argc));
       }
     } catch (e) {
