@@ -1,14 +1,14 @@
 // The direct 3x3 conv kernels called straight on the wasm exports, two builds side by side: bytewise comparison of
 // their outputs (model shapes, odd shapes, random row ranges) and interleaved timings on the model's shapes.
 //   node --experimental-wasm-relaxed-simd --no-wasm-dynamic-tiering bench/conv-direct.mjs OLD.wasm NEW.wasm [check|time|both]
-// Single thread, non-shared memory.
+// Single thread; shared memory for builds whose file name says -shared.
 import { readFileSync } from 'node:fs'
 
 const [oldPath, newPath, mode = 'both'] = process.argv.slice(2)
 const PAGES = 1024
 
 async function load(path) {
-  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: 65536 })
+  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: 65536, shared: path.includes('shared') })
   const { instance } = await WebAssembly.instantiate(readFileSync(path), { env: { memory, abort() { throw new Error('abort') } } })
   const e = instance.exports
   let top = (e.heap_base() + 63) & ~63
@@ -81,6 +81,13 @@ if (mode === 'check' || mode === 'both') {
       check(B, H, W, C, OC, [['fwd', 0, rows], ['fwd', 0, half], ['fwd', half, rows], ['dw', 0, rows], ['dw', 0, half],
         ['dw', half, rows], ['dx', 0, B], ['dx', 0, B >> 1], ['dx', B >> 1, B]])
     }
+  }
+  // fallbacks: dX without room for the flipped filter (C = OC = 64), generic tiles (channel counts without generated
+  // variants, images narrower than a tile), dW too big for shifted rows
+  for (const [B, H, W, C, OC] of [[2, 5, 6, 64, 64], [2, 3, 3, 40, 48], [3, 2, 2, 24, 24], [2, 4, 3, 12, 24], [2, 3, 2, 16, 16],
+    [2, 9, 11, 48, 24], [1, 28, 28, 8, 8], [2, 14, 14, 8, 24]]) {
+    const rows = B * H * W
+    check(B, H, W, C, OC, [['fwd', 0, rows], ['fwd', 1, rows - 2], ['dw', 0, rows], ['dw', 3, rows - 1], ['dx', 0, B], ['dx', 1, B]])
   }
   const pick = (a) => a[Math.floor(((rand() + 1) / 2) * a.length)]
   for (let t = 0; t < 400; t++) {
