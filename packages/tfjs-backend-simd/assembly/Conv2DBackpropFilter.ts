@@ -14,7 +14,7 @@ export function conv2d_backprop_filter_f32(x: usize, dy: usize, dw: usize, geo: 
     return
   }
   if (ASC_FEATURE_SIMD && (OC & 7) == 0 && (C & 3) == 0 && fitsSame3x3(geo, mb * K)) {
-    filterGradSame3x3(x, dy, dw, geo, m0, m1, scratch)
+    filterGradSame3x3(x, dy, dw, geo, m0, m1, scratch, mb * K)
     return
   }
   zeroF32(dw, K * OC)

@@ -19,7 +19,7 @@ export function conv2d_backprop_input_f32(dy: usize, wt: usize, dx: usize, geo: 
     return
   }
   if (ASC_FEATURE_SIMD && (C & 7) == 0 && (OC & 3) == 0 && fitsSame3x3(geo, mb * K, OC)) {
-    backpropInputSame3x3(dy, wt, dx, geo, n0, n1, scratch)
+    backpropInputSame3x3(dy, wt, dx, geo, n0, n1, scratch, mb * K)
     return
   }
   zeroF32(dx + (<usize>(n0 * H * W * C) << 2), (n1 - n0) * H * W * C)

@@ -3,6 +3,13 @@
 // SIMD builds only; callers check `fitsSame3x3` first.
 import { fma4, zeroF32, copyF32 } from './_vec'
 import { g } from './_im2col'
+import { tileP, tileQ, hasTiles } from './_direct3x3_tiles'
+
+/**
+ * filterGradSame3x3 goes through shiftRows only while that buffer (3x the padded image) and the image's dy take at
+ * most this many floats (32 KiB, within L1d): 7x7 images gained ~12 %, 14x14x8 with 16 outputs (34 KiB) lost ~3 %.
+ */
+const SHIFT_MAX_FLOATS = 8192
 
 /** 3x3, stride 1, no dilation, padding 1 on top/left, output the size of the input. */
 export function isSame3x3(geo: usize): bool {
@@ -30,6 +37,36 @@ export function padImage(src: usize, H: i32, W: i32, C: i32, dst: usize): void {
     zeroF32(d, C)
     copyF32(d + (<usize>C << 2), src + (<usize>(h * rowIn) << 2), rowIn)
     zeroF32(d + (<usize>((W + 1) * C) << 2), C)
+  }
+}
+
+/**
+ * dst[(H+2)*W, 3C] = the three horizontal taps of every pixel of the zero-padded image side by side: row
+ * r*W + ow holds padded pixels (r, ow..ow+2), i.e. src[r-1, ow-1..ow+1, 0..C) with zeros outside. Unlike the padded
+ * image, pixels follow each other without gaps across image rows: a tile of consecutive pixels sits at a fixed
+ * stride of 3C floats, and pixel m's taps (kh, kw, c) sit at row m + kh*W, column kw*C + c.
+ */
+export function shiftRows(src: usize, H: i32, W: i32, C: i32, dst: usize): void {
+  const row = 3 * C * W
+  const pix = <usize>C << 2
+  zeroF32(dst, row)
+  zeroF32(dst + (<usize>((H + 1) * row) << 2), row)
+  for (let h = 0; h < H; h++) {
+    let d = dst + (<usize>((h + 1) * row) << 2)
+    const s = src + (<usize>(h * W * C) << 2)
+    if (W == 1) {
+      zeroF32(d, C); copyF32(d + pix, s, C); zeroF32(d + 2 * pix, C)
+      continue
+    }
+    zeroF32(d, C)
+    copyF32(d + pix, s, 2 * C)
+    d += 3 * pix
+    for (let ow = 1; ow < W - 1; ow++) {
+      copyF32(d, s + <usize>(ow - 1) * pix, 3 * C)
+      d += 3 * pix
+    }
+    copyF32(d, s + <usize>(W - 2) * pix, 2 * C)
+    zeroF32(d + 2 * pix, C)
   }
 }
 
@@ -69,8 +106,43 @@ function tile4x8(p0: usize, p1: usize, p2: usize, p3: usize, b: usize, ldb: usiz
 }
 
 /**
- * Output pixels [q0, q1) of one image (W wide) from its padded input `pad` (CA floats per pixel):
- * 4-pixel tiles x 8 output channels (N multiple of 8), see tile4x8 for the segment parameters.
+ * The 3-pixel x 12-channel tile: 9 accumulators + 3 weight vectors + 3 broadcasts fill the 15 vector registers
+ * (more independent FMA chains than tile4x8's 8, which wait on the FMA latency); same segments and sums.
+ */
+function tile3x12(p0: usize, p1: usize, p2: usize, b: usize, ldb: usize, L: i32,
+  S1: i32, S2: i32, A1: i32, A2: i32, B1: i32, B2: i32, out: usize, os: usize, rows: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0)
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0)
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0)
+  for (let s1 = 0; s1 < S1; s1++) {
+    for (let s2 = 0; s2 < S2; s2++) {
+      let q = <usize>(s1 * A1 + s2 * A2)
+      let bp = b + <usize>(s1 * B1 + s2 * B2)
+      const qe = q + (<usize>L << 2)
+      for (; q < qe; q += 4) {
+        const b0 = v128.load(bp)
+        const b1 = v128.load(bp, 16)
+        const b2 = v128.load(bp, 32)
+        let x = v128.load32_splat(p0 + q)
+        c00 = fma4(x, b0, c00); c01 = fma4(x, b1, c01); c02 = fma4(x, b2, c02)
+        x = v128.load32_splat(p1 + q)
+        c10 = fma4(x, b0, c10); c11 = fma4(x, b1, c11); c12 = fma4(x, b2, c12)
+        x = v128.load32_splat(p2 + q)
+        c20 = fma4(x, b0, c20); c21 = fma4(x, b1, c21); c22 = fma4(x, b2, c22)
+        bp += ldb
+      }
+    }
+  }
+  v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32)
+  if (rows > 1) { v128.store(out + os, c10); v128.store(out + os, c11, 16); v128.store(out + os, c12, 32) }
+  if (rows > 2) { v128.store(out + 2 * os, c20); v128.store(out + 2 * os, c21, 16); v128.store(out + 2 * os, c22, 32) }
+}
+
+/**
+ * Output pixels [q0, q1) of one image (W wide) from its padded input `pad` (CA floats per pixel), N output
+ * channels (multiple of 8): 3-pixel x 12-channel tiles when N is a multiple of 12, else 4-pixel x 8-channel tiles
+ * (see tile4x8 for the segment parameters). Full tiles of CA in {8, 16, 24, 32} on images at least a tile wide
+ * take the generated variants of _direct3x3_tiles.ts (pixel offsets as immediates).
  */
 function directImage(pad: usize, W: i32, CA: i32, q0: i32, q1: i32, b: usize, ldb: usize, L: i32,
   S1: i32, S2: i32, A1: i32, A2: i32, B1: i32, B2: i32, out: usize, N: i32): void {
@@ -80,9 +152,13 @@ function directImage(pad: usize, W: i32, CA: i32, q0: i32, q1: i32, b: usize, ld
   let ow = q0 - oh * W
   let p = pad + (<usize>(oh * (W + 2) + ow) * pix)
   const os = <usize>N << 2
-  for (let q = q0; q < q1; q += 4) {
-    const rows = q1 - q < 4 ? q1 - q : 4
+  const wide = N % 12 == 0
+  const T = wide ? 3 : 4
+  const fast = W >= T && hasTiles(CA)
+  for (let q = q0; q < q1; q += T) {
+    const rows = q1 - q < T ? q1 - q : T
     // pointers of the tile's pixels, advancing (oh, ow) over the padded width
+    const ow0 = ow
     const p0 = p
     if (++ow == W) { ow = 0; p += skip }
     p += pix
@@ -93,8 +169,22 @@ function directImage(pad: usize, W: i32, CA: i32, q0: i32, q1: i32, b: usize, ld
     const p3 = rows > 3 ? p : p2
     if (rows > 3) { if (++ow == W) { ow = 0; p += skip } p += pix }
     const o = out + (<usize>(q - q0) * os)
-    for (let j = 0; j < N; j += 8) {
-      tile4x8(p0, p1, p2, p3, b + (<usize>j << 2), ldb, L, S1, S2, A1, A2, B1, B2, o + (<usize>j << 2), os, rows)
+    if (fast && rows == T) {
+      // row break after pixel v of the tile (v = T-1: none)
+      const v = W - ow0 < T ? W - 1 - ow0 : T - 1
+      if (wide) {
+        for (let j = 0; j < N; j += 12) tileQ(CA, v, p0, b + (<usize>j << 2), ldb, L, S1, S2, A1, A2, B1, B2, o + (<usize>j << 2), os)
+      } else {
+        for (let j = 0; j < N; j += 8) tileP(CA, v, p0, b + (<usize>j << 2), ldb, L, S1, S2, A1, A2, B1, B2, o + (<usize>j << 2), os)
+      }
+    } else if (wide) {
+      for (let j = 0; j < N; j += 12) {
+        tile3x12(p0, p1, p2, b + (<usize>j << 2), ldb, L, S1, S2, A1, A2, B1, B2, o + (<usize>j << 2), os, rows)
+      }
+    } else {
+      for (let j = 0; j < N; j += 8) {
+        tile4x8(p0, p1, p2, p3, b + (<usize>j << 2), ldb, L, S1, S2, A1, A2, B1, B2, o + (<usize>j << 2), os, rows)
+      }
     }
   }
 }
@@ -117,16 +207,84 @@ export function conv2dSame3x3(x: usize, w: usize, y: usize, geo: usize, m0: i32,
   }
 }
 
-/** Input gradient of images [n0, n1): dx = full correlation of dy with the flipped filter; wt is [OC, 9*C], C multiple of 8. */
-export function backpropInputSame3x3(dy: usize, wt: usize, dx: usize, geo: usize, n0: i32, n1: i32, scratch: usize): void {
+/**
+ * Input gradient of images [n0, n1): dx = full correlation of dy with the flipped filter; wt is [OC, 9*C], C multiple
+ * of 8. When the padded dy and the flipped filter in tap order (wf[(a, b, oc), c] = wt[oc, (2-a, 2-b, c)], 9*OC*C
+ * floats) both fit in scratchFloats, each output row runs 3 segments of 3*OC taps instead of 9 of OC; the taps are
+ * summed in the same (a, b, oc) order either way.
+ */
+export function backpropInputSame3x3(dy: usize, wt: usize, dx: usize, geo: usize, n0: i32, n1: i32, scratch: usize,
+  scratchFloats: i32 = 0): void {
   const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OC = g(geo, 6)
   const hw = H * W
   const K = 9 * C
+  const padFloats = (H + 2) * (W + 2) * OC
+  const flip = padFloats + 9 * OC * C <= scratchFloats
+  const wf = scratch + (<usize>padFloats << 2)
+  if (flip) {
+    for (let t = 0; t < 9; t++) {
+      for (let oc = 0; oc < OC; oc++) {
+        copyF32(wf + (<usize>((t * OC + oc) * C) << 2), wt + (<usize>(oc * K + (8 - t) * C) << 2), C)
+      }
+    }
+  }
   for (let n = n0; n < n1; n++) {
+    const out = dx + (<usize>(n * hw * C) << 2)
     padImage(dy + (<usize>(n * hw * OC) << 2), H, W, OC, scratch)
-    // tap (a, b) of the padded dy pairs with filter tap (2-a, 2-b)
-    directImage(scratch, W, OC, 0, hw, wt + (<usize>(8 * C) << 2), <usize>K << 2, OC, 3, 3, (W + 2) * OC * 4, OC * 4,
-      -3 * C * 4, -C * 4, dx + (<usize>(n * hw * C) << 2), C)
+    if (flip) {
+      directImage(scratch, W, OC, 0, hw, wf, <usize>C << 2, 3 * OC, 3, 1, (W + 2) * OC * 4, 0, 3 * OC * C * 4, 0, out, C)
+    } else {
+      // tap (a, b) of the padded dy pairs with filter tap (2-a, 2-b)
+      directImage(scratch, W, OC, 0, hw, wt + (<usize>(8 * C) << 2), <usize>K << 2, OC, 3, 3, (W + 2) * OC * 4, OC * 4,
+        -3 * C * 4, -C * 4, out, C)
+    }
+  }
+}
+
+/**
+ * filterGradSame3x3 on one image through shiftRows: pixels [q0, q1) run as one loop (no row segments), the
+ * accumulators of each 4(k) x 8(oc) tile take them in the same order. dy points at pixel q0 of the image.
+ */
+function filterGradShifted(x: usize, dy: usize, dw: usize, H: i32, W: i32, C: i32, OC: i32, q0: i32, q1: i32,
+  scratch: usize): void {
+  shiftRows(x, H, W, C, scratch)
+  const L = 3 * C
+  const pix = <usize>L << 2
+  const ds = <usize>OC << 2
+  const n = q1 - q0
+  for (let kh = 0; kh < 3; kh++) {
+    const a0 = scratch + <usize>(kh * W + q0) * pix
+    for (let kk = 0; kk < L; kk += 4) {
+      const dwr = dw + (<usize>((kh * L + kk) * OC) << 2)
+      const ak = a0 + (<usize>kk << 2)
+      for (let j = 0; j < OC; j += 8) {
+        const cp = dwr + (<usize>j << 2)
+        let c00 = v128.load(cp), c01 = v128.load(cp, 16)
+        let c10 = v128.load(cp + ds), c11 = v128.load(cp + ds, 16)
+        let c20 = v128.load(cp + 2 * ds), c21 = v128.load(cp + 2 * ds, 16)
+        let c30 = v128.load(cp + 3 * ds), c31 = v128.load(cp + 3 * ds, 16)
+        let ap = ak
+        let gp = dy + (<usize>j << 2)
+        const ge = gp + <usize>n * ds
+        for (; gp < ge; gp += ds) {
+          const g0 = v128.load(gp), g1 = v128.load(gp, 16)
+          let xv: v128
+          xv = v128.load32_splat(ap, 0)
+          c00 = fma4(xv, g0, c00); c01 = fma4(xv, g1, c01)
+          xv = v128.load32_splat(ap, 4)
+          c10 = fma4(xv, g0, c10); c11 = fma4(xv, g1, c11)
+          xv = v128.load32_splat(ap, 8)
+          c20 = fma4(xv, g0, c20); c21 = fma4(xv, g1, c21)
+          xv = v128.load32_splat(ap, 12)
+          c30 = fma4(xv, g0, c30); c31 = fma4(xv, g1, c31)
+          ap += pix
+        }
+        v128.store(cp, c00); v128.store(cp, c01, 16)
+        v128.store(cp + ds, c10); v128.store(cp + ds, c11, 16)
+        v128.store(cp + 2 * ds, c20); v128.store(cp + 2 * ds, c21, 16)
+        v128.store(cp + 3 * ds, c30); v128.store(cp + 3 * ds, c31, 16)
+      }
+    }
   }
 }
 
@@ -134,7 +292,8 @@ export function backpropInputSame3x3(dy: usize, wt: usize, dx: usize, geo: usize
  * Filter gradient over rows [m0, m1): dw[K, OC] (K = (kh, kw, c)) with 4(k) x 8(oc) register tiles kept over
  * all pixels of an image; C multiple of 4, OC multiple of 8. Overwrites dw.
  */
-export function filterGradSame3x3(x: usize, dy: usize, dw: usize, geo: usize, m0: i32, m1: i32, scratch: usize): void {
+export function filterGradSame3x3(x: usize, dy: usize, dw: usize, geo: usize, m0: i32, m1: i32, scratch: usize,
+  scratchFloats: i32 = 0): void {
   const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OC = g(geo, 6)
   const hw = H * W
   const L = 3 * C
@@ -144,11 +303,16 @@ export function filterGradSame3x3(x: usize, dy: usize, dw: usize, geo: usize, m0
   const pix = <usize>C << 2
   const rowB = <usize>((W + 2) * C) << 2
   const ds = <usize>OC << 2
+  const shifted = (H + 2) * W * 3 * C <= scratchFloats && (H + 2) * W * 3 * C + hw * OC <= SHIFT_MAX_FLOATS
   for (let n = n0; n < nEnd; n++) {
     const b0 = n * hw
     const q0 = m0 > b0 ? m0 - b0 : 0
     const q1 = m1 < b0 + hw ? m1 - b0 : hw
     if (q1 <= q0) continue
+    if (shifted) {
+      filterGradShifted(x + (<usize>(b0 * C) << 2), dy + (<usize>((b0 + q0) * OC) << 2), dw, H, W, C, OC, q0, q1, scratch)
+      continue
+    }
     padImage(x + (<usize>(b0 * C) << 2), H, W, C, scratch)
     const ohS = q0 / W, owS = q0 - ohS * W
     for (let kh = 0; kh < 3; kh++) {
