@@ -22,6 +22,9 @@ const common = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '
   '--initialMemory', '1', '--maximumMemory', '65536']
 
 const run = promisify(execFile)
+// assembly/_direct3x3_tiles.ts is generated (its tiles unrolled with fixed load offsets): regenerate it first, so the
+// .wasm always matches the generator.
+await run(process.execPath, [join(root, 'scripts', 'gen-direct3x3-tiles.mjs')])
 const jobs = []
 for (const [name, flags] of Object.entries(builds)) {
   for (const shared of [false, true]) {
