@@ -12,7 +12,17 @@ import { fma4 } from './_vec'
 export function channel_sums_f32(x: usize, shift: usize, C: i32, r0: i32, r1: i32, squares: i32, out: usize): void {
   const n = squares ? 2 * C : C
   for (let c = 0; c < n; c++) store<f64>(out + (<usize>c << 3), 0)
-  for (let b = r0; b < r1; b += 64) {
+  let b = r0
+  if (ASC_FEATURE_SIMD) {
+    // Four full blocks at a time: each block's f32 partial is its own dependency chain (one add per ~4 cycles), so
+    // four of them in one row loop keep the adder busy. Every block is summed and added to the f64 totals exactly
+    // as one at a time (same rows, same order), so the result is bit-identical.
+    for (; b + 256 <= r1; b += 256) {
+      channelSums4Blocks(x, shift, C, b, squares, out)
+      for (let k = 0; k < 4; k++) channelSumsTail(x, shift, C, b + 64 * k, b + 64 * k + 64, C & ~3, squares, out)
+    }
+  }
+  for (; b < r1; b += 64) {
     const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
@@ -34,20 +44,64 @@ export function channel_sums_f32(x: usize, shift: usize, C: i32, r0: i32, r1: i3
         addLanes(out + (<usize>c << 3), s1)
       }
     }
-    for (; c < C; c++) {
-      const m: f32 = shift ? load<f32>(shift + (<usize>c << 2)) : 0
-      let s1: f32 = 0, s2: f32 = 0
-      for (let r = b; r < e; r++) {
-        const d = load<f32>(x + (<usize>(r * C + c) << 2)) - m
-        s1 += d
-        s2 += d * d
+    channelSumsTail(x, shift, C, b, e, c, squares, out)
+  }
+}
+
+/** channel_sums_f32 of the 4-channel groups of the four 64-row blocks from row b, interleaved (blocks in order). */
+// @ts-ignore: decorator
+@inline function channelSums4Blocks(x: usize, shift: usize, C: i32, b: i32, squares: i32, out: usize): void {
+  const rowBytes = <usize>C << 2
+  const blockBytes = rowBytes << 6
+  for (let c = 0; c + 4 <= C; c += 4) {
+    const off = <usize>c << 2
+    const m = shift ? v128.load(shift + off) : f32x4.splat(0)
+    let p = x + (<usize>(b * C) << 2) + off
+    const end = p + blockBytes
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0)
+    if (squares) {
+      let q0 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0), q3 = f32x4.splat(0)
+      for (; p < end; p += rowBytes) {
+        const d0 = f32x4.sub(v128.load(p), m)
+        const d1 = f32x4.sub(v128.load(p + blockBytes), m)
+        const d2 = f32x4.sub(v128.load(p + 2 * blockBytes), m)
+        const d3 = f32x4.sub(v128.load(p + 3 * blockBytes), m)
+        a0 = f32x4.add(a0, d0); q0 = fma4(d0, d0, q0)
+        a1 = f32x4.add(a1, d1); q1 = fma4(d1, d1, q1)
+        a2 = f32x4.add(a2, d2); q2 = fma4(d2, d2, q2)
+        a3 = f32x4.add(a3, d3); q3 = fma4(d3, d3, q3)
       }
-      const p = out + (<usize>c << 3)
-      store<f64>(p, load<f64>(p) + <f64>s1)
-      if (squares) {
-        const q = out + (<usize>(C + c) << 3)
-        store<f64>(q, load<f64>(q) + <f64>s2)
+      const o2 = out + (<usize>(C + c) << 3)
+      addLanes(o2, q0); addLanes(o2, q1); addLanes(o2, q2); addLanes(o2, q3)
+    } else {
+      for (; p < end; p += rowBytes) {
+        a0 = f32x4.add(a0, f32x4.sub(v128.load(p), m))
+        a1 = f32x4.add(a1, f32x4.sub(v128.load(p + blockBytes), m))
+        a2 = f32x4.add(a2, f32x4.sub(v128.load(p + 2 * blockBytes), m))
+        a3 = f32x4.add(a3, f32x4.sub(v128.load(p + 3 * blockBytes), m))
       }
+    }
+    const o1 = out + (<usize>c << 3)
+    addLanes(o1, a0); addLanes(o1, a1); addLanes(o1, a2); addLanes(o1, a3)
+  }
+}
+
+/** channel_sums_f32 of channels [c0, C) over rows [b, e) (one block), one lane at a time. */
+// @ts-ignore: decorator
+@inline function channelSumsTail(x: usize, shift: usize, C: i32, b: i32, e: i32, c0: i32, squares: i32, out: usize): void {
+  for (let c = c0; c < C; c++) {
+    const m: f32 = shift ? load<f32>(shift + (<usize>c << 2)) : 0
+    let s1: f32 = 0, s2: f32 = 0
+    for (let r = b; r < e; r++) {
+      const d = load<f32>(x + (<usize>(r * C + c) << 2)) - m
+      s1 += d
+      s2 += d * d
+    }
+    const p = out + (<usize>c << 3)
+    store<f64>(p, load<f64>(p) + <f64>s1)
+    if (squares) {
+      const q = out + (<usize>(C + c) << 3)
+      store<f64>(q, load<f64>(q) + <f64>s2)
     }
   }
 }
@@ -82,7 +136,15 @@ export function scale_shift_act_f32(x: usize, y: usize, scale: usize, shift: usi
  */
 export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize): void {
   for (let c = 0; c < 2 * C; c++) store<f64>(out + (<usize>c << 3), 0)
-  for (let b = r0; b < r1; b += 64) {
+  let b = r0
+  if (ASC_FEATURE_SIMD) {
+    // Four full blocks at a time, as in channel_sums_f32 (same sums, same order: bit-identical).
+    for (; b + 256 <= r1; b += 256) {
+      bnGradSums4Blocks(y, dy, x, mean, C, relu, b, out)
+      for (let k = 0; k < 4; k++) bnGradSumsTail(y, dy, x, mean, C, relu, b + 64 * k, b + 64 * k + 64, C & ~3, out)
+    }
+  }
+  for (; b < r1; b += 64) {
     const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
@@ -103,21 +165,67 @@ export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: 
         addLanes(out + (<usize>(C + c) << 3), s2)
       }
     }
-    for (; c < C; c++) {
-      const m = load<f32>(mean + (<usize>c << 2))
-      let s1: f32 = 0, s2: f32 = 0
-      for (let r = b; r < e; r++) {
-        const ro = <usize>(r * C + c) << 2
-        let g = load<f32>(dy + ro)
-        if (relu && !(load<f32>(y + ro) > 0)) g = 0
-        s1 += g
-        s2 += g * (load<f32>(x + ro) - m)
+    bnGradSumsTail(y, dy, x, mean, C, relu, b, e, c, out)
+  }
+}
+
+/** bn_grad_sums_f32 of the 4-channel groups of the four 64-row blocks from row b, interleaved (blocks in order). */
+// @ts-ignore: decorator
+@inline function bnGradSums4Blocks(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, out: usize): void {
+  const rowBytes = <usize>C << 2
+  const bb = rowBytes << 6
+  const z = f32x4.splat(0)
+  for (let c = 0; c + 4 <= C; c += 4) {
+    const off = <usize>c << 2
+    const m = v128.load(mean + off)
+    const start = (<usize>(b * C) << 2) + off
+    const end = start + bb
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0)
+    let q0 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0), q3 = f32x4.splat(0)
+    if (relu) {
+      for (let ro = start; ro < end; ro += rowBytes) {
+        const g0 = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
+        const g1 = v128.and(v128.load(dy + ro + bb), f32x4.gt(v128.load(y + ro + bb), z))
+        const g2 = v128.and(v128.load(dy + ro + 2 * bb), f32x4.gt(v128.load(y + ro + 2 * bb), z))
+        const g3 = v128.and(v128.load(dy + ro + 3 * bb), f32x4.gt(v128.load(y + ro + 3 * bb), z))
+        a0 = f32x4.add(a0, g0); q0 = fma4(g0, f32x4.sub(v128.load(x + ro), m), q0)
+        a1 = f32x4.add(a1, g1); q1 = fma4(g1, f32x4.sub(v128.load(x + ro + bb), m), q1)
+        a2 = f32x4.add(a2, g2); q2 = fma4(g2, f32x4.sub(v128.load(x + ro + 2 * bb), m), q2)
+        a3 = f32x4.add(a3, g3); q3 = fma4(g3, f32x4.sub(v128.load(x + ro + 3 * bb), m), q3)
       }
-      const p1 = out + (<usize>c << 3)
-      const p2 = out + (<usize>(C + c) << 3)
-      store<f64>(p1, load<f64>(p1) + <f64>s1)
-      store<f64>(p2, load<f64>(p2) + <f64>s2)
+    } else {
+      for (let ro = start; ro < end; ro += rowBytes) {
+        const g0 = v128.load(dy + ro), g1 = v128.load(dy + ro + bb), g2 = v128.load(dy + ro + 2 * bb), g3 = v128.load(dy + ro + 3 * bb)
+        a0 = f32x4.add(a0, g0); q0 = fma4(g0, f32x4.sub(v128.load(x + ro), m), q0)
+        a1 = f32x4.add(a1, g1); q1 = fma4(g1, f32x4.sub(v128.load(x + ro + bb), m), q1)
+        a2 = f32x4.add(a2, g2); q2 = fma4(g2, f32x4.sub(v128.load(x + ro + 2 * bb), m), q2)
+        a3 = f32x4.add(a3, g3); q3 = fma4(g3, f32x4.sub(v128.load(x + ro + 3 * bb), m), q3)
+      }
     }
+    const o1 = out + (<usize>c << 3)
+    const o2 = out + (<usize>(C + c) << 3)
+    addLanes(o1, a0); addLanes(o1, a1); addLanes(o1, a2); addLanes(o1, a3)
+    addLanes(o2, q0); addLanes(o2, q1); addLanes(o2, q2); addLanes(o2, q3)
+  }
+}
+
+/** bn_grad_sums_f32 of channels [c0, C) over rows [b, e) (one block), one lane at a time. */
+// @ts-ignore: decorator
+@inline function bnGradSumsTail(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, e: i32, c0: i32, out: usize): void {
+  for (let c = c0; c < C; c++) {
+    const m = load<f32>(mean + (<usize>c << 2))
+    let s1: f32 = 0, s2: f32 = 0
+    for (let r = b; r < e; r++) {
+      const ro = <usize>(r * C + c) << 2
+      let g = load<f32>(dy + ro)
+      if (relu && !(load<f32>(y + ro) > 0)) g = 0
+      s1 += g
+      s2 += g * (load<f32>(x + ro) - m)
+    }
+    const p1 = out + (<usize>c << 3)
+    const p2 = out + (<usize>(C + c) << 3)
+    store<f64>(p1, load<f64>(p1) + <f64>s1)
+    store<f64>(p2, load<f64>(p2) + <f64>s2)
   }
 }
 
