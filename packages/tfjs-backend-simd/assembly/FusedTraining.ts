@@ -3,6 +3,7 @@
 // (NHWC activations flattened); every kernel takes a row or element range so the host can split it over threads.
 
 import { fma4 } from './_vec'
+import { g as geoInt } from './_im2col'
 
 /**
  * Per-channel sums over rows [r0, r1) of d = x - shift[c] (shift 0 = no shift): out[c] (f64) = Σ d and, with
@@ -128,6 +129,151 @@ export function scale_shift_act_f32(x: usize, y: usize, scale: usize, shift: usi
       store<f32>(yi + off, v)
     }
   }
+}
+
+// Batch norm (+ ReLU) followed by a 2x2 / stride-2 max pool (valid padding, even H and W): the geometry block is the
+// pool's (see _im2col.ts). The forward writes only the pooled output and the backward goes from the pooled gradient
+// straight to dz, so the full-resolution activation y is neither written nor read back (3 passes over it saved).
+
+/**
+ * Pooled rows [m0, m1) (m = (n, oh, ow)) of max_pool(act(z·scale[c] + shift[c])): y computed per element exactly as
+ * scale_shift_act_f32 does and the maximum taken as max_pool_f32 does (same comparisons), so the output is
+ * bit-identical to those two kernels in a row.
+ */
+export function bn_act_pool_f32(z: usize, y: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32): void {
+  const W = geoInt(geo, 2), C = geoInt(geo, 3), OH = geoInt(geo, 4), OW = geoInt(geo, 5)
+  const row = <usize>(W * C) << 2
+  const px = <usize>C << 2
+  const ohw = OH * OW
+  let n = m0 / ohw
+  let oh = (m0 - n * ohw) / OW
+  let ow = m0 - n * ohw - oh * OW
+  for (let m = m0; m < m1; m++, ow++) {
+    if (ow == OW) { ow = 0; oh++; if (oh == OH) { oh = 0; n++ } }
+    const p = z + (<usize>(((n * OH * 2 + oh * 2) * W + ow * 2) * C) << 2)
+    const o = y + (<usize>(m * C) << 2)
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      const zero = f32x4.splat(0)
+      const ninf = f32x4.splat(-Infinity)
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        const sc = v128.load(scale + off), sh = v128.load(shift + off)
+        const a = scaleShiftAct4(p + off, sc, sh, relu, zero)
+        const b = scaleShiftAct4(p + px + off, sc, sh, relu, zero)
+        const d = scaleShiftAct4(p + row + off, sc, sh, relu, zero)
+        const e = scaleShiftAct4(p + row + px + off, sc, sh, relu, zero)
+        // pmax(best, v) = best < v ? v : best: max_pool_f32's bitselect(v, best, v > best) in one instruction
+        v128.store(o + off, f32x4.pmax(f32x4.pmax(f32x4.pmax(f32x4.pmax(ninf, a), b), d), e))
+      }
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2
+      const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
+      let best: f32 = -Infinity
+      const a = scaleShiftAct1(p + off, sc, sh, relu)
+      if (a > best) best = a
+      const b = scaleShiftAct1(p + px + off, sc, sh, relu)
+      if (b > best) best = b
+      const d = scaleShiftAct1(p + row + off, sc, sh, relu)
+      if (d > best) best = d
+      const e = scaleShiftAct1(p + row + px + off, sc, sh, relu)
+      if (e > best) best = e
+      store<f32>(o + off, best)
+    }
+  }
+}
+
+/**
+ * Backward of bn_act_pool_f32 down to the batch norm's output gradient, pooled rows [m0, m1): recomputes each
+ * window's y from z, routes dy (the pooled gradient) to the first maximum in (kh, kw) order as max_pool_grad_f32
+ * does, applies the ReLU mask (y > 0 there) and writes all four dz of the window. The result is bit-identical to
+ * max_pool_grad_f32 followed by the ReLU mask of bn_grad_sums_f32 / bn_grad_f32, which then run with relu = 0. Where
+ * max_pool_grad_f32 takes its generic path (C not a multiple of 4, or no SIMD) it adds dy to a zeroed dx, so dz is
+ * 0 + dy there (-0 becomes +0) as well.
+ */
+export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32): void {
+  const W = geoInt(geo, 2), C = geoInt(geo, 3), OH = geoInt(geo, 4), OW = geoInt(geo, 5)
+  const row = <usize>(W * C) << 2
+  const px = <usize>C << 2
+  const ohw = OH * OW
+  const addZero = (C & 3) != 0
+  let n = m0 / ohw
+  let oh = (m0 - n * ohw) / OW
+  let ow = m0 - n * ohw - oh * OW
+  for (let m = m0; m < m1; m++, ow++) {
+    if (ow == OW) { ow = 0; oh++; if (oh == OH) { oh = 0; n++ } }
+    const at = <usize>(((n * OH * 2 + oh * 2) * W + ow * 2) * C) << 2
+    const p = z + at
+    const q = dz + at
+    const gy = dy + (<usize>(m * C) << 2)
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      const zero = f32x4.splat(0)
+      const ninf = f32x4.splat(-Infinity)
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        const sc = v128.load(scale + off), sh = v128.load(shift + off)
+        const a = scaleShiftAct4(p + off, sc, sh, relu, zero)
+        const b = scaleShiftAct4(p + px + off, sc, sh, relu, zero)
+        const d = scaleShiftAct4(p + row + off, sc, sh, relu, zero)
+        const e = scaleShiftAct4(p + row + px + off, sc, sh, relu, zero)
+        const ga = f32x4.gt(a, ninf)
+        let best = f32x4.pmax(ninf, a)
+        const gb = f32x4.gt(b, best)
+        best = f32x4.pmax(best, b)
+        const gd = f32x4.gt(d, best)
+        best = f32x4.pmax(best, d)
+        const ge = f32x4.gt(e, best)
+        best = f32x4.pmax(best, e)
+        let g4 = v128.load(gy + off)
+        if (addZero) g4 = f32x4.add(zero, g4)
+        // The ReLU mask only matters at the maximum, whose y is `best`.
+        if (relu) g4 = v128.and(g4, f32x4.gt(best, zero))
+        // the first maximum is where the last winning comparison happened
+        const de = v128.or(gd, ge)
+        v128.store(q + off, v128.and(g4, v128.andnot(ga, v128.or(gb, de))))
+        v128.store(q + px + off, v128.and(g4, v128.andnot(gb, de)))
+        v128.store(q + row + off, v128.and(g4, v128.andnot(gd, ge)))
+        v128.store(q + row + px + off, v128.and(g4, ge))
+      }
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2
+      const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
+      const a = scaleShiftAct1(p + off, sc, sh, relu)
+      const b = scaleShiftAct1(p + px + off, sc, sh, relu)
+      const d = scaleShiftAct1(p + row + off, sc, sh, relu)
+      const e = scaleShiftAct1(p + row + px + off, sc, sh, relu)
+      let best: f32 = -Infinity
+      let k = -1
+      if (a > best) { best = a; k = 0 }
+      if (b > best) { best = b; k = 1 }
+      if (d > best) { best = d; k = 2 }
+      if (e > best) { best = e; k = 3 }
+      const gv: f32 = 0 + load<f32>(gy + off)
+      store<f32>(q + off, k == 0 && (!relu || a > 0) ? gv : 0)
+      store<f32>(q + px + off, k == 1 && (!relu || b > 0) ? gv : 0)
+      store<f32>(q + row + off, k == 2 && (!relu || d > 0) ? gv : 0)
+      store<f32>(q + row + px + off, k == 3 && (!relu || e > 0) ? gv : 0)
+    }
+  }
+}
+
+/** scale_shift_act_f32's SIMD lanes: act(fma4(z, scale, shift)). */
+// @ts-ignore: decorator
+@inline function scaleShiftAct4(p: usize, sc: v128, sh: v128, relu: i32, zero: v128): v128 {
+  const v = fma4(v128.load(p), sc, sh)
+  // pmax(v, 0) = v < 0 ? 0 : v, scale_shift_act_f32's bitselect(0, v, v < 0) (NaN and -0 stay)
+  return relu ? f32x4.pmax(v, zero) : v
+}
+
+/** scale_shift_act_f32's scalar channels: z·scale + shift (two roundings), then the ReLU. */
+// @ts-ignore: decorator
+@inline function scaleShiftAct1(p: usize, sc: f32, sh: f32, relu: i32): f32 {
+  let v = load<f32>(p) * sc + sh
+  if (relu && v < 0) v = 0
+  return v
 }
 
 /**

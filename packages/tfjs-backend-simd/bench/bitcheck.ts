@@ -81,7 +81,8 @@ for (const build of builds) {
       bytes(opt.m)
       bytes(opt.v)
       bytes([trainer.predictLogits(images, B)])
-      console.log(`${build.padEnd(12)} ${threads} thread(s) ${name.padEnd(8)} ${hash.digest('hex')} loss ${losses[0]!.toFixed(3)} -> ${losses[losses.length - 1]!.toFixed(3)}`)
+      console.log(`${build.padEnd(12)} ${threads} thread(s) ${name.padEnd(8)} ${hash.digest('hex')} loss ${losses[0]!.toFixed(3)} -> ${losses[losses.length - 1]!.toFixed(3)}` +
+        ` fused pools: [${(trainer as unknown as { poolFused?: boolean[] }).poolFused?.flatMap((f, i) => (f ? [i] : [])).join(', ') ?? ''}]`)
       trainer.dispose()
     }
   }
