@@ -109,24 +109,34 @@ export function channel_sums_f32(x: usize, shift: usize, C: i32, r0: i32, r1: i3
 
 /** y = x * scale[c] + shift[c], then max(0, y) with `relu` (NaN stays NaN), rows [r0, r1). y may be x. */
 export function scale_shift_act_f32(x: usize, y: usize, scale: usize, shift: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
-  for (let r = r0; r < r1; r++) {
-    const xi = x + (<usize>(r * C) << 2)
-    const yi = y + (<usize>(r * C) << 2)
+  const rowBytes = <usize>C << 2
+  // 64-row blocks, each 4-channel group down the block with scale and shift in registers (as bn_grad_f32)
+  for (let b = r0; b < r1; b += 64) {
+    const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
       const z = f32x4.splat(0)
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
-        let v = fma4(v128.load(xi + off), v128.load(scale + off), v128.load(shift + off))
-        if (relu) v = v128.bitselect(z, v, f32x4.lt(v, z))
-        v128.store(yi + off, v)
+        const sc = v128.load(scale + off), sh = v128.load(shift + off)
+        const end = (<usize>(e * C) << 2) + off
+        if (relu) {
+          // pmax(v, 0) = v < 0 ? 0 : v (NaN and -0 stay)
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) v128.store(y + ro, f32x4.pmax(fma4(v128.load(x + ro), sc, sh), z))
+        } else {
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) v128.store(y + ro, fma4(v128.load(x + ro), sc, sh))
+        }
       }
     }
     for (; c < C; c++) {
       const off = <usize>c << 2
-      let v = load<f32>(xi + off) * load<f32>(scale + off) + load<f32>(shift + off)
-      if (relu && v < 0) v = 0
-      store<f32>(yi + off, v)
+      const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
+      for (let r = b; r < e; r++) {
+        const ro = (<usize>(r * C) << 2) + off
+        let v = load<f32>(x + ro) * sc + sh
+        if (relu && v < 0) v = 0
+        store<f32>(y + ro, v)
+      }
     }
   }
 }
@@ -145,13 +155,15 @@ export function bn_act_pool_f32(z: usize, y: usize, scale: usize, shift: usize, 
   const row = <usize>(W * C) << 2
   const px = <usize>C << 2
   const ohw = OH * OW
-  let n = m0 / ohw
-  let oh = (m0 - n * ohw) / OW
-  let ow = m0 - n * ohw - oh * OW
-  for (let m = m0; m < m1; m++, ow++) {
-    if (ow == OW) { ow = 0; oh++; if (oh == OH) { oh = 0; n++ } }
-    const p = z + (<usize>(((n * OH * 2 + oh * 2) * W + ow * 2) * C) << 2)
-    const o = y + (<usize>(m * C) << 2)
+  // Runs of windows along one output row, each 4-channel group along the run with its scale and shift in registers.
+  for (let m = m0; m < m1;) {
+    const n = m / ohw
+    const oh = (m - n * ohw) / OW
+    const ow = m - n * ohw - oh * OW
+    const run = OW - ow < m1 - m ? OW - ow : m1 - m
+    const p0 = z + (<usize>(((n * OH * 2 + oh * 2) * W + ow * 2) * C) << 2)
+    const o0 = y + (<usize>(m * C) << 2)
+    const pEnd = p0 + (<usize>run << 1) * px
     let c = 0
     if (ASC_FEATURE_SIMD) {
       const zero = f32x4.splat(0)
@@ -159,28 +171,33 @@ export function bn_act_pool_f32(z: usize, y: usize, scale: usize, shift: usize, 
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
         const sc = v128.load(scale + off), sh = v128.load(shift + off)
-        const a = scaleShiftAct4(p + off, sc, sh, relu, zero)
-        const b = scaleShiftAct4(p + px + off, sc, sh, relu, zero)
-        const d = scaleShiftAct4(p + row + off, sc, sh, relu, zero)
-        const e = scaleShiftAct4(p + row + px + off, sc, sh, relu, zero)
-        // pmax(best, v) = best < v ? v : best: max_pool_f32's bitselect(v, best, v > best) in one instruction
-        v128.store(o + off, f32x4.pmax(f32x4.pmax(f32x4.pmax(f32x4.pmax(ninf, a), b), d), e))
+        for (let p = p0 + off, o = o0 + off; p < pEnd; p += px << 1, o += px) {
+          const a = scaleShiftAct4(p, sc, sh, relu, zero)
+          const b = scaleShiftAct4(p + px, sc, sh, relu, zero)
+          const d = scaleShiftAct4(p + row, sc, sh, relu, zero)
+          const e = scaleShiftAct4(p + row + px, sc, sh, relu, zero)
+          // pmax(best, v) = best < v ? v : best: max_pool_f32's bitselect(v, best, v > best) in one instruction
+          v128.store(o, f32x4.pmax(f32x4.pmax(f32x4.pmax(f32x4.pmax(ninf, a), b), d), e))
+        }
       }
     }
     for (; c < C; c++) {
       const off = <usize>c << 2
       const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
-      let best: f32 = -Infinity
-      const a = scaleShiftAct1(p + off, sc, sh, relu)
-      if (a > best) best = a
-      const b = scaleShiftAct1(p + px + off, sc, sh, relu)
-      if (b > best) best = b
-      const d = scaleShiftAct1(p + row + off, sc, sh, relu)
-      if (d > best) best = d
-      const e = scaleShiftAct1(p + row + px + off, sc, sh, relu)
-      if (e > best) best = e
-      store<f32>(o + off, best)
+      for (let p = p0 + off, o = o0 + off; p < pEnd; p += px << 1, o += px) {
+        let best: f32 = -Infinity
+        const a = scaleShiftAct1(p, sc, sh, relu)
+        if (a > best) best = a
+        const b = scaleShiftAct1(p + px, sc, sh, relu)
+        if (b > best) best = b
+        const d = scaleShiftAct1(p + row, sc, sh, relu)
+        if (d > best) best = d
+        const e = scaleShiftAct1(p + row + px, sc, sh, relu)
+        if (e > best) best = e
+        store<f32>(o, best)
+      }
     }
+    m += run
   }
 }
 
@@ -198,15 +215,15 @@ export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usiz
   const px = <usize>C << 2
   const ohw = OH * OW
   const addZero = (C & 3) != 0
-  let n = m0 / ohw
-  let oh = (m0 - n * ohw) / OW
-  let ow = m0 - n * ohw - oh * OW
-  for (let m = m0; m < m1; m++, ow++) {
-    if (ow == OW) { ow = 0; oh++; if (oh == OH) { oh = 0; n++ } }
+  // Runs of windows along one output row, as in bn_act_pool_f32.
+  for (let m = m0; m < m1;) {
+    const n = m / ohw
+    const oh = (m - n * ohw) / OW
+    const ow = m - n * ohw - oh * OW
+    const run = OW - ow < m1 - m ? OW - ow : m1 - m
     const at = <usize>(((n * OH * 2 + oh * 2) * W + ow * 2) * C) << 2
-    const p = z + at
-    const q = dz + at
-    const gy = dy + (<usize>(m * C) << 2)
+    const span = (<usize>run << 1) * px
+    const g0 = dy + (<usize>(m * C) << 2)
     let c = 0
     if (ASC_FEATURE_SIMD) {
       const zero = f32x4.splat(0)
@@ -214,49 +231,56 @@ export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usiz
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
         const sc = v128.load(scale + off), sh = v128.load(shift + off)
-        const a = scaleShiftAct4(p + off, sc, sh, relu, zero)
-        const b = scaleShiftAct4(p + px + off, sc, sh, relu, zero)
-        const d = scaleShiftAct4(p + row + off, sc, sh, relu, zero)
-        const e = scaleShiftAct4(p + row + px + off, sc, sh, relu, zero)
-        const ga = f32x4.gt(a, ninf)
-        let best = f32x4.pmax(ninf, a)
-        const gb = f32x4.gt(b, best)
-        best = f32x4.pmax(best, b)
-        const gd = f32x4.gt(d, best)
-        best = f32x4.pmax(best, d)
-        const ge = f32x4.gt(e, best)
-        best = f32x4.pmax(best, e)
-        let g4 = v128.load(gy + off)
-        if (addZero) g4 = f32x4.add(zero, g4)
-        // The ReLU mask only matters at the maximum, whose y is `best`.
-        if (relu) g4 = v128.and(g4, f32x4.gt(best, zero))
-        // the first maximum is where the last winning comparison happened
-        const de = v128.or(gd, ge)
-        v128.store(q + off, v128.and(g4, v128.andnot(ga, v128.or(gb, de))))
-        v128.store(q + px + off, v128.and(g4, v128.andnot(gb, de)))
-        v128.store(q + row + off, v128.and(g4, v128.andnot(gd, ge)))
-        v128.store(q + row + px + off, v128.and(g4, ge))
+        const pEnd = z + at + span
+        for (let p = z + at + off, q = dz + at + off, gy = g0 + off; p < pEnd; p += px << 1, q += px << 1, gy += px) {
+          const a = scaleShiftAct4(p, sc, sh, relu, zero)
+          const b = scaleShiftAct4(p + px, sc, sh, relu, zero)
+          const d = scaleShiftAct4(p + row, sc, sh, relu, zero)
+          const e = scaleShiftAct4(p + row + px, sc, sh, relu, zero)
+          const ga = f32x4.gt(a, ninf)
+          let best = f32x4.pmax(ninf, a)
+          const gb = f32x4.gt(b, best)
+          best = f32x4.pmax(best, b)
+          const gd = f32x4.gt(d, best)
+          best = f32x4.pmax(best, d)
+          const ge = f32x4.gt(e, best)
+          best = f32x4.pmax(best, e)
+          let g4 = v128.load(gy)
+          if (addZero) g4 = f32x4.add(zero, g4)
+          // The ReLU mask only matters at the maximum, whose y is `best`.
+          if (relu) g4 = v128.and(g4, f32x4.gt(best, zero))
+          // the first maximum is where the last winning comparison happened
+          const de = v128.or(gd, ge)
+          v128.store(q, v128.and(g4, v128.andnot(ga, v128.or(gb, de))))
+          v128.store(q + px, v128.and(g4, v128.andnot(gb, de)))
+          v128.store(q + row, v128.and(g4, v128.andnot(gd, ge)))
+          v128.store(q + row + px, v128.and(g4, ge))
+        }
       }
     }
     for (; c < C; c++) {
       const off = <usize>c << 2
       const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
-      const a = scaleShiftAct1(p + off, sc, sh, relu)
-      const b = scaleShiftAct1(p + px + off, sc, sh, relu)
-      const d = scaleShiftAct1(p + row + off, sc, sh, relu)
-      const e = scaleShiftAct1(p + row + px + off, sc, sh, relu)
-      let best: f32 = -Infinity
-      let k = -1
-      if (a > best) { best = a; k = 0 }
-      if (b > best) { best = b; k = 1 }
-      if (d > best) { best = d; k = 2 }
-      if (e > best) { best = e; k = 3 }
-      const gv: f32 = 0 + load<f32>(gy + off)
-      store<f32>(q + off, k == 0 && (!relu || a > 0) ? gv : 0)
-      store<f32>(q + px + off, k == 1 && (!relu || b > 0) ? gv : 0)
-      store<f32>(q + row + off, k == 2 && (!relu || d > 0) ? gv : 0)
-      store<f32>(q + row + px + off, k == 3 && (!relu || e > 0) ? gv : 0)
+      const pEnd = z + at + span
+      for (let p = z + at + off, q = dz + at + off, gy = g0 + off; p < pEnd; p += px << 1, q += px << 1, gy += px) {
+        const a = scaleShiftAct1(p, sc, sh, relu)
+        const b = scaleShiftAct1(p + px, sc, sh, relu)
+        const d = scaleShiftAct1(p + row, sc, sh, relu)
+        const e = scaleShiftAct1(p + row + px, sc, sh, relu)
+        let best: f32 = -Infinity
+        let k = -1
+        if (a > best) { best = a; k = 0 }
+        if (b > best) { best = b; k = 1 }
+        if (d > best) { best = d; k = 2 }
+        if (e > best) { best = e; k = 3 }
+        const gv: f32 = 0 + load<f32>(gy)
+        store<f32>(q, k == 0 && (!relu || a > 0) ? gv : 0)
+        store<f32>(q + px, k == 1 && (!relu || b > 0) ? gv : 0)
+        store<f32>(q + row, k == 2 && (!relu || d > 0) ? gv : 0)
+        store<f32>(q + row + px, k == 3 && (!relu || e > 0) ? gv : 0)
+      }
     }
+    m += run
   }
 }
 
@@ -264,7 +288,6 @@ export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usiz
 // @ts-ignore: decorator
 @inline function scaleShiftAct4(p: usize, sc: v128, sh: v128, relu: i32, zero: v128): v128 {
   const v = fma4(v128.load(p), sc, sh)
-  // pmax(v, 0) = v < 0 ? 0 : v, scale_shift_act_f32's bitselect(0, v, v < 0) (NaN and -0 stay)
   return relu ? f32x4.pmax(v, zero) : v
 }
 
@@ -383,26 +406,39 @@ export function bn_grad_f32(y: usize, dy: usize, x: usize, dx: usize, coef: usiz
   const o2 = <usize>C << 2
   const o3 = <usize>(2 * C) << 2
   const om = <usize>(3 * C) << 2
-  for (let r = r0; r < r1; r++) {
-    const ro = <usize>(r * C) << 2
+  const rowBytes = <usize>C << 2
+  // 64-row blocks, each 4-channel group down the block with its coefficients in registers: a row of a few groups
+  // is too short an inner loop (and reloads the coefficients every row). Per element the same operations.
+  for (let b = r0; b < r1; b += 64) {
+    const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
       const z = f32x4.splat(0)
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
-        let g = v128.load(dy + ro + off)
-        if (relu) g = v128.and(g, f32x4.gt(v128.load(y + ro + off), z))
-        const d = f32x4.sub(v128.load(x + ro + off), v128.load(coef + om + off))
-        const v = fma4(v128.load(coef + off), g, fma4(v128.load(coef + o2 + off), d, v128.load(coef + o3 + off)))
-        v128.store(dx + ro + off, v)
+        const k1 = v128.load(coef + off), k2 = v128.load(coef + o2 + off), k3 = v128.load(coef + o3 + off), m = v128.load(coef + om + off)
+        const end = (<usize>(e * C) << 2) + off
+        if (relu) {
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
+            const g = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
+            v128.store(dx + ro, fma4(k1, g, fma4(k2, f32x4.sub(v128.load(x + ro), m), k3)))
+          }
+        } else {
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
+            v128.store(dx + ro, fma4(k1, v128.load(dy + ro), fma4(k2, f32x4.sub(v128.load(x + ro), m), k3)))
+          }
+        }
       }
     }
     for (; c < C; c++) {
       const off = <usize>c << 2
-      let g = load<f32>(dy + ro + off)
-      if (relu && !(load<f32>(y + ro + off) > 0)) g = 0
-      const d = load<f32>(x + ro + off) - load<f32>(coef + om + off)
-      store<f32>(dx + ro + off, load<f32>(coef + off) * g + (load<f32>(coef + o2 + off) * d + load<f32>(coef + o3 + off)))
+      const k1 = load<f32>(coef + off), k2 = load<f32>(coef + o2 + off), k3 = load<f32>(coef + o3 + off), m = load<f32>(coef + om + off)
+      for (let r = b; r < e; r++) {
+        const ro = (<usize>(r * C) << 2) + off
+        let g = load<f32>(dy + ro)
+        if (relu && !(load<f32>(y + ro) > 0)) g = 0
+        store<f32>(dx + ro, k1 * g + (k2 * (load<f32>(x + ro) - m) + k3))
+      }
     }
   }
 }
@@ -463,6 +499,94 @@ export function dropout_f32(x: usize, y: usize, seed: u32, threshold: u32, scale
     const keep = mix32(<u32>i * 0x9e3779b9 ^ s) >= threshold
     store<f32>(y + off, keep ? load<f32>(x + off) * scale : 0)
   }
+}
+
+/**
+ * dropout_f32 that also writes the mask, one byte per element (0xff kept, 0 dropped) at mask[i], for
+ * dropout_grad_f32: the backward pass then reads 1 byte per element instead of hashing again (the hash's three
+ * 32-bit multiplies per element are most of the cost). Same mask, same y as dropout_f32. y may be x.
+ */
+export function dropout_mask_f32(x: usize, y: usize, mask: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32): void {
+  const s = mix32(seed ^ 0x9e3779b9)
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const vs = i32x4.splat(s), k1 = i32x4.splat(0x7feb352d), k2 = i32x4.splat(0x846ca68b)
+    const vt = i32x4.splat(threshold), vscale = f32x4.splat(scale)
+    // i·0x9e3779b9 (mod 2³²) advanced by additions: exact, one multiply per element less
+    const golden: u32 = 0x9e3779b9
+    const g0: u32 = <u32>i * golden
+    let hi = i32x4(<i32>g0, <i32>(g0 + golden), <i32>(g0 + 2 * golden), <i32>(g0 + 3 * golden))
+    const step4 = i32x4.splat(<i32>(4 * golden))
+    // 16 elements (four independent hash chains) per iteration, then 4 at a time
+    for (; i + 16 <= i1; i += 16) {
+      const h0 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const h1 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const h2 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const h3 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const off = <usize>i << 2
+      v128.store(y + off, v128.and(f32x4.mul(v128.load(x + off), vscale), h0))
+      v128.store(y + off + 16, v128.and(f32x4.mul(v128.load(x + off + 16), vscale), h1))
+      v128.store(y + off + 32, v128.and(f32x4.mul(v128.load(x + off + 32), vscale), h2))
+      v128.store(y + off + 48, v128.and(f32x4.mul(v128.load(x + off + 48), vscale), h3))
+      v128.store(mask + <usize>i, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(h0, h1), i16x8.narrow_i32x4_s(h2, h3)))
+    }
+    for (; i + 4 <= i1; i += 4) {
+      const h = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const off = <usize>i << 2
+      v128.store(y + off, v128.and(f32x4.mul(v128.load(x + off), vscale), h))
+      const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(h, h), i16x8.narrow_i32x4_s(h, h))
+      v128.store32_lane(mask + <usize>i, b, 0)
+    }
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2
+    const keep = mix32(<u32>i * 0x9e3779b9 ^ s) >= threshold
+    store<u8>(mask + <usize>i, keep ? 0xff : 0)
+    store<f32>(y + off, keep ? load<f32>(x + off) * scale : 0)
+  }
+}
+
+/** Backward of dropout_mask_f32 with its mask, elements [i0, i1): dx = mask[i] ? dy·scale : 0. dx may be dy. */
+export function dropout_grad_f32(dy: usize, dx: usize, mask: usize, scale: f32, i0: i32, i1: i32): void {
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const vscale = f32x4.splat(scale)
+    for (; i + 16 <= i1; i += 16) {
+      const mb = v128.load(mask + <usize>i)
+      const lo = i16x8.extend_low_i8x16_s(mb), hi = i16x8.extend_high_i8x16_s(mb)
+      const off = <usize>i << 2
+      v128.store(dx + off, v128.and(f32x4.mul(v128.load(dy + off), vscale), i32x4.extend_low_i16x8_s(lo)))
+      v128.store(dx + off + 16, v128.and(f32x4.mul(v128.load(dy + off + 16), vscale), i32x4.extend_high_i16x8_s(lo)))
+      v128.store(dx + off + 32, v128.and(f32x4.mul(v128.load(dy + off + 32), vscale), i32x4.extend_low_i16x8_s(hi)))
+      v128.store(dx + off + 48, v128.and(f32x4.mul(v128.load(dy + off + 48), vscale), i32x4.extend_high_i16x8_s(hi)))
+    }
+    for (; i + 4 <= i1; i += 4) {
+      const m = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(mask + <usize>i)))
+      const off = <usize>i << 2
+      v128.store(dx + off, v128.and(f32x4.mul(v128.load(dy + off), vscale), m))
+    }
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2
+    store<f32>(dx + off, load<u8>(mask + <usize>i) ? load<f32>(dy + off) * scale : 0)
+  }
+}
+
+/** All ones where element i of the lanes (h = i·0x9e3779b9) is kept by dropout_f32's hash, else 0. */
+// @ts-ignore: decorator
+@inline function hashKeep(hi: v128, vs: v128, k1: v128, k2: v128, vt: v128): v128 {
+  let h = v128.xor(hi, vs)
+  h = v128.xor(h, i32x4.shr_u(h, 16))
+  h = i32x4.mul(h, k1)
+  h = v128.xor(h, i32x4.shr_u(h, 15))
+  h = i32x4.mul(h, k2)
+  h = v128.xor(h, i32x4.shr_u(h, 16))
+  return i32x4.ge_u(h, vt)
 }
 
 /**

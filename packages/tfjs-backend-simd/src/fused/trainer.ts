@@ -72,6 +72,8 @@ interface StageBuffers {
   dy: number
   /** Linear stages with batch norm: the conv/dense output before it. */
   z: number
+  /** Dropout: this step's mask, a byte per element (written by the forward pass for the backward). */
+  mask: number
   geo: number
   /** Transposed weights for the input gradient. */
   wt: number
@@ -152,6 +154,7 @@ export class FusedTrainer {
         y: this.poolFused[i + 1] ? 0 : this.alloc(B * stage.outSize),
         dy: this.alloc(B * stage.outSize),
         z: bn ? this.alloc(B * stage.outSize) : 0,
+        mask: stage.kind === 'dropout' ? this.alloc(Math.ceil((B * stage.outSize) / 4)) : 0,
         geo: 0,
         wt: stage.kind === 'linear' ? this.alloc(stage.inputs * stage.units) : 0,
         mean: bn ? this.alloc(C) : 0,
@@ -245,7 +248,7 @@ export class FusedTrainer {
     const seed = (batch.dropoutSeed ?? 0) >>> 0
     this.forward(n, true, seed)
     const result = this.loss(n, batch.labels)
-    this.backward(n, seed)
+    this.backward(n)
     return result
   }
 
@@ -339,7 +342,7 @@ export class FusedTrainer {
       } else {
         const total = n * stage.outSize
         if (training) {
-          this.parallel('dropout_f32', total, total * 8, (i0, i1) => [x, b.y, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1])
+          this.parallel('dropout_mask_f32', total, total * 8, (i0, i1) => [x, b.y, b.mask, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1], 16)
         } else this.parallel('copy_f32', 1, 0, () => [b.y, x, total])
       }
       x = b.y
@@ -441,7 +444,7 @@ export class FusedTrainer {
     return { loss: lossSum / n, correct }
   }
 
-  private backward(n: number, seed: number): void {
+  private backward(n: number): void {
     const stages = this.plan.stages
     for (let i = stages.length - 1; i >= 0; i--) {
       const s = stages[i]!
@@ -461,7 +464,8 @@ export class FusedTrainer {
         } else this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
       } else if (dx !== 0) {
         const total = n * s.outSize
-        this.parallel('dropout_f32', total, total * 8, (i0, i1) => [b.dy, dx, (seed + i) >>> 0, dropThreshold(s.rate), 1 / (1 - s.rate), i0, i1])
+        // the mask of this step's forward pass (the same function of seed and index as dropout_f32's)
+        this.parallel('dropout_grad_f32', total, total * 2, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
       }
     }
   }
