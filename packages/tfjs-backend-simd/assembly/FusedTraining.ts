@@ -233,10 +233,12 @@ export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usiz
         const sc = v128.load(scale + off), sh = v128.load(shift + off)
         const pEnd = z + at + span
         for (let p = z + at + off, q = dz + at + off, gy = g0 + off; p < pEnd; p += px << 1, q += px << 1, gy += px) {
-          const a = scaleShiftAct4(p, sc, sh, relu, zero)
-          const b = scaleShiftAct4(p + px, sc, sh, relu, zero)
-          const d = scaleShiftAct4(p + row, sc, sh, relu, zero)
-          const e = scaleShiftAct4(p + row + px, sc, sh, relu, zero)
+          // Before the ReLU: where the window's maximum is > 0 (the only case in which the gradient passes the
+          // ReLU) it is the same value at the same first position with or without the ReLU, so its argmax is too.
+          const a = fma4(v128.load(p), sc, sh)
+          const b = fma4(v128.load(p + px), sc, sh)
+          const d = fma4(v128.load(p + row), sc, sh)
+          const e = fma4(v128.load(p + row + px), sc, sh)
           const ga = f32x4.gt(a, ninf)
           let best = f32x4.pmax(ninf, a)
           const gb = f32x4.gt(b, best)
@@ -247,7 +249,7 @@ export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usiz
           best = f32x4.pmax(best, e)
           let g4 = v128.load(gy)
           if (addZero) g4 = f32x4.add(zero, g4)
-          // The ReLU mask only matters at the maximum, whose y is `best`.
+          // The ReLU mask only matters at the maximum: y > 0 there iff best > 0.
           if (relu) g4 = v128.and(g4, f32x4.gt(best, zero))
           // the first maximum is where the last winning comparison happened
           const de = v128.or(gd, ge)
