@@ -124,6 +124,23 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
     }
   })
 
+  test('transpose_f32 (4x4 tiles and edges) moves every value bit for bit', async () => {
+    await useMode(mode)
+    const k = context()
+    try {
+      for (const [rows, cols] of [[1, 1], [5, 7], [8, 4], [4, 9], [10, 13], [1176, 10], [10, 1176]] as const) {
+        const v = tiesAndSpecials(rows * cols, rows + cols)
+        const src = k.put(v), dst = k.zeros(rows * cols)
+        k.run('transpose_f32', [src, dst, rows, cols])
+        const want = new Float32Array(rows * cols)
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c * rows + r] = v[r * cols + c]!
+        expect(bits(k.get(dst, rows * cols)), `${rows} x ${cols}`).toEqual(bits(want))
+      }
+    } finally {
+      k.done()
+    }
+  })
+
   // The multiply-adds are fused in the relaxed-SIMD build: plain f32 arithmetic is the reference elsewhere.
   test.skipIf(mode.build === 'relaxed-simd').each([[8], [7], [24], [3]])(
     'channel sums, batch-norm sums and gradient, scale/shift: the f32 block arithmetic of the reference (C = %i)', async (C) => {
