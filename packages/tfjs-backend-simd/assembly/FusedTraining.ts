@@ -474,8 +474,8 @@ export function relu_grad_f32(y: usize, dy: usize, i0: i32, i1: i32): void {
 
 /**
  * Inverted dropout, elements [i0, i1): y = keep(i) ? x·scale : 0, where keep(i) = hash(seed, i) >= threshold
- * (threshold = rate·2³²). The mask is a pure function of (seed, i), so the backward pass recomputes it from the
- * same seed instead of storing it, and any thread split gives the same mask. y may be x.
+ * (threshold = rate·2³²). The mask is a pure function of (seed, i), so any thread split gives the same mask.
+ * The trainer runs dropout_mask_f32 (the same mask, kept for the backward pass); this is its reference. y may be x.
  */
 export function dropout_f32(x: usize, y: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32): void {
   const s = mix32(seed ^ 0x9e3779b9)

@@ -1,6 +1,7 @@
 // Bit-identity check of the fused trainer: trains fixed networks on fixed pseudo-random data and prints a SHA-256
 // of the per-step losses, weights, moving statistics, optimiser state and inference logits, per build and thread
-// count. A kernel change that keeps the numerics must keep every hash.
+// count. A kernel change that keeps the numerics must keep every hash: run it before and after, on the same machine
+// (relaxed-simd's multiply-add is fused or not depending on the CPU). BITCHECK_NETS picks networks (default all).
 //   node --import tsx bench/bitcheck.ts            (BITCHECK_STEPS, default 40; BITCHECK_BUILDS=relaxed-simd,simd,scalar)
 import * as tf from '@tensorflow/tfjs-core'
 import { createHash } from 'node:crypto'
