@@ -3,6 +3,7 @@
 // (NHWC activations flattened); every kernel takes a row or element range so the host can split it over threads.
 
 import { fma4 } from './_vec'
+import { g as geoInt } from './_im2col'
 
 /**
  * Per-channel sums over rows [r0, r1) of d = x - shift[c] (shift 0 = no shift): out[c] (f64) = Σ d and, with
@@ -12,7 +13,17 @@ import { fma4 } from './_vec'
 export function channel_sums_f32(x: usize, shift: usize, C: i32, r0: i32, r1: i32, squares: i32, out: usize): void {
   const n = squares ? 2 * C : C
   for (let c = 0; c < n; c++) store<f64>(out + (<usize>c << 3), 0)
-  for (let b = r0; b < r1; b += 64) {
+  let b = r0
+  if (ASC_FEATURE_SIMD) {
+    // Four full blocks at a time: each block's f32 partial is its own dependency chain (one add per ~4 cycles), so
+    // four of them in one row loop keep the adder busy. Every block is summed and added to the f64 totals exactly
+    // as one at a time (same rows, same order), so the result is bit-identical.
+    for (; b + 256 <= r1; b += 256) {
+      channelSums4Blocks(x, shift, C, b, squares, out)
+      for (let k = 0; k < 4; k++) channelSumsTail(x, shift, C, b + 64 * k, b + 64 * k + 64, C & ~3, squares, out)
+    }
+  }
+  for (; b < r1; b += 64) {
     const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
@@ -34,46 +45,260 @@ export function channel_sums_f32(x: usize, shift: usize, C: i32, r0: i32, r1: i3
         addLanes(out + (<usize>c << 3), s1)
       }
     }
-    for (; c < C; c++) {
-      const m: f32 = shift ? load<f32>(shift + (<usize>c << 2)) : 0
-      let s1: f32 = 0, s2: f32 = 0
-      for (let r = b; r < e; r++) {
-        const d = load<f32>(x + (<usize>(r * C + c) << 2)) - m
-        s1 += d
-        s2 += d * d
+    channelSumsTail(x, shift, C, b, e, c, squares, out)
+  }
+}
+
+/** channel_sums_f32 of the 4-channel groups of the four 64-row blocks from row b, interleaved (blocks in order). */
+// @ts-ignore: decorator
+@inline function channelSums4Blocks(x: usize, shift: usize, C: i32, b: i32, squares: i32, out: usize): void {
+  const rowBytes = <usize>C << 2
+  const blockBytes = rowBytes << 6
+  for (let c = 0; c + 4 <= C; c += 4) {
+    const off = <usize>c << 2
+    const m = shift ? v128.load(shift + off) : f32x4.splat(0)
+    let p = x + (<usize>(b * C) << 2) + off
+    const end = p + blockBytes
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0)
+    if (squares) {
+      let q0 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0), q3 = f32x4.splat(0)
+      for (; p < end; p += rowBytes) {
+        const d0 = f32x4.sub(v128.load(p), m)
+        const d1 = f32x4.sub(v128.load(p + blockBytes), m)
+        const d2 = f32x4.sub(v128.load(p + 2 * blockBytes), m)
+        const d3 = f32x4.sub(v128.load(p + 3 * blockBytes), m)
+        a0 = f32x4.add(a0, d0); q0 = fma4(d0, d0, q0)
+        a1 = f32x4.add(a1, d1); q1 = fma4(d1, d1, q1)
+        a2 = f32x4.add(a2, d2); q2 = fma4(d2, d2, q2)
+        a3 = f32x4.add(a3, d3); q3 = fma4(d3, d3, q3)
       }
-      const p = out + (<usize>c << 3)
-      store<f64>(p, load<f64>(p) + <f64>s1)
-      if (squares) {
-        const q = out + (<usize>(C + c) << 3)
-        store<f64>(q, load<f64>(q) + <f64>s2)
+      const o2 = out + (<usize>(C + c) << 3)
+      addLanes(o2, q0); addLanes(o2, q1); addLanes(o2, q2); addLanes(o2, q3)
+    } else {
+      for (; p < end; p += rowBytes) {
+        a0 = f32x4.add(a0, f32x4.sub(v128.load(p), m))
+        a1 = f32x4.add(a1, f32x4.sub(v128.load(p + blockBytes), m))
+        a2 = f32x4.add(a2, f32x4.sub(v128.load(p + 2 * blockBytes), m))
+        a3 = f32x4.add(a3, f32x4.sub(v128.load(p + 3 * blockBytes), m))
       }
+    }
+    const o1 = out + (<usize>c << 3)
+    addLanes(o1, a0); addLanes(o1, a1); addLanes(o1, a2); addLanes(o1, a3)
+  }
+}
+
+/** channel_sums_f32 of channels [c0, C) over rows [b, e) (one block), one lane at a time. */
+// @ts-ignore: decorator
+@inline function channelSumsTail(x: usize, shift: usize, C: i32, b: i32, e: i32, c0: i32, squares: i32, out: usize): void {
+  for (let c = c0; c < C; c++) {
+    const m: f32 = shift ? load<f32>(shift + (<usize>c << 2)) : 0
+    let s1: f32 = 0, s2: f32 = 0
+    for (let r = b; r < e; r++) {
+      const d = load<f32>(x + (<usize>(r * C + c) << 2)) - m
+      s1 += d
+      s2 += d * d
+    }
+    const p = out + (<usize>c << 3)
+    store<f64>(p, load<f64>(p) + <f64>s1)
+    if (squares) {
+      const q = out + (<usize>(C + c) << 3)
+      store<f64>(q, load<f64>(q) + <f64>s2)
     }
   }
 }
 
 /** y = x * scale[c] + shift[c], then max(0, y) with `relu` (NaN stays NaN), rows [r0, r1). y may be x. */
 export function scale_shift_act_f32(x: usize, y: usize, scale: usize, shift: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
-  for (let r = r0; r < r1; r++) {
-    const xi = x + (<usize>(r * C) << 2)
-    const yi = y + (<usize>(r * C) << 2)
+  const rowBytes = <usize>C << 2
+  // 64-row blocks, each 4-channel group down the block with scale and shift in registers (as bn_grad_f32)
+  for (let b = r0; b < r1; b += 64) {
+    const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
       const z = f32x4.splat(0)
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
-        let v = fma4(v128.load(xi + off), v128.load(scale + off), v128.load(shift + off))
-        if (relu) v = v128.bitselect(z, v, f32x4.lt(v, z))
-        v128.store(yi + off, v)
+        const sc = v128.load(scale + off), sh = v128.load(shift + off)
+        const end = (<usize>(e * C) << 2) + off
+        if (relu) {
+          // pmax(v, 0) = v < 0 ? 0 : v (NaN and -0 stay)
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) v128.store(y + ro, f32x4.pmax(fma4(v128.load(x + ro), sc, sh), z))
+        } else {
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) v128.store(y + ro, fma4(v128.load(x + ro), sc, sh))
+        }
       }
     }
     for (; c < C; c++) {
       const off = <usize>c << 2
-      let v = load<f32>(xi + off) * load<f32>(scale + off) + load<f32>(shift + off)
-      if (relu && v < 0) v = 0
-      store<f32>(yi + off, v)
+      const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
+      for (let r = b; r < e; r++) {
+        const ro = (<usize>(r * C) << 2) + off
+        let v = load<f32>(x + ro) * sc + sh
+        if (relu && v < 0) v = 0
+        store<f32>(y + ro, v)
+      }
     }
   }
+}
+
+// Batch norm (+ ReLU) followed by a 2x2 / stride-2 max pool (valid padding, even H and W): the geometry block is the
+// pool's (see _im2col.ts). The forward writes only the pooled output and the backward goes from the pooled gradient
+// straight to dz, so the full-resolution activation y is neither written nor read back (3 passes over it saved).
+
+/**
+ * Pooled rows [m0, m1) (m = (n, oh, ow)) of max_pool(act(z·scale[c] + shift[c])): y computed per element exactly as
+ * scale_shift_act_f32 does and the maximum taken as max_pool_f32 does (same comparisons), so the output is
+ * bit-identical to those two kernels in a row.
+ */
+export function bn_act_pool_f32(z: usize, y: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32): void {
+  const W = geoInt(geo, 2), C = geoInt(geo, 3), OH = geoInt(geo, 4), OW = geoInt(geo, 5)
+  const row = <usize>(W * C) << 2
+  const px = <usize>C << 2
+  const ohw = OH * OW
+  // Runs of windows along one output row, each 4-channel group along the run with its scale and shift in registers.
+  for (let m = m0; m < m1;) {
+    const n = m / ohw
+    const oh = (m - n * ohw) / OW
+    const ow = m - n * ohw - oh * OW
+    const run = OW - ow < m1 - m ? OW - ow : m1 - m
+    const p0 = z + (<usize>(((n * OH * 2 + oh * 2) * W + ow * 2) * C) << 2)
+    const o0 = y + (<usize>(m * C) << 2)
+    const pEnd = p0 + (<usize>run << 1) * px
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      const zero = f32x4.splat(0)
+      const ninf = f32x4.splat(-Infinity)
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        const sc = v128.load(scale + off), sh = v128.load(shift + off)
+        for (let p = p0 + off, o = o0 + off; p < pEnd; p += px << 1, o += px) {
+          const a = scaleShiftAct4(p, sc, sh, relu, zero)
+          const b = scaleShiftAct4(p + px, sc, sh, relu, zero)
+          const d = scaleShiftAct4(p + row, sc, sh, relu, zero)
+          const e = scaleShiftAct4(p + row + px, sc, sh, relu, zero)
+          // pmax(best, v) = best < v ? v : best: max_pool_f32's bitselect(v, best, v > best) in one instruction
+          v128.store(o, f32x4.pmax(f32x4.pmax(f32x4.pmax(f32x4.pmax(ninf, a), b), d), e))
+        }
+      }
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2
+      const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
+      for (let p = p0 + off, o = o0 + off; p < pEnd; p += px << 1, o += px) {
+        let best: f32 = -Infinity
+        const a = scaleShiftAct1(p, sc, sh, relu)
+        if (a > best) best = a
+        const b = scaleShiftAct1(p + px, sc, sh, relu)
+        if (b > best) best = b
+        const d = scaleShiftAct1(p + row, sc, sh, relu)
+        if (d > best) best = d
+        const e = scaleShiftAct1(p + row + px, sc, sh, relu)
+        if (e > best) best = e
+        store<f32>(o, best)
+      }
+    }
+    m += run
+  }
+}
+
+/**
+ * Backward of bn_act_pool_f32 down to the batch norm's output gradient, pooled rows [m0, m1): recomputes each
+ * window's y from z, routes dy (the pooled gradient) to the first maximum in (kh, kw) order as max_pool_grad_f32
+ * does, applies the ReLU mask (y > 0 there) and writes all four dz of the window. The result is bit-identical to
+ * max_pool_grad_f32 followed by the ReLU mask of bn_grad_sums_f32 / bn_grad_f32, which then run with relu = 0. Where
+ * max_pool_grad_f32 takes its generic path (C not a multiple of 4, or no SIMD) it adds dy to a zeroed dx, so dz is
+ * 0 + dy there (-0 becomes +0) as well.
+ */
+export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32): void {
+  const W = geoInt(geo, 2), C = geoInt(geo, 3), OH = geoInt(geo, 4), OW = geoInt(geo, 5)
+  const row = <usize>(W * C) << 2
+  const px = <usize>C << 2
+  const ohw = OH * OW
+  const addZero = (C & 3) != 0
+  // Runs of windows along one output row, as in bn_act_pool_f32.
+  for (let m = m0; m < m1;) {
+    const n = m / ohw
+    const oh = (m - n * ohw) / OW
+    const ow = m - n * ohw - oh * OW
+    const run = OW - ow < m1 - m ? OW - ow : m1 - m
+    const at = <usize>(((n * OH * 2 + oh * 2) * W + ow * 2) * C) << 2
+    const span = (<usize>run << 1) * px
+    const g0 = dy + (<usize>(m * C) << 2)
+    let c = 0
+    if (ASC_FEATURE_SIMD) {
+      const zero = f32x4.splat(0)
+      const ninf = f32x4.splat(-Infinity)
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2
+        const sc = v128.load(scale + off), sh = v128.load(shift + off)
+        const pEnd = z + at + span
+        for (let p = z + at + off, q = dz + at + off, gy = g0 + off; p < pEnd; p += px << 1, q += px << 1, gy += px) {
+          // Before the ReLU: where the window's maximum is > 0 (the only case in which the gradient passes the
+          // ReLU) it is the same value at the same first position with or without the ReLU, so its argmax is too.
+          const a = fma4(v128.load(p), sc, sh)
+          const b = fma4(v128.load(p + px), sc, sh)
+          const d = fma4(v128.load(p + row), sc, sh)
+          const e = fma4(v128.load(p + row + px), sc, sh)
+          const ga = f32x4.gt(a, ninf)
+          let best = f32x4.pmax(ninf, a)
+          const gb = f32x4.gt(b, best)
+          best = f32x4.pmax(best, b)
+          const gd = f32x4.gt(d, best)
+          best = f32x4.pmax(best, d)
+          const ge = f32x4.gt(e, best)
+          best = f32x4.pmax(best, e)
+          let g4 = v128.load(gy)
+          if (addZero) g4 = f32x4.add(zero, g4)
+          // The ReLU mask only matters at the maximum: y > 0 there iff best > 0.
+          if (relu) g4 = v128.and(g4, f32x4.gt(best, zero))
+          // the first maximum is where the last winning comparison happened
+          const de = v128.or(gd, ge)
+          v128.store(q, v128.and(g4, v128.andnot(ga, v128.or(gb, de))))
+          v128.store(q + px, v128.and(g4, v128.andnot(gb, de)))
+          v128.store(q + row, v128.and(g4, v128.andnot(gd, ge)))
+          v128.store(q + row + px, v128.and(g4, ge))
+        }
+      }
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2
+      const sc = load<f32>(scale + off), sh = load<f32>(shift + off)
+      const pEnd = z + at + span
+      for (let p = z + at + off, q = dz + at + off, gy = g0 + off; p < pEnd; p += px << 1, q += px << 1, gy += px) {
+        const a = scaleShiftAct1(p, sc, sh, relu)
+        const b = scaleShiftAct1(p + px, sc, sh, relu)
+        const d = scaleShiftAct1(p + row, sc, sh, relu)
+        const e = scaleShiftAct1(p + row + px, sc, sh, relu)
+        let best: f32 = -Infinity
+        let k = -1
+        if (a > best) { best = a; k = 0 }
+        if (b > best) { best = b; k = 1 }
+        if (d > best) { best = d; k = 2 }
+        if (e > best) { best = e; k = 3 }
+        const gv: f32 = 0 + load<f32>(gy)
+        store<f32>(q, k == 0 && (!relu || a > 0) ? gv : 0)
+        store<f32>(q + px, k == 1 && (!relu || b > 0) ? gv : 0)
+        store<f32>(q + row, k == 2 && (!relu || d > 0) ? gv : 0)
+        store<f32>(q + row + px, k == 3 && (!relu || e > 0) ? gv : 0)
+      }
+    }
+    m += run
+  }
+}
+
+/** scale_shift_act_f32's SIMD lanes: act(fma4(z, scale, shift)). */
+// @ts-ignore: decorator
+@inline function scaleShiftAct4(p: usize, sc: v128, sh: v128, relu: i32, zero: v128): v128 {
+  const v = fma4(v128.load(p), sc, sh)
+  return relu ? f32x4.pmax(v, zero) : v
+}
+
+/** scale_shift_act_f32's scalar channels: z·scale + shift (two roundings), then the ReLU. */
+// @ts-ignore: decorator
+@inline function scaleShiftAct1(p: usize, sc: f32, sh: f32, relu: i32): f32 {
+  let v = load<f32>(p) * sc + sh
+  if (relu && v < 0) v = 0
+  return v
 }
 
 /**
@@ -82,7 +307,15 @@ export function scale_shift_act_f32(x: usize, y: usize, scale: usize, shift: usi
  */
 export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize): void {
   for (let c = 0; c < 2 * C; c++) store<f64>(out + (<usize>c << 3), 0)
-  for (let b = r0; b < r1; b += 64) {
+  let b = r0
+  if (ASC_FEATURE_SIMD) {
+    // Four full blocks at a time, as in channel_sums_f32 (same sums, same order: bit-identical).
+    for (; b + 256 <= r1; b += 256) {
+      bnGradSums4Blocks(y, dy, x, mean, C, relu, b, out)
+      for (let k = 0; k < 4; k++) bnGradSumsTail(y, dy, x, mean, C, relu, b + 64 * k, b + 64 * k + 64, C & ~3, out)
+    }
+  }
+  for (; b < r1; b += 64) {
     const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
@@ -103,21 +336,67 @@ export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: 
         addLanes(out + (<usize>(C + c) << 3), s2)
       }
     }
-    for (; c < C; c++) {
-      const m = load<f32>(mean + (<usize>c << 2))
-      let s1: f32 = 0, s2: f32 = 0
-      for (let r = b; r < e; r++) {
-        const ro = <usize>(r * C + c) << 2
-        let g = load<f32>(dy + ro)
-        if (relu && !(load<f32>(y + ro) > 0)) g = 0
-        s1 += g
-        s2 += g * (load<f32>(x + ro) - m)
+    bnGradSumsTail(y, dy, x, mean, C, relu, b, e, c, out)
+  }
+}
+
+/** bn_grad_sums_f32 of the 4-channel groups of the four 64-row blocks from row b, interleaved (blocks in order). */
+// @ts-ignore: decorator
+@inline function bnGradSums4Blocks(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, out: usize): void {
+  const rowBytes = <usize>C << 2
+  const bb = rowBytes << 6
+  const z = f32x4.splat(0)
+  for (let c = 0; c + 4 <= C; c += 4) {
+    const off = <usize>c << 2
+    const m = v128.load(mean + off)
+    const start = (<usize>(b * C) << 2) + off
+    const end = start + bb
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0)
+    let q0 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0), q3 = f32x4.splat(0)
+    if (relu) {
+      for (let ro = start; ro < end; ro += rowBytes) {
+        const g0 = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
+        const g1 = v128.and(v128.load(dy + ro + bb), f32x4.gt(v128.load(y + ro + bb), z))
+        const g2 = v128.and(v128.load(dy + ro + 2 * bb), f32x4.gt(v128.load(y + ro + 2 * bb), z))
+        const g3 = v128.and(v128.load(dy + ro + 3 * bb), f32x4.gt(v128.load(y + ro + 3 * bb), z))
+        a0 = f32x4.add(a0, g0); q0 = fma4(g0, f32x4.sub(v128.load(x + ro), m), q0)
+        a1 = f32x4.add(a1, g1); q1 = fma4(g1, f32x4.sub(v128.load(x + ro + bb), m), q1)
+        a2 = f32x4.add(a2, g2); q2 = fma4(g2, f32x4.sub(v128.load(x + ro + 2 * bb), m), q2)
+        a3 = f32x4.add(a3, g3); q3 = fma4(g3, f32x4.sub(v128.load(x + ro + 3 * bb), m), q3)
       }
-      const p1 = out + (<usize>c << 3)
-      const p2 = out + (<usize>(C + c) << 3)
-      store<f64>(p1, load<f64>(p1) + <f64>s1)
-      store<f64>(p2, load<f64>(p2) + <f64>s2)
+    } else {
+      for (let ro = start; ro < end; ro += rowBytes) {
+        const g0 = v128.load(dy + ro), g1 = v128.load(dy + ro + bb), g2 = v128.load(dy + ro + 2 * bb), g3 = v128.load(dy + ro + 3 * bb)
+        a0 = f32x4.add(a0, g0); q0 = fma4(g0, f32x4.sub(v128.load(x + ro), m), q0)
+        a1 = f32x4.add(a1, g1); q1 = fma4(g1, f32x4.sub(v128.load(x + ro + bb), m), q1)
+        a2 = f32x4.add(a2, g2); q2 = fma4(g2, f32x4.sub(v128.load(x + ro + 2 * bb), m), q2)
+        a3 = f32x4.add(a3, g3); q3 = fma4(g3, f32x4.sub(v128.load(x + ro + 3 * bb), m), q3)
+      }
     }
+    const o1 = out + (<usize>c << 3)
+    const o2 = out + (<usize>(C + c) << 3)
+    addLanes(o1, a0); addLanes(o1, a1); addLanes(o1, a2); addLanes(o1, a3)
+    addLanes(o2, q0); addLanes(o2, q1); addLanes(o2, q2); addLanes(o2, q3)
+  }
+}
+
+/** bn_grad_sums_f32 of channels [c0, C) over rows [b, e) (one block), one lane at a time. */
+// @ts-ignore: decorator
+@inline function bnGradSumsTail(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, e: i32, c0: i32, out: usize): void {
+  for (let c = c0; c < C; c++) {
+    const m = load<f32>(mean + (<usize>c << 2))
+    let s1: f32 = 0, s2: f32 = 0
+    for (let r = b; r < e; r++) {
+      const ro = <usize>(r * C + c) << 2
+      let g = load<f32>(dy + ro)
+      if (relu && !(load<f32>(y + ro) > 0)) g = 0
+      s1 += g
+      s2 += g * (load<f32>(x + ro) - m)
+    }
+    const p1 = out + (<usize>c << 3)
+    const p2 = out + (<usize>(C + c) << 3)
+    store<f64>(p1, load<f64>(p1) + <f64>s1)
+    store<f64>(p2, load<f64>(p2) + <f64>s2)
   }
 }
 
@@ -129,26 +408,39 @@ export function bn_grad_f32(y: usize, dy: usize, x: usize, dx: usize, coef: usiz
   const o2 = <usize>C << 2
   const o3 = <usize>(2 * C) << 2
   const om = <usize>(3 * C) << 2
-  for (let r = r0; r < r1; r++) {
-    const ro = <usize>(r * C) << 2
+  const rowBytes = <usize>C << 2
+  // 64-row blocks, each 4-channel group down the block with its coefficients in registers: a row of a few groups
+  // is too short an inner loop (and reloads the coefficients every row). Per element the same operations.
+  for (let b = r0; b < r1; b += 64) {
+    const e = b + 64 < r1 ? b + 64 : r1
     let c = 0
     if (ASC_FEATURE_SIMD) {
       const z = f32x4.splat(0)
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
-        let g = v128.load(dy + ro + off)
-        if (relu) g = v128.and(g, f32x4.gt(v128.load(y + ro + off), z))
-        const d = f32x4.sub(v128.load(x + ro + off), v128.load(coef + om + off))
-        const v = fma4(v128.load(coef + off), g, fma4(v128.load(coef + o2 + off), d, v128.load(coef + o3 + off)))
-        v128.store(dx + ro + off, v)
+        const k1 = v128.load(coef + off), k2 = v128.load(coef + o2 + off), k3 = v128.load(coef + o3 + off), m = v128.load(coef + om + off)
+        const end = (<usize>(e * C) << 2) + off
+        if (relu) {
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
+            const g = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
+            v128.store(dx + ro, fma4(k1, g, fma4(k2, f32x4.sub(v128.load(x + ro), m), k3)))
+          }
+        } else {
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
+            v128.store(dx + ro, fma4(k1, v128.load(dy + ro), fma4(k2, f32x4.sub(v128.load(x + ro), m), k3)))
+          }
+        }
       }
     }
     for (; c < C; c++) {
       const off = <usize>c << 2
-      let g = load<f32>(dy + ro + off)
-      if (relu && !(load<f32>(y + ro + off) > 0)) g = 0
-      const d = load<f32>(x + ro + off) - load<f32>(coef + om + off)
-      store<f32>(dx + ro + off, load<f32>(coef + off) * g + (load<f32>(coef + o2 + off) * d + load<f32>(coef + o3 + off)))
+      const k1 = load<f32>(coef + off), k2 = load<f32>(coef + o2 + off), k3 = load<f32>(coef + o3 + off), m = load<f32>(coef + om + off)
+      for (let r = b; r < e; r++) {
+        const ro = (<usize>(r * C) << 2) + off
+        let g = load<f32>(dy + ro)
+        if (relu && !(load<f32>(y + ro) > 0)) g = 0
+        store<f32>(dx + ro, k1 * g + (k2 * (load<f32>(x + ro) - m) + k3))
+      }
     }
   }
 }
@@ -182,8 +474,8 @@ export function relu_grad_f32(y: usize, dy: usize, i0: i32, i1: i32): void {
 
 /**
  * Inverted dropout, elements [i0, i1): y = keep(i) ? x·scale : 0, where keep(i) = hash(seed, i) >= threshold
- * (threshold = rate·2³²). The mask is a pure function of (seed, i), so the backward pass recomputes it from the
- * same seed instead of storing it, and any thread split gives the same mask. y may be x.
+ * (threshold = rate·2³²). The mask is a pure function of (seed, i), so any thread split gives the same mask.
+ * The trainer runs dropout_mask_f32 (the same mask, kept for the backward pass); this is its reference. y may be x.
  */
 export function dropout_f32(x: usize, y: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32): void {
   const s = mix32(seed ^ 0x9e3779b9)
@@ -209,6 +501,94 @@ export function dropout_f32(x: usize, y: usize, seed: u32, threshold: u32, scale
     const keep = mix32(<u32>i * 0x9e3779b9 ^ s) >= threshold
     store<f32>(y + off, keep ? load<f32>(x + off) * scale : 0)
   }
+}
+
+/**
+ * dropout_f32 that also writes the mask, one byte per element (0xff kept, 0 dropped) at mask[i], for
+ * dropout_grad_f32: the backward pass then reads 1 byte per element instead of hashing again (the hash's three
+ * 32-bit multiplies per element are most of the cost). Same mask, same y as dropout_f32. y may be x.
+ */
+export function dropout_mask_f32(x: usize, y: usize, mask: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32): void {
+  const s = mix32(seed ^ 0x9e3779b9)
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const vs = i32x4.splat(s), k1 = i32x4.splat(0x7feb352d), k2 = i32x4.splat(0x846ca68b)
+    const vt = i32x4.splat(threshold), vscale = f32x4.splat(scale)
+    // i·0x9e3779b9 (mod 2³²) advanced by additions: exact, one multiply per element less
+    const golden: u32 = 0x9e3779b9
+    const g0: u32 = <u32>i * golden
+    let hi = i32x4(<i32>g0, <i32>(g0 + golden), <i32>(g0 + 2 * golden), <i32>(g0 + 3 * golden))
+    const step4 = i32x4.splat(<i32>(4 * golden))
+    // 16 elements (four independent hash chains) per iteration, then 4 at a time
+    for (; i + 16 <= i1; i += 16) {
+      const h0 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const h1 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const h2 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const h3 = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const off = <usize>i << 2
+      v128.store(y + off, v128.and(f32x4.mul(v128.load(x + off), vscale), h0))
+      v128.store(y + off + 16, v128.and(f32x4.mul(v128.load(x + off + 16), vscale), h1))
+      v128.store(y + off + 32, v128.and(f32x4.mul(v128.load(x + off + 32), vscale), h2))
+      v128.store(y + off + 48, v128.and(f32x4.mul(v128.load(x + off + 48), vscale), h3))
+      v128.store(mask + <usize>i, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(h0, h1), i16x8.narrow_i32x4_s(h2, h3)))
+    }
+    for (; i + 4 <= i1; i += 4) {
+      const h = hashKeep(hi, vs, k1, k2, vt)
+      hi = i32x4.add(hi, step4)
+      const off = <usize>i << 2
+      v128.store(y + off, v128.and(f32x4.mul(v128.load(x + off), vscale), h))
+      const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(h, h), i16x8.narrow_i32x4_s(h, h))
+      v128.store32_lane(mask + <usize>i, b, 0)
+    }
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2
+    const keep = mix32(<u32>i * 0x9e3779b9 ^ s) >= threshold
+    store<u8>(mask + <usize>i, keep ? 0xff : 0)
+    store<f32>(y + off, keep ? load<f32>(x + off) * scale : 0)
+  }
+}
+
+/** Backward of dropout_mask_f32 with its mask, elements [i0, i1): dx = mask[i] ? dy·scale : 0. dx may be dy. */
+export function dropout_grad_f32(dy: usize, dx: usize, mask: usize, scale: f32, i0: i32, i1: i32): void {
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const vscale = f32x4.splat(scale)
+    for (; i + 16 <= i1; i += 16) {
+      const mb = v128.load(mask + <usize>i)
+      const lo = i16x8.extend_low_i8x16_s(mb), hi = i16x8.extend_high_i8x16_s(mb)
+      const off = <usize>i << 2
+      v128.store(dx + off, v128.and(f32x4.mul(v128.load(dy + off), vscale), i32x4.extend_low_i16x8_s(lo)))
+      v128.store(dx + off + 16, v128.and(f32x4.mul(v128.load(dy + off + 16), vscale), i32x4.extend_high_i16x8_s(lo)))
+      v128.store(dx + off + 32, v128.and(f32x4.mul(v128.load(dy + off + 32), vscale), i32x4.extend_low_i16x8_s(hi)))
+      v128.store(dx + off + 48, v128.and(f32x4.mul(v128.load(dy + off + 48), vscale), i32x4.extend_high_i16x8_s(hi)))
+    }
+    for (; i + 4 <= i1; i += 4) {
+      const m = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(mask + <usize>i)))
+      const off = <usize>i << 2
+      v128.store(dx + off, v128.and(f32x4.mul(v128.load(dy + off), vscale), m))
+    }
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2
+    store<f32>(dx + off, load<u8>(mask + <usize>i) ? load<f32>(dy + off) * scale : 0)
+  }
+}
+
+/** All ones where element i of the lanes (h = i·0x9e3779b9) is kept by dropout_f32's hash, else 0. */
+// @ts-ignore: decorator
+@inline function hashKeep(hi: v128, vs: v128, k1: v128, k2: v128, vt: v128): v128 {
+  let h = v128.xor(hi, vs)
+  h = v128.xor(h, i32x4.shr_u(h, 16))
+  h = i32x4.mul(h, k1)
+  h = v128.xor(h, i32x4.shr_u(h, 15))
+  h = i32x4.mul(h, k2)
+  h = v128.xor(h, i32x4.shr_u(h, 16))
+  return i32x4.ge_u(h, vt)
 }
 
 /**

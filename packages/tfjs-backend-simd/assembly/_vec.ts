@@ -64,7 +64,32 @@ export function copy_f32(dst: usize, src: usize, n: i32): void {
 
 /** dst[cols, rows] = transpose(src[rows, cols]). */
 export function transpose_f32(src: usize, dst: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) {
+  let r = 0
+  if (ASC_FEATURE_SIMD) {
+    // 4x4 tiles: four row loads, eight shuffles, four column stores (a scalar store per element scatters by rows)
+    const rb = <usize>rows << 2
+    for (; r + 4 <= rows; r += 4) {
+      const s0 = src + (<usize>(r * cols) << 2)
+      const s1 = s0 + (<usize>cols << 2), s2 = s1 + (<usize>cols << 2), s3 = s2 + (<usize>cols << 2)
+      let c = 0
+      for (; c + 4 <= cols; c += 4) {
+        const off = <usize>c << 2
+        const a0 = v128.load(s0 + off), a1 = v128.load(s1 + off), a2 = v128.load(s2 + off), a3 = v128.load(s3 + off)
+        const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = i32x4.shuffle(a0, a1, 2, 6, 3, 7)
+        const t2 = i32x4.shuffle(a2, a3, 0, 4, 1, 5), t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7)
+        const d = dst + (<usize>(c * rows + r) << 2)
+        v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5))
+        v128.store(d + rb, i32x4.shuffle(t0, t2, 2, 3, 6, 7))
+        v128.store(d + 2 * rb, i32x4.shuffle(t1, t3, 0, 1, 4, 5))
+        v128.store(d + 3 * rb, i32x4.shuffle(t1, t3, 2, 3, 6, 7))
+      }
+      for (; c < cols; c++) {
+        const off = <usize>c << 2
+        v128.store(dst + (<usize>(c * rows + r) << 2), f32x4(load<f32>(s0 + off), load<f32>(s1 + off), load<f32>(s2 + off), load<f32>(s3 + off)))
+      }
+    }
+  }
+  for (; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       store<f32>(dst + ((<usize>(c * rows + r)) << 2), load<f32>(src + ((<usize>(r * cols + c)) << 2)))
     }

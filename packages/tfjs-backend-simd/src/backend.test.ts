@@ -164,6 +164,8 @@ describe('features and settings', () => {
     // the worker survived: both halves of a split job get done
     rt.run('fill_f32', [[p, 3, 4], [p + 16, 5, 4]])
     expect(Array.from(rt.heap.f32().subarray(p >> 2, (p >> 2) + 8))).toEqual([3, 3, 3, 3, 5, 5, 5, 5])
+    // more jobs than threads: an error naming the kernel, not a hang
+    expect(() => rt.run('fill_f32', [[p, 1, 4], [p + 16, 1, 4], [p + 32, 1, 4]])).toThrow(/fill_f32: 3 jobs for 2 running threads/)
     rt.heap.free(p)
     const y = tf.conv2d(tf.ones([4, 8, 8, 2]) as tf.Tensor4D, tf.ones([3, 3, 2, 4]) as tf.Tensor4D, 1, 'same')
     expect((await y.data())[(8 + 1) * 4]).toBe(18)

@@ -273,6 +273,10 @@ export class Runtime {
       for (const j of jobs) f(...j)
       return
     }
+    // A job for a worker that does not run would never be acknowledged: fail instead of waiting forever.
+    if (jobs.length > this.threads) {
+      throw new SimdBackendError('SIMD_WORKER_FAILED', `${name}: ${jobs.length} jobs for ${this.threads} running threads (at most one job per thread)`)
+    }
     const active = jobs.length - 1
     const args = this.args!
     for (let t = 1; t < jobs.length; t++) {

@@ -211,6 +211,64 @@ describe.each([MODES[0]!, MODES[1]!])('FusedTrainer on the default network ($lab
   })
 })
 
+/**
+ * Batch norm (+ ReLU) into a 2x2 / stride-2 pool runs fused (bn_act_pool_f32): with and without ReLU, 4 and 7
+ * channels; a stride-1 pool, an odd input and a pool after a bias+ReLU conv do not.
+ */
+const POOL_NETS: { label: string; net: FusedNetwork; fused: number[] }[] = [
+  {
+    label: 'fused pools',
+    fused: [1, 3],
+    net: {
+      inputShape: [8, 8, 1],
+      layers: [
+        ...conv(4), { type: 'maxPool', poolSize: [2, 2] },
+        { type: 'conv2d', filters: 7, kernelSize: [3, 3], padding: 'same', useBias: false }, { type: 'batchNorm', epsilon: 1e-3, momentum: 0.8 },
+        { type: 'maxPool', poolSize: [2, 2] },
+        ...conv(5), { type: 'maxPool', poolSize: [2, 2], strides: [1, 1] },
+        { type: 'flatten' }, { type: 'dense', units: 10, useBias: true },
+      ],
+    },
+  },
+  {
+    label: 'unfused pools',
+    fused: [],
+    net: {
+      inputShape: [7, 7, 2],
+      layers: [
+        ...conv(8), { type: 'maxPool', poolSize: [2, 2] },
+        { type: 'conv2d', filters: 4, kernelSize: [1, 1], padding: 'valid', useBias: true }, { type: 'relu' }, { type: 'maxPool', poolSize: [2, 2] },
+        { type: 'flatten' }, { type: 'dense', units: 10, useBias: true },
+      ],
+    },
+  },
+]
+
+describe.each(MODES)('FusedTrainer, batch norm into max pool ($label)', (mode) => {
+  test.each(POOL_NETS)('$label: loss, gradients, moving statistics and inference match tfjs on cpu', async ({ net, fused }) => {
+    const { weights, states } = initialWeights(net, 700)
+    const n = 5
+    const x = randn(n * planNetwork(net).inputSize, 13)
+    const y = [0, 9, 4, 4, 2]
+    const ref = await reference(net, weights, states, x, y, 0.1, 5)
+    await useMode(mode)
+    const trainer = new FusedTrainer(net, { batchSize: 6, labelSmoothing: 0.1 })
+    try {
+      const flags = (trainer as unknown as { poolFused: boolean[] }).poolFused
+      expect(flags.flatMap((f, i) => (f ? [i] : []))).toEqual(fused)
+      trainer.setWeights(weights)
+      trainer.setStates(states)
+      const { loss } = trainer.lossAndGradients({ images: x, labels: y, dropoutSeed: 5 })
+      expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-5)
+      expectMatches(trainer, ref)
+      const logits = trainer.predictLogits(x, n)
+      expect(maxRelErr(logits, await referenceInference(net, weights, trainer.getStates(), x, n))).toBeLessThan(1e-4)
+    } finally {
+      trainer.dispose()
+    }
+  })
+})
+
 describe('FusedTrainer', () => {
   test('AdamW update is PyTorch formula, and the optimiser state round-trips', async () => {
     await useMode(MODES[0]!)

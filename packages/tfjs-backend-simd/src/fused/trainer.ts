@@ -3,7 +3,7 @@ import { BACKEND_NAME, SimdBackend } from '../backend'
 import { FusedInputError, SimdBackendError } from '../errors'
 import { patchBlockRows as blockRows } from '../kernels/_conv'
 import type { Runtime } from '../runtime'
-import { planNetwork, type FusedNetwork, type FusedWeightSpec, type LinearStage, type NetworkPlan } from './network'
+import { planNetwork, type FusedNetwork, type FusedWeightSpec, type LinearStage, type NetworkPlan, type Stage } from './network'
 import { ThreadTuner } from './thread-tuner'
 
 export interface FusedTrainerOptions {
@@ -62,11 +62,16 @@ const REDUCTION_PARTS = 2
 const LINEAR = 10 // U_LINEAR
 
 interface StageBuffers {
-  /** This stage's output (after batch norm and activation) and the gradient with respect to it. */
+  /**
+   * This stage's output (after batch norm and activation) and the gradient with respect to it. 0 (no buffer) for
+   * a linear stage whose pool is fused into it (poolFused): its output is never stored at full resolution.
+   */
   y: number
   dy: number
   /** Linear stages with batch norm: the conv/dense output before it. */
   z: number
+  /** Dropout: this step's mask, a byte per element (written by the forward pass for the backward). */
+  mask: number
   geo: number
   /** Transposed weights for the input gradient. */
   wt: number
@@ -100,6 +105,11 @@ export class FusedTrainer {
   private readonly v: number
   private readonly input: number
   private readonly buffers: StageBuffers[] = []
+  /**
+   * poolFused[i]: maxPool stage i runs fused with the batch norm (+ ReLU) of linear stage i - 1 (bn_act_pool_f32
+   * forward, bn_act_pool_grad_f32 backward), see fusesPool.
+   */
+  private readonly poolFused: boolean[]
   private readonly states: Float32Array
   private readonly scratch = new Map<string, number>()
   private adamStep = 0
@@ -131,13 +141,15 @@ export class FusedTrainer {
     this.input = this.alloc(B * p.inputSize)
     this.states = new Float32Array(p.stateCount)
     for (const s of p.states) if (s.name === 'movingVariance') this.states.fill(1, s.offset, s.offset + s.size)
-    for (const stage of p.stages) {
+    this.poolFused = p.stages.map((stage, i) => i > 0 && fusesPool(p.stages[i - 1]!, stage))
+    p.stages.forEach((stage, i) => {
       const bn = stage.kind === 'linear' && stage.batchNorm !== undefined
       const C = stage.kind === 'linear' ? stage.channels : 0
       const buf: StageBuffers = {
-        y: this.alloc(B * stage.outSize),
+        y: this.poolFused[i + 1] ? 0 : this.alloc(B * stage.outSize),
         dy: this.alloc(B * stage.outSize),
         z: bn ? this.alloc(B * stage.outSize) : 0,
+        mask: stage.kind === 'dropout' ? this.alloc(Math.ceil((B * stage.outSize) / 4)) : 0,
         geo: 0,
         wt: stage.kind === 'linear' ? this.alloc(stage.inputs * stage.units) : 0,
         mean: bn ? this.alloc(C) : 0,
@@ -155,7 +167,7 @@ export class FusedTrainer {
           info.padInfo.left, info.dilationHeight, info.dilationWidth])
       }
       this.buffers.push(buf)
-    }
+    })
     // Default initial values (callers normally set their own): zeros, gamma 1.
     const f = this.rt.heap.f32()
     f.fill(0, this.params >> 2, (this.params >> 2) + p.paramCount)
@@ -231,7 +243,7 @@ export class FusedTrainer {
     const seed = (batch.dropoutSeed ?? 0) >>> 0
     this.forward(n, true, seed)
     const result = this.loss(n, batch.labels)
-    this.backward(n, seed)
+    this.backward(n)
     return result
   }
 
@@ -314,22 +326,26 @@ export class FusedTrainer {
     let x = this.input
     this.plan.stages.forEach((stage, i) => {
       const b = this.buffers[i]!
-      if (stage.kind === 'linear') this.linearForward(stage, b, x, n, training)
+      if (stage.kind === 'linear') this.linearForward(stage, b, x, n, training, this.poolFused[i + 1] ? this.buffers[i + 1] : undefined)
       else if (stage.kind === 'maxPool') {
-        this.setBatch(b.geo, n)
-        const rows = n * stage.pool.outHeight * stage.pool.outWidth
-        this.parallel('max_pool_f32', rows, n * stage.outSize * 4, (m0, m1) => [x, b.y, b.geo, m0, m1])
+        // a fused pool's output was written by the linear stage before it (whose y, x here, is not stored)
+        if (!this.poolFused[i]) {
+          this.setBatch(b.geo, n)
+          const rows = n * stage.pool.outHeight * stage.pool.outWidth
+          this.parallel('max_pool_f32', rows, n * stage.outSize * 4, (m0, m1) => [x, b.y, b.geo, m0, m1])
+        }
       } else {
         const total = n * stage.outSize
         if (training) {
-          this.parallel('dropout_f32', total, total * 8, (i0, i1) => [x, b.y, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1])
+          this.parallel('dropout_mask_f32', total, total * 8, (i0, i1) => [x, b.y, b.mask, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1], 16)
         } else this.parallel('copy_f32', 1, 0, () => [b.y, x, total])
       }
       x = b.y
     })
   }
 
-  private linearForward(s: LinearStage, b: StageBuffers, x: number, n: number, training: boolean): void {
+  /** `pool`: the buffers of the following maxPool stage when it is fused into this one (poolFused). */
+  private linearForward(s: LinearStage, b: StageBuffers, x: number, n: number, training: boolean, pool?: StageBuffers): void {
     const rows = n * s.rowsPerImage
     const C = s.channels
     const out = s.batchNorm ? b.z : b.y
@@ -380,7 +396,13 @@ export class FusedTrainer {
         f[ss + c] = scale
         f[ss + C + c] = f[p + bn.beta.offset + c]! - mean[c]! * scale
       }
-      this.parallel('scale_shift_act_f32', rows, rows * C * 4, (r0, r1) => [out, b.y, b.scaleShift, b.scaleShift + C * 4, C, s.relu ? 1 : 0, r0, r1])
+      if (pool) {
+        this.setBatch(pool.geo, n)
+        const pooled = rows / 4
+        this.parallel('bn_act_pool_f32', pooled, rows * C * 4, (m0, m1) => [out, pool.y, b.scaleShift, b.scaleShift + C * 4, pool.geo, s.relu ? 1 : 0, m0, m1])
+      } else {
+        this.parallel('scale_shift_act_f32', rows, rows * C * 4, (r0, r1) => [out, b.y, b.scaleShift, b.scaleShift + C * 4, C, s.relu ? 1 : 0, r0, r1])
+      }
     } else if (s.bias || s.relu) {
       const bias = s.bias ? this.params + s.bias.offset * 4 : 0
       this.parallel('bias_act_f32', rows, rows * C * 2, (r0, r1) => [b.y, bias, s.bias ? 1 : 0, C, s.relu ? RELU : LINEAR, 0, r0, r1])
@@ -417,33 +439,43 @@ export class FusedTrainer {
     return { loss: lossSum / n, correct }
   }
 
-  private backward(n: number, seed: number): void {
+  private backward(n: number): void {
     const stages = this.plan.stages
     for (let i = stages.length - 1; i >= 0; i--) {
       const s = stages[i]!
       const b = this.buffers[i]!
       const x = i === 0 ? this.input : this.buffers[i - 1]!.y
       const dx = i === 0 ? 0 : this.buffers[i - 1]!.dy
-      if (s.kind === 'linear') this.linearBackward(s, b, x, dx, n)
+      if (s.kind === 'linear') this.linearBackward(s, b, x, dx, n, this.poolFused[i + 1] === true)
       else if (s.kind === 'maxPool') {
         if (dx === 0) continue
-        this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
+        if (this.poolFused[i]) {
+          // straight to the batch norm's output gradient dz (pool and ReLU backward) in the linear stage's dy
+          const l = stages[i - 1] as LinearStage
+          const lb = this.buffers[i - 1]!
+          const pooled = n * s.pool.outHeight * s.pool.outWidth
+          this.parallel('bn_act_pool_grad_f32', pooled, n * s.inSize * 4, (m0, m1) =>
+            [lb.z, b.dy, dx, lb.scaleShift, lb.scaleShift + l.channels * 4, b.geo, l.relu ? 1 : 0, m0, m1])
+        } else this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
       } else if (dx !== 0) {
         const total = n * s.outSize
-        this.parallel('dropout_f32', total, total * 8, (i0, i1) => [b.dy, dx, (seed + i) >>> 0, dropThreshold(s.rate), 1 / (1 - s.rate), i0, i1])
+        // the mask of this step's forward pass (the same function of seed and index as dropout_f32's)
+        this.parallel('dropout_grad_f32', total, total * 2, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
       }
     }
   }
 
-  private linearBackward(s: LinearStage, b: StageBuffers, x: number, dx: number, n: number): void {
+  /** `masked`: dy already is dz, the gradient before the ReLU (a fused pool's backward applied its mask). */
+  private linearBackward(s: LinearStage, b: StageBuffers, x: number, dx: number, n: number, masked: boolean): void {
     const rows = n * s.rowsPerImage
     const C = s.channels
     const g = this.grads
+    const relu = s.relu && !masked ? 1 : 0
     // 1. dz (in place in dy): through ReLU and batch norm; their parameter gradients.
     if (s.batchNorm) {
       const bn = s.batchNorm
       this.rt.heap.f32().set(b.batchMean, b.mean >> 2)
-      const sums = this.bnGradSums(b, s, rows)
+      const sums = this.bnGradSums(b, C, relu, rows)
       const heap = this.rt.heap.f32()
       const p = this.params >> 2
       const co = b.coef >> 2
@@ -459,7 +491,7 @@ export class FusedTrainer {
         heap[co + 2 * C + c] = (-gamma * inv * s1) / rows
         heap[co + 3 * C + c] = b.batchMean[c]!
       }
-      this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, s.relu ? 1 : 0, r0, r1])
+      this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
     } else if (s.relu) {
       const total = rows * C
       this.parallel('relu_grad_f32', total, total * 2, (i0, i1) => [b.y, b.dy, i0, i1])
@@ -504,9 +536,8 @@ export class FusedTrainer {
     return this.addPartials(parts, C, squares ? 2 * C : C)
   }
 
-  private bnGradSums(b: StageBuffers, s: LinearStage, rows: number): Float64Array {
-    const C = s.channels
-    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, s.relu ? 1 : 0, r0, r1, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
+  private bnGradSums(b: StageBuffers, C: number, relu: number, rows: number): Float64Array {
+    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, 2 * C)
   }
 
@@ -593,6 +624,18 @@ export class FusedTrainer {
   private checkAlive(): void {
     if (this.disposed) throw new SimdBackendError('SIMD_BACKEND_DISPOSED', 'the fused trainer was disposed')
   }
+}
+
+/**
+ * Whether maxPool stage `pool` can run fused into linear stage `prev` (bn_act_pool_f32): a batch norm before it
+ * (the pool then reads z, which the batch norm keeps anyway) and a 2x2 / stride-2 window tiling an even H and W, so
+ * every activation is in exactly one window and none needs to be stored at full resolution.
+ */
+function fusesPool(prev: Stage, pool: Stage): boolean {
+  if (prev.kind !== 'linear' || prev.batchNorm === undefined || prev.conv === undefined || pool.kind !== 'maxPool') return false
+  const p = pool.pool
+  return p.filterHeight === 2 && p.filterWidth === 2 && p.strideHeight === 2 && p.strideWidth === 2 && p.dilationHeight === 1 &&
+    p.dilationWidth === 1 && p.padInfo.top === 0 && p.padInfo.left === 0 && p.inHeight === 2 * p.outHeight && p.inWidth === 2 * p.outWidth
 }
 
 /** Dropout keeps an element when its 32-bit hash is >= rate * 2^32. */
