@@ -649,6 +649,12 @@ export function dot_rows_f32(a: usize, b: usize, c: usize, N: i32, K: i32, m0: i
       const b0 = b + <usize>j * kb
       dot2x4(a0, kb, b0, c + (<usize>(m * N + j) << 2), <usize>N << 2, K)
     }
+    if (ASC_FEATURE_SIMD) {
+      // the last columns two at a time: dot()'s two-accumulator order, but 8 independent chains instead of 2
+      for (; j + 2 <= N; j += 2) {
+        dot2x2(a0, kb, b + <usize>j * kb, c + (<usize>(m * N + j) << 2), <usize>N << 2, K)
+      }
+    }
     for (; j < N; j++) {
       store<f32>(c + (<usize>(m * N + j) << 2), dot(a0, b + <usize>j * kb, K))
       store<f32>(c + (<usize>((m + 1) * N + j) << 2), dot(a0 + kb, b + <usize>j * kb, K))
@@ -706,6 +712,40 @@ export function dot_rows_f32(a: usize, b: usize, c: usize, N: i32, K: i32, m0: i
   return f32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7))
 }
 
+/** dot() of rows a0, a0+kb with rows b0, b0+kb, interleaved (each result bit-identical to dot()'s). */
+// @ts-ignore: decorator
+@inline function dot2x2(a0: usize, kb: usize, b0: usize, out: usize, rowBytes: usize, K: i32): void {
+  let p00 = f32x4.splat(0), q00 = f32x4.splat(0), p01 = f32x4.splat(0), q01 = f32x4.splat(0)
+  let p10 = f32x4.splat(0), q10 = f32x4.splat(0), p11 = f32x4.splat(0), q11 = f32x4.splat(0)
+  const a1 = a0 + kb
+  const b1 = b0 + kb
+  let k = 0
+  for (; k + 8 <= K; k += 8) {
+    const off = <usize>k << 2
+    const x0 = v128.load(a0 + off), x1 = v128.load(a1 + off)
+    let w = v128.load(b0 + off)
+    p00 = fma4(x0, w, p00); p10 = fma4(x1, w, p10)
+    w = v128.load(b1 + off)
+    p01 = fma4(x0, w, p01); p11 = fma4(x1, w, p11)
+    const y0 = v128.load(a0 + off, 16), y1 = v128.load(a1 + off, 16)
+    w = v128.load(b0 + off, 16)
+    q00 = fma4(y0, w, q00); q10 = fma4(y1, w, q10)
+    w = v128.load(b1 + off, 16)
+    q01 = fma4(y0, w, q01); q11 = fma4(y1, w, q11)
+  }
+  store<f32>(out, dotTail(a0, b0, k, K, f32x4.add(p00, q00)))
+  store<f32>(out + 4, dotTail(a0, b1, k, K, f32x4.add(p01, q01)))
+  store<f32>(out + rowBytes, dotTail(a1, b0, k, K, f32x4.add(p10, q10)))
+  store<f32>(out + rowBytes + 4, dotTail(a1, b1, k, K, f32x4.add(p11, q11)))
+}
+
+// @ts-ignore: decorator
+@inline function dotTail(a: usize, b: usize, k0: i32, K: i32, v: v128): f32 {
+  let s = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)
+  for (let k = k0; k < K; k++) s += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2))
+  return s
+}
+
 function dot(a: usize, b: usize, K: i32): f32 {
   let s: f32 = 0
   let k = 0
@@ -721,4 +761,168 @@ function dot(a: usize, b: usize, K: i32): f32 {
   }
   for (; k < K; k++) s += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2))
   return s
+}
+
+/**
+ * A dense layer's weight gradient straight into W's layout: dw[i, u] = Σ_b dy[b, u]·x[b, i] for inputs i in [i0, i1),
+ * b = 0..n-1 in order from 0 (gemm_f32's order for dWᵀ = dyᵀ·x: one multiply-add per b, fused like fma4 where the
+ * GEMM's vector columns are, plain for its last K % 4 columns). Vectors run along inputs (8 at a time, the units as
+ * splats, 4 units per pass), and 4x4 transposes put each input's units next to each other, so no scratch and no
+ * transpose call. i0 must be a multiple of 4 (the trainer splits by 8).
+ */
+export function dense_dw_f32(dy: usize, x: usize, dw: usize, C: i32, K: i32, n: i32, i0: i32, i1: i32): void {
+  const cb = <usize>C << 2
+  const kb = <usize>K << 2
+  let i = i0
+  if (ASC_FEATURE_SIMD) {
+    const iEnd = i0 + ((i1 - i0) & ~3) // the GEMM's vector columns end at a multiple of 4 from its start
+    for (; i + 8 <= iEnd; i += 8) {
+      const xp = x + (<usize>i << 2)
+      const o = dw + <usize>i * cb
+      let u = 0
+      for (; u + 4 <= C; u += 4) {
+        let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0)
+        let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0)
+        let xq = xp
+        let dq = dy + (<usize>u << 2)
+        for (let b = 0; b < n; b++) {
+          const x0 = v128.load(xq), x1 = v128.load(xq, 16)
+          let d = v128.load32_splat(dq)
+          a00 = fma4(d, x0, a00); a01 = fma4(d, x1, a01)
+          d = v128.load32_splat(dq, 4)
+          a10 = fma4(d, x0, a10); a11 = fma4(d, x1, a11)
+          d = v128.load32_splat(dq, 8)
+          a20 = fma4(d, x0, a20); a21 = fma4(d, x1, a21)
+          d = v128.load32_splat(dq, 12)
+          a30 = fma4(d, x0, a30); a31 = fma4(d, x1, a31)
+          xq += kb
+          dq += cb
+        }
+        const p = o + (<usize>u << 2)
+        store4x4T(p, cb, a00, a10, a20, a30)
+        store4x4T(p + 4 * cb, cb, a01, a11, a21, a31)
+      }
+    }
+    // the last C % 4 units of those 8-input blocks: 16 inputs at a time (8 chains for 2 units), then 8
+    const u4 = C & ~3
+    if (u4 < C) {
+      let j = i0
+      for (; j + 16 <= i; j += 16) {
+        const xp = x + (<usize>j << 2)
+        const o = dw + <usize>j * cb
+        let u = u4
+        for (; u + 2 <= C; u += 2) {
+          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0)
+          let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0)
+          let xq = xp
+          let dq = dy + (<usize>u << 2)
+          for (let b = 0; b < n; b++) {
+            const x0 = v128.load(xq), x1 = v128.load(xq, 16), x2 = v128.load(xq, 32), x3 = v128.load(xq, 48)
+            let d = v128.load32_splat(dq)
+            a00 = fma4(d, x0, a00); a01 = fma4(d, x1, a01); a02 = fma4(d, x2, a02); a03 = fma4(d, x3, a03)
+            d = v128.load32_splat(dq, 4)
+            a10 = fma4(d, x0, a10); a11 = fma4(d, x1, a11); a12 = fma4(d, x2, a12); a13 = fma4(d, x3, a13)
+            xq += kb
+            dq += cb
+          }
+          const p = o + (<usize>u << 2)
+          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01); storeCol(p + 8 * cb, cb, a02); storeCol(p + 12 * cb, cb, a03)
+          storeCol(p + 4, cb, a10); storeCol(p + 4 * cb + 4, cb, a11); storeCol(p + 8 * cb + 4, cb, a12); storeCol(p + 12 * cb + 4, cb, a13)
+        }
+        for (; u < C; u++) {
+          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0)
+          let xq = xp
+          let dq = dy + (<usize>u << 2)
+          for (let b = 0; b < n; b++) {
+            const d = v128.load32_splat(dq)
+            a00 = fma4(d, v128.load(xq), a00); a01 = fma4(d, v128.load(xq, 16), a01)
+            a02 = fma4(d, v128.load(xq, 32), a02); a03 = fma4(d, v128.load(xq, 48), a03)
+            xq += kb
+            dq += cb
+          }
+          const p = o + (<usize>u << 2)
+          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01); storeCol(p + 8 * cb, cb, a02); storeCol(p + 12 * cb, cb, a03)
+        }
+      }
+      for (; j + 8 <= i; j += 8) {
+        const xp = x + (<usize>j << 2)
+        const o = dw + <usize>j * cb
+        let u = u4
+        // 1-3 units left: 2 at a time (4 chains), then one
+        for (; u + 2 <= C; u += 2) {
+          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0)
+          let xq = xp
+          let dq = dy + (<usize>u << 2)
+          for (let b = 0; b < n; b++) {
+            const x0 = v128.load(xq), x1 = v128.load(xq, 16)
+            let d = v128.load32_splat(dq)
+            a00 = fma4(d, x0, a00); a01 = fma4(d, x1, a01)
+            d = v128.load32_splat(dq, 4)
+            a10 = fma4(d, x0, a10); a11 = fma4(d, x1, a11)
+            xq += kb
+            dq += cb
+          }
+          const p = o + (<usize>u << 2)
+          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01)
+          storeCol(p + 4, cb, a10); storeCol(p + 4 * cb + 4, cb, a11)
+        }
+        for (; u < C; u++) {
+          let a00 = f32x4.splat(0), a01 = f32x4.splat(0)
+          let xq = xp
+          let dq = dy + (<usize>u << 2)
+          for (let b = 0; b < n; b++) {
+            const d = v128.load32_splat(dq)
+            a00 = fma4(d, v128.load(xq), a00); a01 = fma4(d, v128.load(xq, 16), a01)
+            xq += kb
+            dq += cb
+          }
+          const p = o + (<usize>u << 2)
+          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01)
+        }
+      }
+    }
+    for (; i + 4 <= iEnd; i += 4) {
+      const xp = x + (<usize>i << 2)
+      const o = dw + <usize>i * cb
+      for (let u = 0; u < C; u++) {
+        let a0 = f32x4.splat(0)
+        let xq = xp
+        let dq = dy + (<usize>u << 2)
+        for (let b = 0; b < n; b++) {
+          a0 = fma4(v128.load32_splat(dq), v128.load(xq), a0)
+          xq += kb
+          dq += cb
+        }
+        storeCol(o + (<usize>u << 2), cb, a0)
+      }
+    }
+  }
+  // the GEMM's scalar columns (and the scalar build): separate multiply and add
+  for (; i < i1; i++) {
+    for (let u = 0; u < C; u++) {
+      let s: f32 = 0
+      for (let b = 0; b < n; b++) s += load<f32>(dy + ((<usize>(b * C + u)) << 2)) * load<f32>(x + (<usize>(b * K + i) << 2))
+      store<f32>(dw + (<usize>(i * C + u) << 2), s)
+    }
+  }
+}
+
+/** Rows p, p+rb, p+2rb, p+3rb get [s0[l], s1[l], s2[l], s3[l]] for l = 0..3. */
+// @ts-ignore: decorator
+@inline function store4x4T(p: usize, rb: usize, s0: v128, s1: v128, s2: v128, s3: v128): void {
+  const t0 = i32x4.shuffle(s0, s1, 0, 4, 1, 5), t1 = i32x4.shuffle(s0, s1, 2, 6, 3, 7)
+  const t2 = i32x4.shuffle(s2, s3, 0, 4, 1, 5), t3 = i32x4.shuffle(s2, s3, 2, 6, 3, 7)
+  v128.store(p, i32x4.shuffle(t0, t2, 0, 1, 4, 5))
+  v128.store(p + rb, i32x4.shuffle(t0, t2, 2, 3, 6, 7))
+  v128.store(p + 2 * rb, i32x4.shuffle(t1, t3, 0, 1, 4, 5))
+  v128.store(p + 3 * rb, i32x4.shuffle(t1, t3, 2, 3, 6, 7))
+}
+
+/** Lane l of s to p + l*rb. */
+// @ts-ignore: decorator
+@inline function storeCol(p: usize, rb: usize, s: v128): void {
+  v128.store32_lane(p, s, 0)
+  v128.store32_lane(p + rb, s, 1)
+  v128.store32_lane(p + 2 * rb, s, 2)
+  v128.store32_lane(p + 3 * rb, s, 3)
 }

@@ -141,6 +141,55 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
     }
   })
 
+  test('dense_dw_f32 = gemm_f32 (dWᵀ = dyᵀ·x) + transpose_f32, bit for bit, in any split by 8 inputs', async () => {
+    await useMode(mode)
+    const k = context()
+    try {
+      // [n, K, C]: the default dense layer, unit remainders 0-3, inputs not a multiple of 4, 8 or 16
+      for (const [n, K, C] of [[32, 1176, 10], [7, 45, 9], [5, 36, 10], [3, 13, 1], [4, 19, 3], [9, 40, 5], [6, 27, 7], [2, 8, 2], [1, 5, 11], [8, 100, 6]] as const) {
+        const x = k.put(tiesAndSpecials(n * K, K)), dy = k.put(tiesAndSpecials(n * C, C + 1))
+        const dwt = k.zeros(K * C), want = k.zeros(K * C)
+        k.run('gemm_f32', [dy, 1, C, x, K, dwt, K, C, K, n, 0])
+        k.run('transpose_f32', [dwt, want, C, K])
+        const half = Math.min(K, Math.round(K / 2 / 8) * 8)
+        for (const parts of [[[0, K]], [[0, half], [half, K]]]) {
+          const dw = k.zeros(K * C)
+          k.run('dense_dw_f32', ...parts.map(([i0, i1]) => [dy, x, dw, C, K, n, i0!, i1!]))
+          expect(bits(k.get(dw, K * C)), `n ${n} K ${K} C ${C} parts ${parts.length}`).toEqual(bits(k.get(want, K * C)))
+        }
+      }
+    } finally {
+      k.done()
+    }
+  })
+
+  test('dot_rows_f32: row pairs give the same bits as single rows (last N % 4 columns), gemm_f32 rows as tiles', async () => {
+    await useMode(mode)
+    const k = context()
+    try {
+      for (const [n, K, N] of [[32, 1176, 10], [6, 45, 9], [4, 16, 3], [2, 13, 2], [8, 100, 7]] as const) {
+        const a = k.put(tiesAndSpecials(n * K, K)), b = k.put(tiesAndSpecials(N * K, N + 2))
+        const pairs = k.zeros(n * N), single = k.zeros(n * N)
+        k.run('dot_rows_f32', [a, b, pairs, N, K, 0, n])
+        for (let m = 0; m < n; m++) k.run('dot_rows_f32', [a, b, single, N, K, m, m + 1])
+        const p = k.get(pairs, n * N), q = k.get(single, n * N)
+        const tail = (v: Float32Array) => bits(v.filter((_, i) => i % N >= (N & ~3)))
+        expect(tail(p), `n ${n} K ${K} N ${N}`).toEqual(tail(q))
+      }
+      // gemm_f32: M = 32, 14, 8 (6-row tiles then two 4-row tiles) = one row at a time
+      for (const M of [32, 14, 8, 7]) {
+        const K = 10, N = 37
+        const a = k.put(tiesAndSpecials(M * K, M)), b = k.put(tiesAndSpecials(K * N, M + 1))
+        const c1 = k.zeros(M * N), c2 = k.zeros(M * N)
+        k.run('gemm_f32', [a, K, 1, b, N, c1, N, M, N, K, 0])
+        for (let r = 0; r < M; r++) k.run('gemm_f32', [a + r * K * 4, K, 1, b, N, c2 + r * N * 4, N, 1, N, K, 0])
+        expect(bits(k.get(c1, M * N)), `M ${M}`).toEqual(bits(k.get(c2, M * N)))
+      }
+    } finally {
+      k.done()
+    }
+  })
+
   // The reference is plain f32 arithmetic; in the relaxed-SIMD build the vector lanes (channels below C & ~3, not the
   // scalar tail) fuse their multiply-adds, emulated here as one rounding of the exact f64 product plus the addend (a
   // double rounding could differ in rare cases, but these inputs are fixed, so the test cannot flip between runs).

@@ -511,10 +511,9 @@ export class FusedTrainer {
         [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4, REDUCTION_PARTS)
       for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(`dw${t}`, K * C), K * C]])
     } else {
-      // dWᵀ[units, inputs] = dyᵀ · x (wide GEMM rows instead of 10 narrow columns), split by inputs, then transposed
-      const dwt = this.scratchFor('dwt', K * C)
-      this.parallel('gemm_f32', K, flops, (k0, k1) => [b.dy, 1, C, x + k0 * 4, K, dwt + k0 * 4, K, C, k1 - k0, n, 0], 8)
-      this.rt.run('transpose_f32', [[dwt, dw, C, K]])
+      // dW[inputs, units] = xᵀ · dy, each sum in the order of the GEMM dWᵀ = dyᵀ · x (vectors along inputs, 4x4
+      // transposes into W's layout), split by inputs
+      this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dw, C, K, n, k0, k1], 8)
     }
     // 3. input gradient (a dense layer's Wᵀ was made by the forward pass; the weights have not changed since)
     if (dx === 0) return
