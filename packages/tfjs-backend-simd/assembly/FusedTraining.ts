@@ -2,7 +2,8 @@
 // AdamW that tfjs would run as dozens of small kernels, each here one pass over memory. Matrices are [rows, C]
 // (NHWC activations flattened); every kernel takes a row or element range so the host can split it over threads.
 
-import { fma4 } from './_vec'
+import { fma4, transposeRows } from './_vec'
+import { gemm_f32 } from './_gemm'
 import { g as geoInt } from './_im2col'
 
 /**
@@ -721,4 +722,14 @@ function dot(a: usize, b: usize, K: i32): f32 {
   }
   for (; k < K; k++) s += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2))
   return s
+}
+
+/**
+ * A dense layer's weight gradient for inputs [k0, k1): dWᵀ[units, k] = dyᵀ · x by gemm_f32 (wide GEMM rows, as the
+ * trainer did) into dwt[C, K], then those columns transposed into dw[K, C], so the transpose is split with the GEMM
+ * instead of a one-thread call after it. The same GEMM call per range and the same values moved: bit-identical.
+ */
+export function dense_dw_f32(dy: usize, x: usize, dwt: usize, dw: usize, C: i32, K: i32, n: i32, k0: i32, k1: i32): void {
+  gemm_f32(dy, 1, C, x + (<usize>k0 << 2), K, dwt + (<usize>k0 << 2), K, C, k1 - k0, n, 0)
+  transposeRows(dwt + (<usize>k0 << 2), K, dw + (<usize>(k0 * C) << 2), C, 0, C, k1 - k0)
 }

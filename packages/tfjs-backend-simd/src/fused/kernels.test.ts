@@ -141,6 +141,64 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
     }
   })
 
+  test('transpose_list_f32 / add_into_list_f32 in parts = transpose_f32 / add_into_f32 per matrix, bit for bit', async () => {
+    await useMode(mode)
+    const k = context()
+    try {
+      const shapes = [[1176, 10], [72, 16], [5, 7], [1, 1], [216, 24], [10, 13], [3, 4]] as const
+      const P = 64
+      const srcs = shapes.map(([r, c], i) => k.put(tiesAndSpecials(r * c, 11 + i)))
+      const want = shapes.map(([r, c], i) => {
+        const d = k.zeros(r * c)
+        k.run('transpose_f32', [srcs[i]!, d, r, c])
+        return k.get(d, r * c)
+      })
+      // one call, two ranges of parts on two threads (the first boundary not at half), three ranges one after another
+      for (const cuts of [[0, P], [0, 29, P], [0, 1, 40, P]]) {
+        const dsts = shapes.map(([r, c]) => k.zeros(r * c))
+        const table = k.ints(shapes.flatMap(([r, c], i) => [srcs[i]!, dsts[i]!, r, c]))
+        k.run('transpose_list_f32', ...cuts.slice(1).map((p1, j) => [table, shapes.length, cuts[j]!, p1, P]))
+        shapes.forEach(([r, c], i) => expect(bits(k.get(dsts[i]!, r * c)), `${r} x ${c}, parts ${cuts}`).toEqual(bits(want[i]!)))
+      }
+      const sizes = [72, 1152, 5, 1, 3456, 7]
+      const a = sizes.map((n, i) => tiesAndSpecials(n, 30 + i)), b = sizes.map((n, i) => tiesAndSpecials(n, 40 + i).map((v, j) => (j % 5 === 1 ? -0 : v)))
+      const ref = sizes.map((n, i) => {
+        const d = k.put(a[i]!)
+        k.run('add_into_f32', [d, k.put(b[i]!), n])
+        return k.get(d, n)
+      })
+      for (const cuts of [[0, P], [0, 33, P], [0, 3, 50, P]]) {
+        const dsts = sizes.map((_, i) => k.put(a[i]!))
+        const table = k.ints(sizes.flatMap((n, i) => [dsts[i]!, k.put(b[i]!), n, 0]))
+        k.run('add_into_list_f32', ...cuts.slice(1).map((p1, j) => [table, sizes.length, cuts[j]!, p1, P]))
+        sizes.forEach((n, i) => expect(bits(k.get(dsts[i]!, n)), `${n}, parts ${cuts}`).toEqual(bits(ref[i]!)))
+      }
+    } finally {
+      k.done()
+    }
+  })
+
+  test.each([[32, 1176, 10], [7, 33, 9], [5, 8, 3]])('dense_dw_f32 = gemm_f32 (dyᵀ · x) then transpose_f32, bit for bit, in any split (n %i, K %i, C %i)',
+    async (n, K, C) => {
+      await useMode(mode)
+      const k = context()
+      try {
+        const dy = k.put(tiesAndSpecials(n * C, 50)), x = k.put(tiesAndSpecials(n * K, 51))
+        // the trainer's former calls: the GEMM split by 8 inputs, then one transpose
+        const dwt = k.zeros(K * C), dw = k.zeros(K * C)
+        const mid = Math.min(K, 8 * Math.round(K / 16))
+        k.run('gemm_f32', [dy, 1, C, x, K, dwt, K, C, mid, n, 0], [dy, 1, C, x + mid * 4, K, dwt + mid * 4, K, C, K - mid, n, 0])
+        k.run('transpose_f32', [dwt, dw, C, K])
+        for (const cuts of [[0, K], [0, mid, K], [0, 8, Math.min(K, 24), K]]) {
+          const dwt2 = k.zeros(K * C), dw2 = k.zeros(K * C)
+          k.run('dense_dw_f32', ...cuts.slice(1).map((k1, j) => [dy, x, dwt2, dw2, C, K, n, cuts[j]!, k1]))
+          expect(bits(k.get(dw2, K * C)), `ranges ${cuts}`).toEqual(bits(k.get(dw, K * C)))
+        }
+      } finally {
+        k.done()
+      }
+    })
+
   // The reference is plain f32 arithmetic; in the relaxed-SIMD build the vector lanes (channels below C & ~3, not the
   // scalar tail) fuse their multiply-adds, emulated here as one rounding of the exact f64 product plus the addend (a
   // double rounding could differ in rare cases, but these inputs are fixed, so the test cannot flip between runs).

@@ -60,6 +60,8 @@ const RELU = 0 // U_RELU of assembly/_elementwise.ts
 /** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
 const REDUCTION_PARTS = 2
 const LINEAR = 10 // U_LINEAR
+/** The list kernels (transpose_list_f32, add_into_list_f32) split each matrix into this many parts. */
+const TABLE_PARTS = 64
 
 interface StageBuffers {
   /**
@@ -112,6 +114,18 @@ export class FusedTrainer {
   private readonly poolFused: boolean[]
   private readonly states: Float32Array
   private readonly scratch = new Map<string, number>()
+  /**
+   * Entries [src, dst, rows, cols] of transpose_list_f32: the weight transposes of a step, done in one split call at
+   * the start of the forward pass (the weights do not change until the AdamW update after the backward pass). Dense
+   * layers' Wᵀ first (the forward pass needs them: predictTable's `denseTransposes` entries), then the conv layers'
+   * for their input gradients (training only; not the first layer's, which has none).
+   */
+  private readonly transposeTable: number
+  private readonly denseTransposes: number
+  private readonly allTransposes: number
+  /** Table of add_into_list_f32 (entries [dw, partial, n, 0]): the weight-gradient partials added after the backward. */
+  private readonly addTable: number
+  private readonly pendingAdds: number[] = []
   private adamStep = 0
   private disposed = false
   /** The adaptive choice of at most 1 or all threads per kernel; undefined without adaptiveThreads. */
@@ -168,6 +182,23 @@ export class FusedTrainer {
       }
       this.buffers.push(buf)
     })
+    const dense: number[][] = []
+    const convs: number[][] = []
+    let convStages = 0
+    p.stages.forEach((stage, i) => {
+      if (stage.kind !== 'linear') return
+      const entry = [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
+      if (!stage.conv) dense.push(entry)
+      else {
+        convStages++
+        if (i > 0) convs.push(entry)
+      }
+    })
+    this.denseTransposes = dense.length
+    this.allTransposes = dense.length + convs.length
+    this.transposeTable = this.alloc(4 * Math.max(1, this.allTransposes))
+    this.rt.heap.i32(this.transposeTable, 4 * this.allTransposes).set([...dense, ...convs].flat())
+    this.addTable = this.alloc(4 * Math.max(1, convStages * (REDUCTION_PARTS - 1)))
     // Default initial values (callers normally set their own): zeros, gamma 1.
     const f = this.rt.heap.f32()
     f.fill(0, this.params >> 2, (this.params >> 2) + p.paramCount)
@@ -323,6 +354,14 @@ export class FusedTrainer {
   }
 
   private forward(n: number, training: boolean, seed: number): void {
+    const count = training ? this.allTransposes : this.denseTransposes
+    if (count > 0) {
+      let elements = 0
+      const t = this.rt.heap.i32(this.transposeTable, 4 * count)
+      for (let e = 0; e < count; e++) elements += t[4 * e + 2]! * t[4 * e + 3]!
+      // a transpose moves memory: weigh it as 8 flops per value (~the cost of a flop-heavy kernel's bytes)
+      this.parallel('transpose_list_f32', TABLE_PARTS, elements * 4, (p0, p1) => [this.transposeTable, count, p0, p1, TABLE_PARTS])
+    }
     let x = this.input
     this.plan.stages.forEach((stage, i) => {
       const b = this.buffers[i]!
@@ -355,8 +394,8 @@ export class FusedTrainer {
       const mb = blockRows(s.inputs)
       this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * s.inputs), mb], 4)
     } else {
-      // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (kept for the input gradient)
-      this.rt.run('transpose_f32', [[w, b.wt, s.inputs, C]])
+      // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (b.wt, made at the start of the
+      // forward pass, kept for the input gradient)
       this.parallel('dot_rows_f32', n, 2 * n * s.inputs * C, (m0, m1) => [x, b.wt, out, C, s.inputs, m0, m1], 2)
     }
     if (s.batchNorm) {
@@ -441,6 +480,7 @@ export class FusedTrainer {
 
   private backward(n: number): void {
     const stages = this.plan.stages
+    this.pendingAdds.length = 0
     for (let i = stages.length - 1; i >= 0; i--) {
       const s = stages[i]!
       const b = this.buffers[i]!
@@ -460,8 +500,17 @@ export class FusedTrainer {
       } else if (dx !== 0) {
         const total = n * s.outSize
         // the mask of this step's forward pass (the same function of seed and index as dropout_f32's)
-        this.parallel('dropout_grad_f32', total, total * 2, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
+        this.parallel('dropout_grad_f32', total, total * 4, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
       }
+    }
+    // dW += the second partial of every conv layer's weight gradient, all layers in one call (the same f32 adds
+    // add_into_f32 made after each layer's backprop_filter)
+    const adds = this.pendingAdds.length / 4
+    if (adds > 0) {
+      this.rt.heap.i32(this.addTable, this.pendingAdds.length).set(this.pendingAdds)
+      let elements = 0
+      for (let e = 0; e < adds; e++) elements += this.pendingAdds[4 * e + 2]!
+      this.parallel('add_into_list_f32', TABLE_PARTS, elements * 8, (p0, p1) => [this.addTable, adds, p0, p1, TABLE_PARTS])
     }
   }
 
@@ -507,18 +556,18 @@ export class FusedTrainer {
     const flops = 2 * rows * K * C
     if (s.conv) {
       const mb = blockRows(K)
+      // the partials of a layer have their own scratch (added after the backward pass, see backward)
       const parts = this.parallel('conv2d_backprop_filter_f32', rows, flops, (m0, m1, t) =>
-        [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4, REDUCTION_PARTS)
-      for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(`dw${t}`, K * C), K * C]])
+        [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}@${s.kernel.offset}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4, REDUCTION_PARTS)
+      for (let t = 1; t < parts; t++) this.pendingAdds.push(dw, this.scratchFor(`dw${t}@${s.kernel.offset}`, K * C), K * C, 0)
     } else {
-      // dWᵀ[units, inputs] = dyᵀ · x (wide GEMM rows instead of 10 narrow columns), split by inputs, then transposed
+      // dWᵀ[units, inputs] = dyᵀ · x (wide GEMM rows instead of 10 narrow columns), split by inputs, each range then
+      // transposed into dW by the same call
       const dwt = this.scratchFor('dwt', K * C)
-      this.parallel('gemm_f32', K, flops, (k0, k1) => [b.dy, 1, C, x + k0 * 4, K, dwt + k0 * 4, K, C, k1 - k0, n, 0], 8)
-      this.rt.run('transpose_f32', [[dwt, dw, C, K]])
+      this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dwt, dw, C, K, n, k0, k1], 8)
     }
-    // 3. input gradient (a dense layer's Wᵀ was made by the forward pass; the weights have not changed since)
+    // 3. input gradient (Wᵀ was made at the start of the forward pass; the weights have not changed since)
     if (dx === 0) return
-    if (s.conv) this.rt.run('transpose_f32', [[this.params + s.kernel.offset * 4, b.wt, K, C]])
     if (s.conv) {
       const mb = blockRows(K)
       this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [b.dy, b.wt, dx, b.geo, n0, n1, this.scratchFor(`im2col${t}`, mb * K), mb])
@@ -564,7 +613,9 @@ export class FusedTrainer {
     // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
     // a split costs a few microseconds instead of a wake-up.
     const min = this.rt.parallelThreshold / 4
-    const worth = threads > 1 && flops >= min
+    // Fixed partials run on the threads from a quarter of that: two halves of a small reduction are still done
+    // sooner in parallel than one after the other on this thread (the same partials either way)
+    const worth = threads > 1 && flops >= (fixedParts > 0 ? min / 4 : min)
     const want = fixedParts > 0 ? fixedParts : !worth ? 1 : min === 0 ? threads : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
     const parts = Math.max(1, Math.min(want, Math.floor(n / align)))
     const jobs: number[][] = []
