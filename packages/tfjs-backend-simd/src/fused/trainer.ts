@@ -60,6 +60,12 @@ const RELU = 0 // U_RELU of assembly/_elementwise.ts
 /** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
 const REDUCTION_PARTS = 2
 const LINEAR = 10 // U_LINEAR
+// Kinds of scratch blocks (scratchFor): per-thread im2col tiles, the reductions' f64 partials, a dense layer's dWᵀ,
+// and (DW_PART + layer index) the weight-gradient partials of a conv layer
+const IM2COL = 0
+const SUMS = 1
+const DWT = 2
+const DW_PART = 3
 /** The list kernels (transpose_list_f32, add_into_list_f32) split each matrix into this many parts. */
 const TABLE_PARTS = 64
 
@@ -113,7 +119,8 @@ export class FusedTrainer {
    */
   private readonly poolFused: boolean[]
   private readonly states: Float32Array
-  private readonly scratch = new Map<string, number>()
+  private readonly scratch = new Map<number, Map<number, number>>()
+  private f64View: Float64Array | undefined
   /**
    * Entries [src, dst, rows, cols] of transpose_list_f32: the weight transposes of a step, done in one split call at
    * the start of the forward pass (the weights do not change until the AdamW update after the backward pass). Dense
@@ -392,7 +399,7 @@ export class FusedTrainer {
     if (s.conv) {
       this.setBatch(b.geo, n)
       const mb = blockRows(s.inputs)
-      this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * s.inputs), mb], 4)
+      this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * s.inputs), mb], 4)
     } else {
       // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (b.wt, made at the start of the
       // forward pass, kept for the input gradient)
@@ -558,19 +565,19 @@ export class FusedTrainer {
       const mb = blockRows(K)
       // the partials of a layer have their own scratch (added after the backward pass, see backward)
       const parts = this.parallel('conv2d_backprop_filter_f32', rows, flops, (m0, m1, t) =>
-        [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}@${s.kernel.offset}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4, REDUCTION_PARTS)
-      for (let t = 1; t < parts; t++) this.pendingAdds.push(dw, this.scratchFor(`dw${t}@${s.kernel.offset}`, K * C), K * C, 0)
+        [x, b.dy, t === 0 ? dw : this.scratchFor(DW_PART + s.layer, t, K * C), b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * K), mb], 4, REDUCTION_PARTS)
+      for (let t = 1; t < parts; t++) this.pendingAdds.push(dw, this.scratchFor(DW_PART + s.layer, t, K * C), K * C, 0)
     } else {
       // dWᵀ[units, inputs] = dyᵀ · x (wide GEMM rows instead of 10 narrow columns), split by inputs, each range then
       // transposed into dW by the same call
-      const dwt = this.scratchFor('dwt', K * C)
+      const dwt = this.scratchFor(DWT, 0, K * C)
       this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dwt, dw, C, K, n, k0, k1], 8)
     }
     // 3. input gradient (Wᵀ was made at the start of the forward pass; the weights have not changed since)
     if (dx === 0) return
     if (s.conv) {
       const mb = blockRows(K)
-      this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [b.dy, b.wt, dx, b.geo, n0, n1, this.scratchFor(`im2col${t}`, mb * K), mb])
+      this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [b.dy, b.wt, dx, b.geo, n0, n1, this.scratchFor(IM2COL, t, mb * K), mb])
     } else {
       // dx[n, inputs] = dy[n, units] · Wᵀ[units, inputs], split by columns of dx
       this.parallel('gemm_f32', K, flops, (k0, k1) => [b.dy, C, 1, b.wt + k0 * 4, K, dx + k0 * 4, K, n, k1 - k0, C, 0], 8)
@@ -581,12 +588,12 @@ export class FusedTrainer {
 
   /** Per-channel Σ (x - shift) and, with squares, Σ (x - shift)² after them (f64, the threads' partials added in order). */
   private channelSums(x: number, shift: number, C: number, rows: number, squares: boolean): Float64Array {
-    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
+    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, squares ? 2 * C : C)
   }
 
   private bnGradSums(b: StageBuffers, C: number, relu: number, rows: number): Float64Array {
-    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
+    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, 2 * C)
   }
 
@@ -594,9 +601,12 @@ export class FusedTrainer {
   private addPartials(parts: number, C: number, count: number): Float64Array {
     const out = new Float64Array(count)
     const buffer = this.rt.memory.buffer
+    // one view of the whole memory (kept until the memory grows) instead of one per partial
+    if (this.f64View?.buffer !== buffer) this.f64View = new Float64Array(buffer)
+    const view = this.f64View
     for (let t = 0; t < parts; t++) {
-      const view = new Float64Array(buffer, this.scratchFor(`sums${t}`, 4 * C), count)
-      for (let c = 0; c < count; c++) out[c] += view[c]!
+      const o = this.scratchFor(SUMS, t, 4 * C) >> 3
+      for (let c = 0; c < count; c++) out[c] += view[o + c]!
     }
     return out
   }
@@ -630,13 +640,21 @@ export class FusedTrainer {
     return jobs.length
   }
 
-  /** A per-thread scratch block that lives as long as the trainer (floats). */
-  private scratchFor(key: string, floats: number): number {
-    const k = `${key}:${floats}`
-    let p = this.scratch.get(k)
+  /**
+   * A scratch block that lives as long as the trainer (floats): one per kind (IM2COL, SUMS, ...), part or thread t
+   * and size. Numeric keys (the calls of a step look up ~100 of them; template-string keys were ~6 µs a step).
+   */
+  private scratchFor(kind: number, t: number, floats: number): number {
+    const k = kind * 1024 + t // t: a part (< REDUCTION_PARTS) or a thread (< 1024)
+    let bySize = this.scratch.get(k)
+    if (bySize === undefined) {
+      bySize = new Map()
+      this.scratch.set(k, bySize)
+    }
+    let p = bySize.get(floats)
     if (p === undefined) {
       p = this.alloc(floats)
-      this.scratch.set(k, p)
+      bySize.set(floats, p)
     }
     return p
   }
