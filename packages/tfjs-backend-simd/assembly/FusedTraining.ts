@@ -627,6 +627,44 @@ export function adamw_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f
   }
 }
 
+/**
+ * adamw_f32 over elements [i0, i1), then the updated parameters' part of every weight transpose in `table`
+ * (transpose_list_f32's entries [src, dst, rows, cols], src inside p): the step's Wᵀ copies are made while the new
+ * weights are in this thread's cache, instead of in a one-thread call at the start of the next forward pass. The
+ * same update and the same values moved: bit-identical to adamw_f32 then transpose_list_f32.
+ */
+export function adamw_transpose_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32,
+  bc2Sqrt: f32, i0: i32, i1: i32, table: usize, count: i32): void {
+  adamw_f32(p, g, m, v, b1, b2, eps, decay, stepSize, bc2Sqrt, i0, i1)
+  for (let e = 0; e < count; e++) {
+    const t = table + (<usize>e << 4)
+    const src = <usize>load<i32>(t), dst = <usize>load<i32>(t + 4), rows = load<i32>(t + 8), cols = load<i32>(t + 12)
+    const off = <i32>((src - p) >> 2)
+    const lo = (i0 > off ? i0 : off) - off
+    const end = off + rows * cols
+    const hi = (i1 < end ? i1 : end) - off
+    if (lo >= hi) continue
+    // whole rows [ra, rb) in tiles, the partial rows at the ends one value at a time
+    const ra = (lo + cols - 1) / cols, rb = hi / cols
+    if (ra > rb) {
+      transposeElements(src, dst, rows, cols, lo, hi)
+      continue
+    }
+    transposeElements(src, dst, rows, cols, lo, ra * cols)
+    transposeRows(src, cols, dst, rows, ra, rb, cols)
+    transposeElements(src, dst, rows, cols, rb * cols, hi)
+  }
+}
+
+/** Elements [a, b) (row-major indices) of a transpose of src[rows, cols] into dst[cols, rows]. */
+// @ts-ignore: decorator
+@inline function transposeElements(src: usize, dst: usize, rows: i32, cols: i32, a: i32, b: i32): void {
+  for (let i = a; i < b; i++) {
+    const r = i / cols, c = i - r * cols
+    store<f32>(dst + (<usize>(c * rows + r) << 2), load<f32>(src + (<usize>i << 2)))
+  }
+}
+
 // @ts-ignore: decorator
 @inline function addLanes(out: usize, s: v128): void {
   store<f64>(out, load<f64>(out) + <f64>f32x4.extract_lane(s, 0))

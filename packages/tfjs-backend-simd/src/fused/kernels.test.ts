@@ -178,6 +178,39 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
     }
   })
 
+  test('adamw_transpose_f32 in any split = adamw_f32 then transpose_f32 of each weight, bit for bit', async () => {
+    await useMode(mode)
+    const k = context()
+    try {
+      // a flat parameter array with three matrices in it (not at its start, one at its end) and values between them
+      const shapes = [[13, 10], [9, 7], [4, 5]] as const
+      const offsets = [3, 3 + 130 + 2, 3 + 130 + 2 + 63]
+      const n = offsets[2]! + 20
+      const pv = tiesAndSpecials(n, 60), gv = tiesAndSpecials(n, 61), mv = randn(n, 62), vv = randn(n, 63).map((x) => x * x)
+      const hyper = [0.9, 0.999, 1e-8, 1 - 1e-3 * 0.01, 1e-3 / 0.1, Math.sqrt(0.002)]
+      const p1 = k.put(pv), m1 = k.put(mv), v1 = k.put(vv), g = k.put(gv)
+      k.run('adamw_f32', [p1, g, m1, v1, ...hyper, 0, n])
+      const want = shapes.map(([r, c], i) => {
+        const d = k.zeros(r * c)
+        k.run('transpose_f32', [p1 + offsets[i]! * 4, d, r, c])
+        return k.get(d, r * c)
+      })
+      // splits inside rows, on a row boundary, inside one row, and a range that holds no matrix
+      for (const cuts of [[0, n], [0, 100, n], [0, 5, 8, 143, n], [0, 1, 2, n], [0, 20, 136, 150, 199, n]]) {
+        const p2 = k.put(pv), m2 = k.put(mv), v2 = k.put(vv)
+        const dsts = shapes.map(([r, c]) => k.zeros(r * c))
+        const table = k.ints(shapes.flatMap(([r, c], i) => [p2 + offsets[i]! * 4, dsts[i]!, r, c]))
+        k.run('adamw_transpose_f32', ...cuts.slice(1).map((i1, j) => [p2, g, m2, v2, ...hyper, cuts[j]!, i1, table, shapes.length]))
+        expect(bits(k.get(p2, n)), `p, ${cuts}`).toEqual(bits(k.get(p1, n)))
+        expect(bits(k.get(m2, n)), `m, ${cuts}`).toEqual(bits(k.get(m1, n)))
+        expect(bits(k.get(v2, n)), `v, ${cuts}`).toEqual(bits(k.get(v1, n)))
+        shapes.forEach(([r, c], i) => expect(bits(k.get(dsts[i]!, r * c)), `${r} x ${c}, ${cuts}`).toEqual(bits(want[i]!)))
+      }
+    } finally {
+      k.done()
+    }
+  })
+
   test.each([[32, 1176, 10], [7, 33, 9], [5, 8, 3]])('dense_dw_f32 = gemm_f32 (dyᵀ · x) then transpose_f32, bit for bit, in any split (n %i, K %i, C %i)',
     async (n, K, C) => {
       await useMode(mode)

@@ -122,14 +122,15 @@ export class FusedTrainer {
   private readonly scratch = new Map<number, Map<number, number>>()
   private f64View: Float64Array | undefined
   /**
-   * Entries [src, dst, rows, cols] of transpose_list_f32: the weight transposes of a step, done in one split call at
-   * the start of the forward pass (the weights do not change until the AdamW update after the backward pass). Dense
-   * layers' Wᵀ first (the forward pass needs them: predictTable's `denseTransposes` entries), then the conv layers'
-   * for their input gradients (training only; not the first layer's, which has none).
+   * Entries [src, dst, rows, cols] of transpose_list_f32: the weight transposes (b.wt) the passes read, the dense
+   * layers' Wᵀ (forward and input gradient) and the conv layers' (input gradient; not the first layer's, which has
+   * none). AdamW makes them with the update (adamw_transpose_f32); after any other change of the weights (the
+   * constructor, setWeights) the next forward pass does (transpose_list_f32), see weightsTransposed.
    */
   private readonly transposeTable: number
-  private readonly denseTransposes: number
-  private readonly allTransposes: number
+  private readonly transposes: number
+  /** Whether every b.wt holds the transpose of the current weights. */
+  private weightsTransposed = false
   /** Table of add_into_list_f32 (entries [dw, partial, n, 0]): the weight-gradient partials added after the backward. */
   private readonly addTable: number
   private readonly pendingAdds: number[] = []
@@ -201,10 +202,9 @@ export class FusedTrainer {
         if (i > 0) convs.push(entry)
       }
     })
-    this.denseTransposes = dense.length
-    this.allTransposes = dense.length + convs.length
-    this.transposeTable = this.alloc(4 * Math.max(1, this.allTransposes))
-    this.rt.heap.i32(this.transposeTable, 4 * this.allTransposes).set([...dense, ...convs].flat())
+    this.transposes = dense.length + convs.length
+    this.transposeTable = this.alloc(4 * Math.max(1, this.transposes))
+    this.rt.heap.i32(this.transposeTable, 4 * this.transposes).set([...dense, ...convs].flat())
     this.addTable = this.alloc(4 * Math.max(1, convStages * (REDUCTION_PARTS - 1)))
     // Default initial values (callers normally set their own): zeros, gamma 1.
     const f = this.rt.heap.f32()
@@ -231,6 +231,7 @@ export class FusedTrainer {
   setWeights(values: readonly Float32Array[]): void {
     this.checkArrays('weights', this.plan.params, values)
     this.writeParamArrays(this.params, values)
+    this.weightsTransposed = false
   }
 
   getWeights(): Float32Array[] {
@@ -293,8 +294,9 @@ export class FusedTrainer {
     const bc1 = 1 - h.beta1 ** t
     const bc2 = 1 - h.beta2 ** t
     const n = this.plan.paramCount
-    this.parallel('adamw_f32', n, n * 8, (i0, i1) => [this.params, this.grads, this.m, this.v, h.beta1, h.beta2, h.epsilon,
-      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1])
+    // the new weights' transposes with the update (each thread those of its range): b.wt stays current
+    this.parallel('adamw_transpose_f32', n, n * 8, (i0, i1) => [this.params, this.grads, this.m, this.v, h.beta1, h.beta2, h.epsilon,
+      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1, this.transposeTable, this.transposes])
   }
 
   /** lossAndGradients + applyAdamW (and the adaptive thread choice). */
@@ -361,13 +363,14 @@ export class FusedTrainer {
   }
 
   private forward(n: number, training: boolean, seed: number): void {
-    const count = training ? this.allTransposes : this.denseTransposes
-    if (count > 0) {
+    if (!this.weightsTransposed) {
+      const count = this.transposes
       let elements = 0
       const t = this.rt.heap.i32(this.transposeTable, 4 * count)
       for (let e = 0; e < count; e++) elements += t[4 * e + 2]! * t[4 * e + 3]!
-      // a transpose moves memory: weigh it as 8 flops per value (~the cost of a flop-heavy kernel's bytes)
-      this.parallel('transpose_list_f32', TABLE_PARTS, elements * 4, (p0, p1) => [this.transposeTable, count, p0, p1, TABLE_PARTS])
+      // a transpose moves memory: weigh it as 4 flops per value
+      if (count > 0) this.parallel('transpose_list_f32', TABLE_PARTS, elements * 4, (p0, p1) => [this.transposeTable, count, p0, p1, TABLE_PARTS])
+      this.weightsTransposed = true
     }
     let x = this.input
     this.plan.stages.forEach((stage, i) => {
@@ -401,8 +404,8 @@ export class FusedTrainer {
       const mb = blockRows(s.inputs)
       this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * s.inputs), mb], 4)
     } else {
-      // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (b.wt, made at the start of the
-      // forward pass, kept for the input gradient)
+      // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (b.wt, made by the last AdamW
+      // update or at the start of the forward pass, kept for the input gradient)
       this.parallel('dot_rows_f32', n, 2 * n * s.inputs * C, (m0, m1) => [x, b.wt, out, C, s.inputs, m0, m1], 2)
     }
     if (s.batchNorm) {
@@ -573,7 +576,7 @@ export class FusedTrainer {
       const dwt = this.scratchFor(DWT, 0, K * C)
       this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dwt, dw, C, K, n, k0, k1], 8)
     }
-    // 3. input gradient (Wᵀ was made at the start of the forward pass; the weights have not changed since)
+    // 3. input gradient (b.wt: Wᵀ, made with the weights, see weightsTransposed)
     if (dx === 0) return
     if (s.conv) {
       const mb = blockRows(K)
