@@ -11,7 +11,7 @@ export { batch_norm_f32, batch_norm_coef_f32, batch_norm_grad_sums_f32 } from '.
 export { max_pool_f32, max_pool_grad_f32 } from './MaxPool'
 export { tile_f32 } from './Tile'
 export {
-  channel_sums_f32, scale_shift_act_f32, bn_act_pool_f32, bn_act_pool_grad_f32, bn_grad_sums_f32, bn_grad_f32, relu_grad_f32, dropout_f32, dropout_mask_f32, dropout_grad_f32, adamw_f32, adamw_transpose_f32, dot_rows_f32, dense_dw_f32,
+  channel_sums_f32, scale_shift_act_f32, bn_act_pool_f32, bn_act_pool_grad_f32, bn_grad_sums_f32, bn_grad_sums_z_f32, bn_grad_f32, bn_grad_z_f32, relu_grad_f32, dropout_f32, dropout_mask_f32, dropout_grad_f32, adamw_f32, adamw_transpose_f32, dot_rows_f32, dense_dw_f32,
 } from './FusedTraining'
 
 export function heap_base(): usize {

@@ -38,7 +38,15 @@ const dy = alloc(dn), dx = alloc(dn), mask = rt.heap.alloc(dn)
 const K = 1176, U = 10
 const ddy = alloc(32 * U), dxx = alloc(32 * K), dwt = alloc(K * U), dw = alloc(K * U)
 
+// batch-norm backward of a 7x7x24 layer with ReLU: y read vs the mask recomputed from z
+const bz = alloc(rows * C), by = alloc(rows * C), bdy = alloc(rows * C), bdx = alloc(rows * C), sc = alloc(C, 1), sh = alloc(C, 0.1), coef = alloc(4 * C)
+const bmean = alloc(C)
+const half = rows / 2
 const cases: Record<string, () => void> = {
+  'bn_grad_sums_f32 x2 (reads y)': () => run('bn_grad_sums_f32', [by, bdy, bz, bmean, C, 1, 0, half, s0], [by, bdy, bz, bmean, C, 1, half, rows, s1]),
+  'bn_grad_sums_z_f32 x2 (mask from z)': () => run('bn_grad_sums_z_f32', [sc, sh, bdy, bz, bmean, C, 0, half, s0], [sc, sh, bdy, bz, bmean, C, half, rows, s1]),
+  'bn_grad_f32 x2 (reads y)': () => run('bn_grad_f32', [by, bdy, bz, bdx, coef, C, 1, 0, half], [by, bdy, bz, bdx, coef, C, 1, half, rows]),
+  'bn_grad_z_f32 x2 (mask from z)': () => run('bn_grad_z_f32', [sc, sh, bdy, bz, bdx, coef, C, 0, half], [sc, sh, bdy, bz, bdx, coef, C, half, rows]),
   'channel_sums 2 parts, sequential': () => { run('channel_sums_f32', [x, shift, C, 0, 784, 1, s0]); run('channel_sums_f32', [x, shift, C, 784, rows, 1, s1]) },
   'channel_sums 2 parts, parallel': () => run('channel_sums_f32', [x, shift, C, 0, 784, 1, s0], [x, shift, C, 784, rows, 1, s1]),
   'transpose_f32 x1, 4 calls': () => { for (const m of mats) run('transpose_f32', m) },

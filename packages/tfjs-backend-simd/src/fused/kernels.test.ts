@@ -124,6 +124,38 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
     }
   })
 
+  test.each([[8], [7], [24], [3]])('bn_grad_sums_z_f32 / bn_grad_z_f32 = bn_grad_sums_f32 / bn_grad_f32 with y = scale_shift_act_f32(z), bit for bit (C = %i)',
+    async (C) => {
+      await useMode(mode)
+      const k = context()
+      try {
+        // several 4-block groups, a partial block, a range not from 0; ties, NaN, -0, a channel of scale 0 and shift 0
+        // (y = ±0 everywhere) and one of shift -z (y exactly 0 for the ties)
+        const rows = 1100, r0 = 3, r1 = 1090, split = 517
+        const z = k.put(tiesAndSpecials(rows * C, 70))
+        const dyv = tiesAndSpecials(rows * C, 71)
+        const scale = k.put(Array.from({ length: C }, (_, c) => (c === 1 ? 0 : c === 2 ? 2 : 0.75 - 0.125 * c)))
+        const shift = k.put(Array.from({ length: C }, (_, c) => (c === 1 ? 0 : c === 2 ? -1 : 0.1 * c - 0.2)))
+        const mean = k.put(Array.from({ length: C }, (_, c) => 0.05 * c))
+        const coef = k.put(randn(4 * C, 72))
+        const y = k.zeros(rows * C)
+        k.run('scale_shift_act_f32', [z, y, scale, shift, C, 1, 0, rows])
+        const dy = k.put(dyv)
+        const o1 = k.zeros(4 * C), o2 = k.zeros(4 * C), o3 = k.zeros(4 * C), o4 = k.zeros(4 * C)
+        k.run('bn_grad_sums_f32', [y, dy, z, mean, C, 1, r0, split, o1], [y, dy, z, mean, C, 1, split, r1, o2])
+        k.run('bn_grad_sums_z_f32', [scale, shift, dy, z, mean, C, r0, split, o3], [scale, shift, dy, z, mean, C, split, r1, o4])
+        expect(bits(k.get(o3, 4 * C)), 'sums, part 0').toEqual(bits(k.get(o1, 4 * C)))
+        expect(bits(k.get(o4, 4 * C)), 'sums, part 1').toEqual(bits(k.get(o2, 4 * C)))
+        // in place (dx = dy), as the trainer runs it
+        const dx1 = k.put(dyv), dx2 = k.put(dyv)
+        k.run('bn_grad_f32', [y, dx1, z, dx1, coef, C, 1, r0, split], [y, dx1, z, dx1, coef, C, 1, split, r1])
+        k.run('bn_grad_z_f32', [scale, shift, dx2, z, dx2, coef, C, r0, split], [scale, shift, dx2, z, dx2, coef, C, split, r1])
+        expect(bits(k.get(dx2, rows * C)), 'gradient').toEqual(bits(k.get(dx1, rows * C)))
+      } finally {
+        k.done()
+      }
+    })
+
   test('transpose_f32 (4x4 tiles and edges) moves every value bit for bit', async () => {
     await useMode(mode)
     const k = context()

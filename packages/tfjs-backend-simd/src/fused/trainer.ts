@@ -550,7 +550,10 @@ export class FusedTrainer {
         heap[co + 2 * C + c] = (-gamma * inv * s1) / rows
         heap[co + 3 * C + c] = b.batchMean[c]!
       }
-      this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
+      // with a ReLU (y made by scale_shift_act_f32), the mask y > 0 is recomputed from z and scale/shift: y not read
+      const sc = b.scaleShift, sh = b.scaleShift + C * 4
+      if (relu) this.parallel('bn_grad_z_f32', rows, rows * C * 6, (r0, r1) => [sc, sh, b.dy, b.z, b.dy, b.coef, C, r0, r1])
+      else this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
     } else if (s.relu) {
       const total = rows * C
       this.parallel('relu_grad_f32', total, total * 2, (i0, i1) => [b.y, b.dy, i0, i1])
@@ -596,7 +599,10 @@ export class FusedTrainer {
   }
 
   private bnGradSums(b: StageBuffers, C: number, relu: number, rows: number): Float64Array {
-    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
+    const sc = b.scaleShift, sh = b.scaleShift + C * 4
+    const parts = relu
+      ? this.parallel('bn_grad_sums_z_f32', rows, rows * C * 4, (r0, r1, t) => [sc, sh, b.dy, b.z, b.mean, C, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
+      : this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, 2 * C)
   }
 
