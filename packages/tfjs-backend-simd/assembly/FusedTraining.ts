@@ -2,7 +2,8 @@
 // AdamW that tfjs would run as dozens of small kernels, each here one pass over memory. Matrices are [rows, C]
 // (NHWC activations flattened); every kernel takes a row or element range so the host can split it over threads.
 
-import { fma4 } from './_vec'
+import { fma4, transposeRows } from './_vec'
+import { gemm_f32 } from './_gemm'
 import { g as geoInt } from './_im2col'
 
 /**
@@ -306,13 +307,28 @@ export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usiz
  * dz = dy, or dy where y > 0 when the layer ends in a ReLU (y is the layer's output).
  */
 export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize): void {
+  bnGradSums(y, 0, 0, false, dy, x, mean, C, relu, r0, r1, out)
+}
+
+/**
+ * bn_grad_sums_f32 with the ReLU (relu = 1) of a layer whose output y = max(0, x·scale[c] + shift[c]) was made by
+ * scale_shift_act_f32: the mask y > 0 is recomputed from x exactly as that kernel computes y (the same SIMD
+ * multiply-add on the 4-channel groups, the same two roundings on the other channels; y > 0 iff x·scale + shift > 0,
+ * NaN and -0 included), so y is not read. Bit-identical to bn_grad_sums_f32 with that y.
+ */
+export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usize, mean: usize, C: i32, r0: i32, r1: i32, out: usize): void {
+  bnGradSums(0, scale, shift, true, dy, x, mean, C, 1, r0, r1, out)
+}
+
+// @ts-ignore: decorator
+@inline function bnGradSums(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize): void {
   for (let c = 0; c < 2 * C; c++) store<f64>(out + (<usize>c << 3), 0)
   let b = r0
   if (ASC_FEATURE_SIMD) {
     // Four full blocks at a time, as in channel_sums_f32 (same sums, same order: bit-identical).
     for (; b + 256 <= r1; b += 256) {
-      bnGradSums4Blocks(y, dy, x, mean, C, relu, b, out)
-      for (let k = 0; k < 4; k++) bnGradSumsTail(y, dy, x, mean, C, relu, b + 64 * k, b + 64 * k + 64, C & ~3, out)
+      bnGradSums4Blocks(y, scale, shift, fromZ, dy, x, mean, C, relu, b, out)
+      for (let k = 0; k < 4; k++) bnGradSumsTail(y, scale, shift, fromZ, dy, x, mean, C, relu, b + 64 * k, b + 64 * k + 64, C & ~3, out)
     }
   }
   for (; b < r1; b += 64) {
@@ -323,26 +339,28 @@ export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: 
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
         const m = v128.load(mean + off)
+        const sc = fromZ ? v128.load(scale + off) : z, sh = fromZ ? v128.load(shift + off) : z
         let s1 = f32x4.splat(0)
         let s2 = f32x4.splat(0)
         for (let r = b; r < e; r++) {
           const ro = (<usize>(r * C) << 2) + off
           let g = v128.load(dy + ro)
-          if (relu) g = v128.and(g, f32x4.gt(v128.load(y + ro), z))
+          const xv = v128.load(x + ro)
+          if (relu) g = v128.and(g, f32x4.gt(fromZ ? fma4(xv, sc, sh) : v128.load(y + ro), z))
           s1 = f32x4.add(s1, g)
-          s2 = fma4(g, f32x4.sub(v128.load(x + ro), m), s2)
+          s2 = fma4(g, f32x4.sub(xv, m), s2)
         }
         addLanes(out + (<usize>c << 3), s1)
         addLanes(out + (<usize>(C + c) << 3), s2)
       }
     }
-    bnGradSumsTail(y, dy, x, mean, C, relu, b, e, c, out)
+    bnGradSumsTail(y, scale, shift, fromZ, dy, x, mean, C, relu, b, e, c, out)
   }
 }
 
 /** bn_grad_sums_f32 of the 4-channel groups of the four 64-row blocks from row b, interleaved (blocks in order). */
 // @ts-ignore: decorator
-@inline function bnGradSums4Blocks(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, out: usize): void {
+@inline function bnGradSums4Blocks(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, out: usize): void {
   const rowBytes = <usize>C << 2
   const bb = rowBytes << 6
   const z = f32x4.splat(0)
@@ -353,7 +371,20 @@ export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: 
     const end = start + bb
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0)
     let q0 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0), q3 = f32x4.splat(0)
-    if (relu) {
+    if (relu && fromZ) {
+      const sc = v128.load(scale + off), sh = v128.load(shift + off)
+      for (let ro = start; ro < end; ro += rowBytes) {
+        const x0 = v128.load(x + ro), x1 = v128.load(x + ro + bb), x2 = v128.load(x + ro + 2 * bb), x3 = v128.load(x + ro + 3 * bb)
+        const g0 = v128.and(v128.load(dy + ro), f32x4.gt(fma4(x0, sc, sh), z))
+        const g1 = v128.and(v128.load(dy + ro + bb), f32x4.gt(fma4(x1, sc, sh), z))
+        const g2 = v128.and(v128.load(dy + ro + 2 * bb), f32x4.gt(fma4(x2, sc, sh), z))
+        const g3 = v128.and(v128.load(dy + ro + 3 * bb), f32x4.gt(fma4(x3, sc, sh), z))
+        a0 = f32x4.add(a0, g0); q0 = fma4(g0, f32x4.sub(x0, m), q0)
+        a1 = f32x4.add(a1, g1); q1 = fma4(g1, f32x4.sub(x1, m), q1)
+        a2 = f32x4.add(a2, g2); q2 = fma4(g2, f32x4.sub(x2, m), q2)
+        a3 = f32x4.add(a3, g3); q3 = fma4(g3, f32x4.sub(x3, m), q3)
+      }
+    } else if (relu) {
       for (let ro = start; ro < end; ro += rowBytes) {
         const g0 = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
         const g1 = v128.and(v128.load(dy + ro + bb), f32x4.gt(v128.load(y + ro + bb), z))
@@ -382,16 +413,20 @@ export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: 
 
 /** bn_grad_sums_f32 of channels [c0, C) over rows [b, e) (one block), one lane at a time. */
 // @ts-ignore: decorator
-@inline function bnGradSumsTail(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, e: i32, c0: i32, out: usize): void {
+@inline function bnGradSumsTail(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, mean: usize, C: i32, relu: i32,
+  b: i32, e: i32, c0: i32, out: usize): void {
   for (let c = c0; c < C; c++) {
     const m = load<f32>(mean + (<usize>c << 2))
+    const sc: f32 = fromZ ? load<f32>(scale + (<usize>c << 2)) : 0, sh: f32 = fromZ ? load<f32>(shift + (<usize>c << 2)) : 0
     let s1: f32 = 0, s2: f32 = 0
     for (let r = b; r < e; r++) {
       const ro = <usize>(r * C + c) << 2
       let g = load<f32>(dy + ro)
-      if (relu && !(load<f32>(y + ro) > 0)) g = 0
+      const xv = load<f32>(x + ro)
+      // scale_shift_act_f32's scalar channels: x·scale + shift, two roundings
+      if (relu && !((fromZ ? xv * sc + sh : load<f32>(y + ro)) > 0)) g = 0
       s1 += g
-      s2 += g * (load<f32>(x + ro) - m)
+      s2 += g * (xv - m)
     }
     const p1 = out + (<usize>c << 3)
     const p2 = out + (<usize>(C + c) << 3)
@@ -405,6 +440,16 @@ export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: 
  * bn_grad_sums_f32 and coef = [k1, k2, k3, mean] (4·C floats) computed by the host from those sums. dx may be dy.
  */
 export function bn_grad_f32(y: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
+  bnGrad(y, 0, 0, false, dy, x, dx, coef, C, relu, r0, r1)
+}
+
+/** bn_grad_f32 with the ReLU mask recomputed from x, scale and shift as in bn_grad_sums_z_f32 (y not read). */
+export function bn_grad_z_f32(scale: usize, shift: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, r0: i32, r1: i32): void {
+  bnGrad(0, scale, shift, true, dy, x, dx, coef, C, 1, r0, r1)
+}
+
+// @ts-ignore: decorator
+@inline function bnGrad(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
   const o2 = <usize>C << 2
   const o3 = <usize>(2 * C) << 2
   const om = <usize>(3 * C) << 2
@@ -420,7 +465,14 @@ export function bn_grad_f32(y: usize, dy: usize, x: usize, dx: usize, coef: usiz
         const off = <usize>c << 2
         const k1 = v128.load(coef + off), k2 = v128.load(coef + o2 + off), k3 = v128.load(coef + o3 + off), m = v128.load(coef + om + off)
         const end = (<usize>(e * C) << 2) + off
-        if (relu) {
+        if (relu && fromZ) {
+          const sc = v128.load(scale + off), sh = v128.load(shift + off)
+          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
+            const xv = v128.load(x + ro)
+            const g = v128.and(v128.load(dy + ro), f32x4.gt(fma4(xv, sc, sh), z))
+            v128.store(dx + ro, fma4(k1, g, fma4(k2, f32x4.sub(xv, m), k3)))
+          }
+        } else if (relu) {
           for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
             const g = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
             v128.store(dx + ro, fma4(k1, g, fma4(k2, f32x4.sub(v128.load(x + ro), m), k3)))
@@ -435,11 +487,13 @@ export function bn_grad_f32(y: usize, dy: usize, x: usize, dx: usize, coef: usiz
     for (; c < C; c++) {
       const off = <usize>c << 2
       const k1 = load<f32>(coef + off), k2 = load<f32>(coef + o2 + off), k3 = load<f32>(coef + o3 + off), m = load<f32>(coef + om + off)
+      const sc: f32 = fromZ ? load<f32>(scale + off) : 0, sh: f32 = fromZ ? load<f32>(shift + off) : 0
       for (let r = b; r < e; r++) {
         const ro = (<usize>(r * C) << 2) + off
         let g = load<f32>(dy + ro)
-        if (relu && !(load<f32>(y + ro) > 0)) g = 0
-        store<f32>(dx + ro, k1 * g + (k2 * (load<f32>(x + ro) - m) + k3))
+        const xv = load<f32>(x + ro)
+        if (relu && !((fromZ ? xv * sc + sh : load<f32>(y + ro)) > 0)) g = 0
+        store<f32>(dx + ro, k1 * g + (k2 * (xv - m) + k3))
       }
     }
   }
@@ -623,6 +677,44 @@ export function adamw_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f
     store<f32>(m + off, mi)
     store<f32>(v + off, vi)
     store<f32>(p + off, load<f32>(p + off) * decay - (stepSize * mi) / (Mathf.sqrt(vi) * inv + eps))
+  }
+}
+
+/**
+ * adamw_f32 over elements [i0, i1), then the updated parameters' part of every weight transpose in `table`
+ * (transpose_list_f32's entries [src, dst, rows, cols], src inside p): the step's Wᵀ copies are made while the new
+ * weights are in this thread's cache, instead of in a one-thread call at the start of the next forward pass. The
+ * same update and the same values moved: bit-identical to adamw_f32 then transpose_list_f32.
+ */
+export function adamw_transpose_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32,
+  bc2Sqrt: f32, i0: i32, i1: i32, table: usize, count: i32): void {
+  adamw_f32(p, g, m, v, b1, b2, eps, decay, stepSize, bc2Sqrt, i0, i1)
+  for (let e = 0; e < count; e++) {
+    const t = table + (<usize>e << 4)
+    const src = <usize>load<i32>(t), dst = <usize>load<i32>(t + 4), rows = load<i32>(t + 8), cols = load<i32>(t + 12)
+    const off = <i32>((src - p) >> 2)
+    const lo = (i0 > off ? i0 : off) - off
+    const end = off + rows * cols
+    const hi = (i1 < end ? i1 : end) - off
+    if (lo >= hi) continue
+    // whole rows [ra, rb) in tiles, the partial rows at the ends one value at a time
+    const ra = (lo + cols - 1) / cols, rb = hi / cols
+    if (ra > rb) {
+      transposeElements(src, dst, rows, cols, lo, hi)
+      continue
+    }
+    transposeElements(src, dst, rows, cols, lo, ra * cols)
+    transposeRows(src, cols, dst, rows, ra, rb, cols)
+    transposeElements(src, dst, rows, cols, rb * cols, hi)
+  }
+}
+
+/** Elements [a, b) (row-major indices) of a transpose of src[rows, cols] into dst[cols, rows]. */
+// @ts-ignore: decorator
+@inline function transposeElements(src: usize, dst: usize, rows: i32, cols: i32, a: i32, b: i32): void {
+  for (let i = a; i < b; i++) {
+    const r = i / cols, c = i - r * cols
+    store<f32>(dst + (<usize>(c * rows + r) << 2), load<f32>(src + (<usize>i << 2)))
   }
 }
 

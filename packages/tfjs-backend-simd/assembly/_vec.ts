@@ -64,20 +64,31 @@ export function copy_f32(dst: usize, src: usize, n: i32): void {
 
 /** dst[cols, rows] = transpose(src[rows, cols]). */
 export function transpose_f32(src: usize, dst: usize, rows: i32, cols: i32): void {
-  let r = 0
+  transposeRows(src, cols, dst, rows, 0, rows, cols)
+}
+
+/**
+ * dst[c·dstStride + r] = src[r·srcStride + c] for rows [r0, r1) and columns [0, cols) of src (a block of a
+ * transpose; strides in floats). Rows go in 4x4 SIMD tiles from r0 (a multiple of 4 keeps the tiles of a split
+ * where the whole transpose has them; the values moved are the same either way).
+ */
+// @ts-ignore: decorator
+@inline export function transposeRows(src: usize, srcStride: i32, dst: usize, dstStride: i32, r0: i32, r1: i32, cols: i32): void {
+  let r = r0
+  const sb = <usize>srcStride << 2
   if (ASC_FEATURE_SIMD) {
     // 4x4 tiles: four row loads, eight shuffles, four column stores (a scalar store per element scatters by rows)
-    const rb = <usize>rows << 2
-    for (; r + 4 <= rows; r += 4) {
-      const s0 = src + (<usize>(r * cols) << 2)
-      const s1 = s0 + (<usize>cols << 2), s2 = s1 + (<usize>cols << 2), s3 = s2 + (<usize>cols << 2)
+    const rb = <usize>dstStride << 2
+    for (; r + 4 <= r1; r += 4) {
+      const s0 = src + <usize>r * sb
+      const s1 = s0 + sb, s2 = s1 + sb, s3 = s2 + sb
       let c = 0
       for (; c + 4 <= cols; c += 4) {
         const off = <usize>c << 2
         const a0 = v128.load(s0 + off), a1 = v128.load(s1 + off), a2 = v128.load(s2 + off), a3 = v128.load(s3 + off)
         const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = i32x4.shuffle(a0, a1, 2, 6, 3, 7)
         const t2 = i32x4.shuffle(a2, a3, 0, 4, 1, 5), t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7)
-        const d = dst + (<usize>(c * rows + r) << 2)
+        const d = dst + (<usize>c * rb) + (<usize>r << 2)
         v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5))
         v128.store(d + rb, i32x4.shuffle(t0, t2, 2, 3, 6, 7))
         v128.store(d + 2 * rb, i32x4.shuffle(t1, t3, 0, 1, 4, 5))
@@ -85,13 +96,45 @@ export function transpose_f32(src: usize, dst: usize, rows: i32, cols: i32): voi
       }
       for (; c < cols; c++) {
         const off = <usize>c << 2
-        v128.store(dst + (<usize>(c * rows + r) << 2), f32x4(load<f32>(s0 + off), load<f32>(s1 + off), load<f32>(s2 + off), load<f32>(s3 + off)))
+        v128.store(dst + (<usize>c * rb) + (<usize>r << 2), f32x4(load<f32>(s0 + off), load<f32>(s1 + off), load<f32>(s2 + off), load<f32>(s3 + off)))
       }
     }
   }
-  for (; r < rows; r++) {
+  for (; r < r1; r++) {
     for (let c = 0; c < cols; c++) {
-      store<f32>(dst + ((<usize>(c * rows + r)) << 2), load<f32>(src + ((<usize>(r * cols + c)) << 2)))
+      store<f32>(dst + ((<usize>(c * dstStride + r)) << 2), load<f32>(src + <usize>r * sb + (<usize>c << 2)))
     }
+  }
+}
+
+/** Start of part p of P of n items (a multiple of 4 but for the end): adjacent parts meet exactly. */
+// @ts-ignore: decorator
+@inline function partStart(n: i32, p: i32, P: i32): i32 {
+  return p >= P ? n : <i32>((<i64>n * <i64>p / <i64>P) & ~3)
+}
+
+/**
+ * Several transposes in one call (the trainer's weight transposes of a step): table holds `count` entries of four
+ * i32 [src, dst, rows, cols] (transpose_f32's arguments); this call moves the rows in parts [p0, p1) of P of each
+ * matrix, so calls over disjoint part ranges can run on different threads.
+ */
+export function transpose_list_f32(table: usize, count: i32, p0: i32, p1: i32, P: i32): void {
+  for (let i = 0; i < count; i++) {
+    const e = table + (<usize>i << 4)
+    const src = <usize>load<i32>(e), dst = <usize>load<i32>(e + 4), rows = load<i32>(e + 8), cols = load<i32>(e + 12)
+    transposeRows(src, cols, dst, rows, partStart(rows, p0, P), partStart(rows, p1, P), cols)
+  }
+}
+
+/**
+ * Several add_into_f32 in one call: table holds `count` entries of four i32 [dst, src, n, unused]; this call adds
+ * the elements in parts [p0, p1) of P of each (dst[i] += src[i], the same f32 add).
+ */
+export function add_into_list_f32(table: usize, count: i32, p0: i32, p1: i32, P: i32): void {
+  for (let i = 0; i < count; i++) {
+    const e = table + (<usize>i << 4)
+    const dst = <usize>load<i32>(e), src = <usize>load<i32>(e + 4), n = load<i32>(e + 8)
+    const a = partStart(n, p0, P), b = partStart(n, p1, P)
+    addF32(dst + (<usize>a << 2), src + (<usize>a << 2), b - a)
   }
 }

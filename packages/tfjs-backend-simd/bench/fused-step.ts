@@ -56,13 +56,15 @@ if (process.env.BENCH_PROFILE !== '0') {
   for (let i = 0; i < 10; i++) trainer.trainStep({ images, labels, dropoutSeed: i }, h)
   const rt = getSimdBackend()!.rt
   const run = rt.run.bind(rt)
-  const times = new Map<string, number>()
+  const times = new Map<string, number[]>()
   let call = 0
   rt.run = (name: string, jobs: number[][]) => {
     const t0 = performance.now()
     run(name, jobs)
     const key = `${String(call++).padStart(2)} ${name} x${jobs.length}`
-    times.set(key, (times.get(key) ?? 0) + performance.now() - t0)
+    const v = times.get(key) ?? []
+    v.push(performance.now() - t0)
+    times.set(key, v)
   }
   const t0 = performance.now()
   for (let i = 0; i < STEPS; i++) {
@@ -72,11 +74,17 @@ if (process.env.BENCH_PROFILE !== '0') {
   const total = (performance.now() - t0) / STEPS
   rt.run = run
   let inCalls = 0
-  console.log(`\nwasm calls of one step (${rt.threads} threads; "xN" = split over N threads), µs:`)
+  // the mean and the median of the steps (a preempted call inflates the mean)
+  console.log(`\nwasm calls of one step (${rt.threads} threads; "xN" = split over N threads), µs: mean, median`)
+  let inMedian = 0
   for (const [k, v] of times) {
-    inCalls += v / STEPS
-    console.log(`  ${k.padEnd(40)} ${((v / STEPS) * 1000).toFixed(0).padStart(5)}`)
+    const mean = v.reduce((a, b) => a + b, 0) / STEPS
+    const median = v.sort((a, b) => a - b)[v.length >> 1]!
+    inCalls += mean
+    inMedian += median
+    console.log(`  ${k.padEnd(40)} ${(mean * 1000).toFixed(0).padStart(5)} ${(median * 1000).toFixed(1).padStart(7)}`)
   }
+  console.log(`sum of the medians ${inMedian.toFixed(2)} ms`)
   console.log(`step ${total.toFixed(2)} ms, in wasm calls ${inCalls.toFixed(2)} ms, outside ${(100 * (1 - inCalls / total)).toFixed(0)} %`)
 }
 trainer.dispose()

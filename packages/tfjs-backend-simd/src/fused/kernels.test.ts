@@ -124,6 +124,38 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
     }
   })
 
+  test.each([[8], [7], [24], [3]])('bn_grad_sums_z_f32 / bn_grad_z_f32 = bn_grad_sums_f32 / bn_grad_f32 with y = scale_shift_act_f32(z), bit for bit (C = %i)',
+    async (C) => {
+      await useMode(mode)
+      const k = context()
+      try {
+        // several 4-block groups, a partial block, a range not from 0; ties, NaN, -0, a channel of scale 0 and shift 0
+        // (y = ±0 everywhere) and one of shift -z (y exactly 0 for the ties)
+        const rows = 1100, r0 = 3, r1 = 1090, split = 517
+        const z = k.put(tiesAndSpecials(rows * C, 70))
+        const dyv = tiesAndSpecials(rows * C, 71)
+        const scale = k.put(Array.from({ length: C }, (_, c) => (c === 1 ? 0 : c === 2 ? 2 : 0.75 - 0.125 * c)))
+        const shift = k.put(Array.from({ length: C }, (_, c) => (c === 1 ? 0 : c === 2 ? -1 : 0.1 * c - 0.2)))
+        const mean = k.put(Array.from({ length: C }, (_, c) => 0.05 * c))
+        const coef = k.put(randn(4 * C, 72))
+        const y = k.zeros(rows * C)
+        k.run('scale_shift_act_f32', [z, y, scale, shift, C, 1, 0, rows])
+        const dy = k.put(dyv)
+        const o1 = k.zeros(4 * C), o2 = k.zeros(4 * C), o3 = k.zeros(4 * C), o4 = k.zeros(4 * C)
+        k.run('bn_grad_sums_f32', [y, dy, z, mean, C, 1, r0, split, o1], [y, dy, z, mean, C, 1, split, r1, o2])
+        k.run('bn_grad_sums_z_f32', [scale, shift, dy, z, mean, C, r0, split, o3], [scale, shift, dy, z, mean, C, split, r1, o4])
+        expect(bits(k.get(o3, 4 * C)), 'sums, part 0').toEqual(bits(k.get(o1, 4 * C)))
+        expect(bits(k.get(o4, 4 * C)), 'sums, part 1').toEqual(bits(k.get(o2, 4 * C)))
+        // in place (dx = dy), as the trainer runs it
+        const dx1 = k.put(dyv), dx2 = k.put(dyv)
+        k.run('bn_grad_f32', [y, dx1, z, dx1, coef, C, 1, r0, split], [y, dx1, z, dx1, coef, C, 1, split, r1])
+        k.run('bn_grad_z_f32', [scale, shift, dx2, z, dx2, coef, C, r0, split], [scale, shift, dx2, z, dx2, coef, C, split, r1])
+        expect(bits(k.get(dx2, rows * C)), 'gradient').toEqual(bits(k.get(dx1, rows * C)))
+      } finally {
+        k.done()
+      }
+    })
+
   test('transpose_f32 (4x4 tiles and edges) moves every value bit for bit', async () => {
     await useMode(mode)
     const k = context()
@@ -189,6 +221,97 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
       k.done()
     }
   })
+
+  test('transpose_list_f32 / add_into_list_f32 in parts = transpose_f32 / add_into_f32 per matrix, bit for bit', async () => {
+    await useMode(mode)
+    const k = context()
+    try {
+      const shapes = [[1176, 10], [72, 16], [5, 7], [1, 1], [216, 24], [10, 13], [3, 4]] as const
+      const P = 64
+      const srcs = shapes.map(([r, c], i) => k.put(tiesAndSpecials(r * c, 11 + i)))
+      const want = shapes.map(([r, c], i) => {
+        const d = k.zeros(r * c)
+        k.run('transpose_f32', [srcs[i]!, d, r, c])
+        return k.get(d, r * c)
+      })
+      // one call, two ranges of parts on two threads (the first boundary not at half), three ranges one after another
+      for (const cuts of [[0, P], [0, 29, P], [0, 1, 40, P]]) {
+        const dsts = shapes.map(([r, c]) => k.zeros(r * c))
+        const table = k.ints(shapes.flatMap(([r, c], i) => [srcs[i]!, dsts[i]!, r, c]))
+        k.run('transpose_list_f32', ...cuts.slice(1).map((p1, j) => [table, shapes.length, cuts[j]!, p1, P]))
+        shapes.forEach(([r, c], i) => expect(bits(k.get(dsts[i]!, r * c)), `${r} x ${c}, parts ${cuts}`).toEqual(bits(want[i]!)))
+      }
+      const sizes = [72, 1152, 5, 1, 3456, 7]
+      const a = sizes.map((n, i) => tiesAndSpecials(n, 30 + i)), b = sizes.map((n, i) => tiesAndSpecials(n, 40 + i).map((v, j) => (j % 5 === 1 ? -0 : v)))
+      const ref = sizes.map((n, i) => {
+        const d = k.put(a[i]!)
+        k.run('add_into_f32', [d, k.put(b[i]!), n])
+        return k.get(d, n)
+      })
+      for (const cuts of [[0, P], [0, 33, P], [0, 3, 50, P]]) {
+        const dsts = sizes.map((_, i) => k.put(a[i]!))
+        const table = k.ints(sizes.flatMap((n, i) => [dsts[i]!, k.put(b[i]!), n, 0]))
+        k.run('add_into_list_f32', ...cuts.slice(1).map((p1, j) => [table, sizes.length, cuts[j]!, p1, P]))
+        sizes.forEach((n, i) => expect(bits(k.get(dsts[i]!, n)), `${n}, parts ${cuts}`).toEqual(bits(ref[i]!)))
+      }
+    } finally {
+      k.done()
+    }
+  })
+
+  test('adamw_transpose_f32 in any split = adamw_f32 then transpose_f32 of each weight, bit for bit', async () => {
+    await useMode(mode)
+    const k = context()
+    try {
+      // a flat parameter array with three matrices in it (not at its start, one at its end) and values between them
+      const shapes = [[13, 10], [9, 7], [4, 5]] as const
+      const offsets = [3, 3 + 130 + 2, 3 + 130 + 2 + 63]
+      const n = offsets[2]! + 20
+      const pv = tiesAndSpecials(n, 60), gv = tiesAndSpecials(n, 61), mv = randn(n, 62), vv = randn(n, 63).map((x) => x * x)
+      const hyper = [0.9, 0.999, 1e-8, 1 - 1e-3 * 0.01, 1e-3 / 0.1, Math.sqrt(0.002)]
+      const p1 = k.put(pv), m1 = k.put(mv), v1 = k.put(vv), g = k.put(gv)
+      k.run('adamw_f32', [p1, g, m1, v1, ...hyper, 0, n])
+      const want = shapes.map(([r, c], i) => {
+        const d = k.zeros(r * c)
+        k.run('transpose_f32', [p1 + offsets[i]! * 4, d, r, c])
+        return k.get(d, r * c)
+      })
+      // splits inside rows, on a row boundary, inside one row, and a range that holds no matrix
+      for (const cuts of [[0, n], [0, 100, n], [0, 5, 8, 143, n], [0, 1, 2, n], [0, 20, 136, 150, 199, n]]) {
+        const p2 = k.put(pv), m2 = k.put(mv), v2 = k.put(vv)
+        const dsts = shapes.map(([r, c]) => k.zeros(r * c))
+        const table = k.ints(shapes.flatMap(([r, c], i) => [p2 + offsets[i]! * 4, dsts[i]!, r, c]))
+        k.run('adamw_transpose_f32', ...cuts.slice(1).map((i1, j) => [p2, g, m2, v2, ...hyper, cuts[j]!, i1, table, shapes.length]))
+        expect(bits(k.get(p2, n)), `p, ${cuts}`).toEqual(bits(k.get(p1, n)))
+        expect(bits(k.get(m2, n)), `m, ${cuts}`).toEqual(bits(k.get(m1, n)))
+        expect(bits(k.get(v2, n)), `v, ${cuts}`).toEqual(bits(k.get(v1, n)))
+        shapes.forEach(([r, c], i) => expect(bits(k.get(dsts[i]!, r * c)), `${r} x ${c}, ${cuts}`).toEqual(bits(want[i]!)))
+      }
+    } finally {
+      k.done()
+    }
+  })
+
+  test.each([[32, 1176, 10], [7, 33, 9], [5, 8, 3]])('dense_dw_f32 = the former split gemm_f32 (dyᵀ · x) then transpose_f32, bit for bit, in 1-3 ranges (n %i, K %i, C %i)',
+    async (n, K, C) => {
+      await useMode(mode)
+      const k = context()
+      try {
+        const dy = k.put(tiesAndSpecials(n * C, 50)), x = k.put(tiesAndSpecials(n * K, 51))
+        // the trainer's former calls: the GEMM split by 8 inputs, then one transpose
+        const dwt = k.zeros(K * C), dw = k.zeros(K * C)
+        const mid = Math.min(K, 8 * Math.round(K / 16))
+        k.run('gemm_f32', [dy, 1, C, x, K, dwt, K, C, mid, n, 0], [dy, 1, C, x + mid * 4, K, dwt + mid * 4, K, C, K - mid, n, 0])
+        k.run('transpose_f32', [dwt, dw, C, K])
+        for (const cuts of [[0, K], [0, mid, K], [0, 8, Math.min(K, 24), K]]) {
+          const dw2 = k.zeros(K * C)
+          k.run('dense_dw_f32', ...cuts.slice(1).map((k1, j) => [dy, x, dw2, C, K, n, cuts[j]!, k1]))
+          expect(bits(k.get(dw2, K * C)), `ranges ${cuts}`).toEqual(bits(k.get(dw, K * C)))
+        }
+      } finally {
+        k.done()
+      }
+    })
 
   // The reference is plain f32 arithmetic; in the relaxed-SIMD build the vector lanes (channels below C & ~3, not the
   // scalar tail) fuse their multiply-adds, emulated here as one rounding of the exact f64 product plus the addend (a

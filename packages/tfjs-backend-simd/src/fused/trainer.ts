@@ -60,6 +60,13 @@ const RELU = 0 // U_RELU of assembly/_elementwise.ts
 /** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
 const REDUCTION_PARTS = 2
 const LINEAR = 10 // U_LINEAR
+// Kinds of scratch blocks (scratchFor): per-thread im2col tiles, the reductions' f64 partials, and (DW_PART + layer
+// index) the weight-gradient partials of a conv layer
+const IM2COL = 0
+const SUMS = 1
+const DW_PART = 2
+/** The list kernels (transpose_list_f32, add_into_list_f32) split each matrix into this many parts. */
+const TABLE_PARTS = 64
 
 interface StageBuffers {
   /**
@@ -111,7 +118,21 @@ export class FusedTrainer {
    */
   private readonly poolFused: boolean[]
   private readonly states: Float32Array
-  private readonly scratch = new Map<string, number>()
+  private readonly scratch = new Map<number, Map<number, number>>()
+  private f64View: Float64Array | undefined
+  /**
+   * Entries [src, dst, rows, cols] of transpose_list_f32: the weight transposes (b.wt) the passes read, the dense
+   * layers' Wᵀ (forward and input gradient) and the conv layers' (input gradient; not the first layer's, which has
+   * none). AdamW makes them with the update (adamw_transpose_f32); after any other change of the weights (the
+   * constructor, setWeights) the next forward pass does (transpose_list_f32), see weightsTransposed.
+   */
+  private readonly transposeTable: number
+  private readonly transposes: number
+  /** Whether every b.wt holds the transpose of the current weights. */
+  private weightsTransposed = false
+  /** Table of add_into_list_f32 (entries [dw, partial, n, 0]): the weight-gradient partials added after the backward. */
+  private readonly addTable: number
+  private readonly pendingAdds: number[] = []
   private adamStep = 0
   private disposed = false
   /** The adaptive choice of at most 1 or all threads per kernel; undefined without adaptiveThreads. */
@@ -168,6 +189,22 @@ export class FusedTrainer {
       }
       this.buffers.push(buf)
     })
+    const dense: number[][] = []
+    const convs: number[][] = []
+    let convStages = 0
+    p.stages.forEach((stage, i) => {
+      if (stage.kind !== 'linear') return
+      const entry = [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
+      if (!stage.conv) dense.push(entry)
+      else {
+        convStages++
+        if (i > 0) convs.push(entry)
+      }
+    })
+    this.transposes = dense.length + convs.length
+    this.transposeTable = this.alloc(4 * Math.max(1, this.transposes))
+    this.rt.heap.i32(this.transposeTable, 4 * this.transposes).set([...dense, ...convs].flat())
+    this.addTable = this.alloc(4 * Math.max(1, convStages * (REDUCTION_PARTS - 1)))
     // Default initial values (callers normally set their own): zeros, gamma 1.
     const f = this.rt.heap.f32()
     f.fill(0, this.params >> 2, (this.params >> 2) + p.paramCount)
@@ -193,6 +230,7 @@ export class FusedTrainer {
   setWeights(values: readonly Float32Array[]): void {
     this.checkArrays('weights', this.plan.params, values)
     this.writeParamArrays(this.params, values)
+    this.weightsTransposed = false
   }
 
   getWeights(): Float32Array[] {
@@ -255,8 +293,9 @@ export class FusedTrainer {
     const bc1 = 1 - h.beta1 ** t
     const bc2 = 1 - h.beta2 ** t
     const n = this.plan.paramCount
-    this.parallel('adamw_f32', n, n * 8, (i0, i1) => [this.params, this.grads, this.m, this.v, h.beta1, h.beta2, h.epsilon,
-      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1])
+    // the new weights' transposes with the update (each thread those of its range): b.wt stays current
+    this.parallel('adamw_transpose_f32', n, n * 8, (i0, i1) => [this.params, this.grads, this.m, this.v, h.beta1, h.beta2, h.epsilon,
+      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1, this.transposeTable, this.transposes])
   }
 
   /** lossAndGradients + applyAdamW (and the adaptive thread choice). */
@@ -323,6 +362,15 @@ export class FusedTrainer {
   }
 
   private forward(n: number, training: boolean, seed: number): void {
+    if (!this.weightsTransposed) {
+      const count = this.transposes
+      let elements = 0
+      const t = this.rt.heap.i32(this.transposeTable, 4 * count)
+      for (let e = 0; e < count; e++) elements += t[4 * e + 2]! * t[4 * e + 3]!
+      // a transpose moves memory: weigh it as 4 flops per value
+      if (count > 0) this.parallel('transpose_list_f32', TABLE_PARTS, elements * 4, (p0, p1) => [this.transposeTable, count, p0, p1, TABLE_PARTS])
+      this.weightsTransposed = true
+    }
     let x = this.input
     this.plan.stages.forEach((stage, i) => {
       const b = this.buffers[i]!
@@ -353,10 +401,10 @@ export class FusedTrainer {
     if (s.conv) {
       this.setBatch(b.geo, n)
       const mb = blockRows(s.inputs)
-      this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * s.inputs), mb], 4)
+      this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * s.inputs), mb], 4)
     } else {
-      // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (kept for the input gradient)
-      this.rt.run('transpose_f32', [[w, b.wt, s.inputs, C]])
+      // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (b.wt, made by the last AdamW
+      // update or at the start of the forward pass, kept for the input gradient)
       this.parallel('dot_rows_f32', n, 2 * n * s.inputs * C, (m0, m1) => [x, b.wt, out, C, s.inputs, m0, m1], 2)
     }
     if (s.batchNorm) {
@@ -441,6 +489,7 @@ export class FusedTrainer {
 
   private backward(n: number): void {
     const stages = this.plan.stages
+    this.pendingAdds.length = 0
     for (let i = stages.length - 1; i >= 0; i--) {
       const s = stages[i]!
       const b = this.buffers[i]!
@@ -460,8 +509,17 @@ export class FusedTrainer {
       } else if (dx !== 0) {
         const total = n * s.outSize
         // the mask of this step's forward pass (the same function of seed and index as dropout_f32's)
-        this.parallel('dropout_grad_f32', total, total * 2, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
+        this.parallel('dropout_grad_f32', total, total * 4, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
       }
+    }
+    // dW += the second partial of every conv layer's weight gradient, all layers in one call (the same f32 adds
+    // add_into_f32 made after each layer's backprop_filter)
+    const adds = this.pendingAdds.length / 4
+    if (adds > 0) {
+      this.rt.heap.i32(this.addTable, this.pendingAdds.length).set(this.pendingAdds)
+      let elements = 0
+      for (let e = 0; e < adds; e++) elements += this.pendingAdds[4 * e + 2]!
+      this.parallel('add_into_list_f32', TABLE_PARTS, elements * 8, (p0, p1) => [this.addTable, adds, p0, p1, TABLE_PARTS])
     }
   }
 
@@ -491,7 +549,10 @@ export class FusedTrainer {
         heap[co + 2 * C + c] = (-gamma * inv * s1) / rows
         heap[co + 3 * C + c] = b.batchMean[c]!
       }
-      this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
+      // with a ReLU (y made by scale_shift_act_f32), the mask y > 0 is recomputed from z and scale/shift: y not read
+      const sc = b.scaleShift, sh = b.scaleShift + C * 4
+      if (relu) this.parallel('bn_grad_z_f32', rows, rows * C * 6, (r0, r1) => [sc, sh, b.dy, b.z, b.dy, b.coef, C, r0, r1])
+      else this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
     } else if (s.relu) {
       const total = rows * C
       this.parallel('relu_grad_f32', total, total * 2, (i0, i1) => [b.y, b.dy, i0, i1])
@@ -507,20 +568,20 @@ export class FusedTrainer {
     const flops = 2 * rows * K * C
     if (s.conv) {
       const mb = blockRows(K)
+      // the partials of a layer have their own scratch (added after the backward pass, see backward)
       const parts = this.parallel('conv2d_backprop_filter_f32', rows, flops, (m0, m1, t) =>
-        [x, b.dy, t === 0 ? dw : this.scratchFor(`dw${t}`, K * C), b.geo, m0, m1, this.scratchFor(`im2col${t}`, mb * K), mb], 4, REDUCTION_PARTS)
-      for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(`dw${t}`, K * C), K * C]])
+        [x, b.dy, t === 0 ? dw : this.scratchFor(DW_PART + s.layer, t, K * C), b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * K), mb], 4, REDUCTION_PARTS)
+      for (let t = 1; t < parts; t++) this.pendingAdds.push(dw, this.scratchFor(DW_PART + s.layer, t, K * C), K * C, 0)
     } else {
       // dW[inputs, units] = xᵀ · dy, each sum in the order of the GEMM dWᵀ = dyᵀ · x (vectors along inputs, 4x4
       // transposes into W's layout), split by inputs
       this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dw, C, K, n, k0, k1], 8)
     }
-    // 3. input gradient (a dense layer's Wᵀ was made by the forward pass; the weights have not changed since)
+    // 3. input gradient (b.wt: Wᵀ, made with the weights, see weightsTransposed)
     if (dx === 0) return
-    if (s.conv) this.rt.run('transpose_f32', [[this.params + s.kernel.offset * 4, b.wt, K, C]])
     if (s.conv) {
       const mb = blockRows(K)
-      this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [b.dy, b.wt, dx, b.geo, n0, n1, this.scratchFor(`im2col${t}`, mb * K), mb])
+      this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [b.dy, b.wt, dx, b.geo, n0, n1, this.scratchFor(IM2COL, t, mb * K), mb])
     } else {
       // dx[n, inputs] = dy[n, units] · Wᵀ[units, inputs], split by columns of dx
       this.parallel('gemm_f32', K, flops, (k0, k1) => [b.dy, C, 1, b.wt + k0 * 4, K, dx + k0 * 4, K, n, k1 - k0, C, 0], 8)
@@ -531,12 +592,15 @@ export class FusedTrainer {
 
   /** Per-channel Σ (x - shift) and, with squares, Σ (x - shift)² after them (f64, the threads' partials added in order). */
   private channelSums(x: number, shift: number, C: number, rows: number, squares: boolean): Float64Array {
-    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
+    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, squares ? 2 * C : C)
   }
 
   private bnGradSums(b: StageBuffers, C: number, relu: number, rows: number): Float64Array {
-    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(`sums${t}`, 4 * C)], 1, REDUCTION_PARTS)
+    const sc = b.scaleShift, sh = b.scaleShift + C * 4
+    const parts = relu
+      ? this.parallel('bn_grad_sums_z_f32', rows, rows * C * 4, (r0, r1, t) => [sc, sh, b.dy, b.z, b.mean, C, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
+      : this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, 2 * C)
   }
 
@@ -544,9 +608,12 @@ export class FusedTrainer {
   private addPartials(parts: number, C: number, count: number): Float64Array {
     const out = new Float64Array(count)
     const buffer = this.rt.memory.buffer
+    // one view of the whole memory (kept until the memory grows) instead of one per partial
+    if (this.f64View?.buffer !== buffer) this.f64View = new Float64Array(buffer)
+    const view = this.f64View
     for (let t = 0; t < parts; t++) {
-      const view = new Float64Array(buffer, this.scratchFor(`sums${t}`, 4 * C), count)
-      for (let c = 0; c < count; c++) out[c] += view[c]!
+      const o = this.scratchFor(SUMS, t, 4 * C) >> 3
+      for (let c = 0; c < count; c++) out[c] += view[o + c]!
     }
     return out
   }
@@ -563,7 +630,9 @@ export class FusedTrainer {
     // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
     // a split costs a few microseconds instead of a wake-up.
     const min = this.rt.parallelThreshold / 4
-    const worth = threads > 1 && flops >= min
+    // Fixed partials run on the threads from a quarter of that: two halves of a small reduction are still done
+    // sooner in parallel than one after the other on this thread (the same partials either way)
+    const worth = threads > 1 && flops >= (fixedParts > 0 ? min / 4 : min)
     const want = fixedParts > 0 ? fixedParts : !worth ? 1 : min === 0 ? threads : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
     const parts = Math.max(1, Math.min(want, Math.floor(n / align)))
     const jobs: number[][] = []
@@ -578,13 +647,21 @@ export class FusedTrainer {
     return jobs.length
   }
 
-  /** A per-thread scratch block that lives as long as the trainer (floats). */
-  private scratchFor(key: string, floats: number): number {
-    const k = `${key}:${floats}`
-    let p = this.scratch.get(k)
+  /**
+   * A scratch block that lives as long as the trainer (floats): one per kind (IM2COL, SUMS, ...), part or thread t
+   * and size. Numeric keys (the calls of a step look up ~100 of them; template-string keys were ~6 µs a step).
+   */
+  private scratchFor(kind: number, t: number, floats: number): number {
+    const k = kind * 1024 + t // t: a part (< REDUCTION_PARTS) or a thread (< 1024)
+    let bySize = this.scratch.get(k)
+    if (bySize === undefined) {
+      bySize = new Map()
+      this.scratch.set(k, bySize)
+    }
+    let p = bySize.get(floats)
     if (p === undefined) {
       p = this.alloc(floats)
-      this.scratch.set(k, p)
+      bySize.set(floats, p)
     }
     return p
   }
