@@ -2,18 +2,10 @@
 // new kernels against the old sequence (OLD: transpose + gemm_f32 + transpose for dW) and interleaved timings on the
 // default network's dense layer (batch 32, 1176 -> 10).
 //   node --experimental-wasm-relaxed-simd bench/dense.mjs OLD.wasm NEW.wasm [check|time|both]
-import { readFileSync } from 'node:fs'
+import { loadBuild } from './_wasm-build.mjs'
 
 const [oldPath, newPath, mode = 'both'] = process.argv.slice(2)
-async function load(path) {
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: path.includes('shared') })
-  const { instance } = await WebAssembly.instantiate(readFileSync(path), { env: { memory, abort() { throw new Error('abort') } } })
-  const e = instance.exports
-  let top = (e.heap_base() + 63) & ~63
-  const alloc = (floats) => { const p = top; top += ((floats * 4 + 63) & ~63) + 64; return p }
-  return { e, memory, alloc, reset() { top = (e.heap_base() + 63) & ~63 } }
-}
-const mods = [await load(oldPath), await load(newPath)]
+const mods = [await loadBuild(oldPath, 256), await loadBuild(newPath, 256)]
 let seed = 12345
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1
 
