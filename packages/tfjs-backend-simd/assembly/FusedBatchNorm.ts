@@ -44,5 +44,5 @@ export function batch_norm_coef_f32(mean: usize, variance: usize, scale: usize, 
  * (f64 totals), mean read from coef[2C..3C): the fused trainer's pass without its ReLU mask.
  */
 export function batch_norm_grad_sums_f32(x: usize, dy: usize, coef: usize, C: i32, r0: i32, r1: i32, out: usize): void {
-  bn_grad_sums_f32(0, dy, x, coef + (<usize>(2 * C) << 2), C, 0, r0, r1, out)
+  bn_grad_sums_f32(0, 0, dy, x, coef + (<usize>(2 * C) << 2), C, 0, r0, r1, out)
 }

@@ -206,7 +206,7 @@ export function bn_act_pool_f32(z: usize, y: usize, scale: usize, shift: usize, 
  * Backward of bn_act_pool_f32 down to the batch norm's output gradient, pooled rows [m0, m1): recomputes each
  * window's y from z, routes dy (the pooled gradient) to the first maximum in (kh, kw) order as max_pool_grad_f32
  * does, applies the ReLU mask (y > 0 there) and writes all four dz of the window. The result is bit-identical to
- * max_pool_grad_f32 followed by the ReLU mask of bn_grad_sums_f32 / bn_grad_f32, which then run with relu = 0. Where
+ * max_pool_grad_f32 followed by the ReLU mask, so bn_grad_sums_f32 / bn_grad_f32 then run with relu = 0. Where
  * max_pool_grad_f32 takes its generic path (C not a multiple of 4, or no SIMD) it adds dy to a zeroed dx, so dz is
  * 0 + dy there (-0 becomes +0) as well.
  */
@@ -303,32 +303,21 @@ export function bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usiz
 }
 
 /**
- * Batch-norm backward sums over rows [r0, r1): out[c] = Σ dz, out[C + c] = Σ dz·(x - mean[c]) (f64), where
- * dz = dy, or dy where y > 0 when the layer ends in a ReLU (y is the layer's output).
+ * Batch-norm backward sums over rows [r0, r1): out[c] = Σ dz, out[C + c] = Σ dz·(x - mean[c]) (f64), where dz = dy,
+ * or with `relu` (a layer ending in batch norm + ReLU) dz = dy where y > 0 for y = x·scale[c] + shift[c] recomputed
+ * exactly as scale_shift_act_f32 computes it (the SIMD multiply-add on the 4-channel groups, two roundings on the
+ * other channels; y > 0 with or without the ReLU applied, NaN and -0 included), so y is never stored or read.
+ * scale and shift are read only with `relu`.
  */
-export function bn_grad_sums_f32(y: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize): void {
-  bnGradSums(y, 0, 0, false, dy, x, mean, C, relu, r0, r1, out)
-}
-
-/**
- * bn_grad_sums_f32 with the ReLU (relu = 1) of a layer whose output y = max(0, x·scale[c] + shift[c]) was made by
- * scale_shift_act_f32: the mask y > 0 is recomputed from x exactly as that kernel computes y (the same SIMD
- * multiply-add on the 4-channel groups, the same two roundings on the other channels; y > 0 iff x·scale + shift > 0,
- * NaN and -0 included), so y is not read. Bit-identical to bn_grad_sums_f32 with that y.
- */
-export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usize, mean: usize, C: i32, r0: i32, r1: i32, out: usize): void {
-  bnGradSums(0, scale, shift, true, dy, x, mean, C, 1, r0, r1, out)
-}
-
-// @ts-ignore: decorator
-@inline function bnGradSums(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize): void {
+export function bn_grad_sums_f32(scale: usize, shift: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32,
+  out: usize): void {
   for (let c = 0; c < 2 * C; c++) store<f64>(out + (<usize>c << 3), 0)
   let b = r0
   if (ASC_FEATURE_SIMD) {
     // Four full blocks at a time, as in channel_sums_f32 (same sums, same order: bit-identical).
     for (; b + 256 <= r1; b += 256) {
-      bnGradSums4Blocks(y, scale, shift, fromZ, dy, x, mean, C, relu, b, out)
-      for (let k = 0; k < 4; k++) bnGradSumsTail(y, scale, shift, fromZ, dy, x, mean, C, relu, b + 64 * k, b + 64 * k + 64, C & ~3, out)
+      bnGradSums4Blocks(scale, shift, dy, x, mean, C, relu, b, out)
+      for (let k = 0; k < 4; k++) bnGradSumsTail(scale, shift, dy, x, mean, C, relu, b + 64 * k, b + 64 * k + 64, C & ~3, out)
     }
   }
   for (; b < r1; b += 64) {
@@ -339,14 +328,14 @@ export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usi
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2
         const m = v128.load(mean + off)
-        const sc = fromZ ? v128.load(scale + off) : z, sh = fromZ ? v128.load(shift + off) : z
+        const sc = relu ? v128.load(scale + off) : z, sh = relu ? v128.load(shift + off) : z
         let s1 = f32x4.splat(0)
         let s2 = f32x4.splat(0)
         for (let r = b; r < e; r++) {
           const ro = (<usize>(r * C) << 2) + off
           let g = v128.load(dy + ro)
           const xv = v128.load(x + ro)
-          if (relu) g = v128.and(g, f32x4.gt(fromZ ? fma4(xv, sc, sh) : v128.load(y + ro), z))
+          if (relu) g = v128.and(g, f32x4.gt(fma4(xv, sc, sh), z))
           s1 = f32x4.add(s1, g)
           s2 = fma4(g, f32x4.sub(xv, m), s2)
         }
@@ -354,13 +343,13 @@ export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usi
         addLanes(out + (<usize>(C + c) << 3), s2)
       }
     }
-    bnGradSumsTail(y, scale, shift, fromZ, dy, x, mean, C, relu, b, e, c, out)
+    bnGradSumsTail(scale, shift, dy, x, mean, C, relu, b, e, c, out)
   }
 }
 
 /** bn_grad_sums_f32 of the 4-channel groups of the four 64-row blocks from row b, interleaved (blocks in order). */
 // @ts-ignore: decorator
-@inline function bnGradSums4Blocks(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, out: usize): void {
+@inline function bnGradSums4Blocks(scale: usize, shift: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, out: usize): void {
   const rowBytes = <usize>C << 2
   const bb = rowBytes << 6
   const z = f32x4.splat(0)
@@ -371,7 +360,7 @@ export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usi
     const end = start + bb
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0)
     let q0 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0), q3 = f32x4.splat(0)
-    if (relu && fromZ) {
+    if (relu) {
       const sc = v128.load(scale + off), sh = v128.load(shift + off)
       for (let ro = start; ro < end; ro += rowBytes) {
         const x0 = v128.load(x + ro), x1 = v128.load(x + ro + bb), x2 = v128.load(x + ro + 2 * bb), x3 = v128.load(x + ro + 3 * bb)
@@ -383,17 +372,6 @@ export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usi
         a1 = f32x4.add(a1, g1); q1 = fma4(g1, f32x4.sub(x1, m), q1)
         a2 = f32x4.add(a2, g2); q2 = fma4(g2, f32x4.sub(x2, m), q2)
         a3 = f32x4.add(a3, g3); q3 = fma4(g3, f32x4.sub(x3, m), q3)
-      }
-    } else if (relu) {
-      for (let ro = start; ro < end; ro += rowBytes) {
-        const g0 = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
-        const g1 = v128.and(v128.load(dy + ro + bb), f32x4.gt(v128.load(y + ro + bb), z))
-        const g2 = v128.and(v128.load(dy + ro + 2 * bb), f32x4.gt(v128.load(y + ro + 2 * bb), z))
-        const g3 = v128.and(v128.load(dy + ro + 3 * bb), f32x4.gt(v128.load(y + ro + 3 * bb), z))
-        a0 = f32x4.add(a0, g0); q0 = fma4(g0, f32x4.sub(v128.load(x + ro), m), q0)
-        a1 = f32x4.add(a1, g1); q1 = fma4(g1, f32x4.sub(v128.load(x + ro + bb), m), q1)
-        a2 = f32x4.add(a2, g2); q2 = fma4(g2, f32x4.sub(v128.load(x + ro + 2 * bb), m), q2)
-        a3 = f32x4.add(a3, g3); q3 = fma4(g3, f32x4.sub(v128.load(x + ro + 3 * bb), m), q3)
       }
     } else {
       for (let ro = start; ro < end; ro += rowBytes) {
@@ -413,18 +391,18 @@ export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usi
 
 /** bn_grad_sums_f32 of channels [c0, C) over rows [b, e) (one block), one lane at a time. */
 // @ts-ignore: decorator
-@inline function bnGradSumsTail(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, mean: usize, C: i32, relu: i32,
-  b: i32, e: i32, c0: i32, out: usize): void {
+@inline function bnGradSumsTail(scale: usize, shift: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, b: i32, e: i32, c0: i32,
+  out: usize): void {
   for (let c = c0; c < C; c++) {
     const m = load<f32>(mean + (<usize>c << 2))
-    const sc: f32 = fromZ ? load<f32>(scale + (<usize>c << 2)) : 0, sh: f32 = fromZ ? load<f32>(shift + (<usize>c << 2)) : 0
+    const sc: f32 = relu ? load<f32>(scale + (<usize>c << 2)) : 0, sh: f32 = relu ? load<f32>(shift + (<usize>c << 2)) : 0
     let s1: f32 = 0, s2: f32 = 0
     for (let r = b; r < e; r++) {
       const ro = <usize>(r * C + c) << 2
       let g = load<f32>(dy + ro)
       const xv = load<f32>(x + ro)
       // scale_shift_act_f32's scalar channels: x·scale + shift, two roundings
-      if (relu && !((fromZ ? xv * sc + sh : load<f32>(y + ro)) > 0)) g = 0
+      if (relu && !(xv * sc + sh > 0)) g = 0
       s1 += g
       s2 += g * (xv - m)
     }
@@ -436,20 +414,11 @@ export function bn_grad_sums_z_f32(scale: usize, shift: usize, dy: usize, x: usi
 }
 
 /**
- * Batch-norm input gradient, rows [r0, r1): dx = k1[c]·dz + k2[c]·(x - mean[c]) + k3[c], with dz as in
- * bn_grad_sums_f32 and coef = [k1, k2, k3, mean] (4·C floats) computed by the host from those sums. dx may be dy.
+ * Batch-norm input gradient, rows [r0, r1): dx = k1[c]·dz + k2[c]·(x - mean[c]) + k3[c], with dz (and the ReLU mask
+ * from x, scale and shift) as in bn_grad_sums_f32 and coef = [k1, k2, k3, mean] (4·C floats) computed by the host
+ * from those sums. dx may be dy.
  */
-export function bn_grad_f32(y: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
-  bnGrad(y, 0, 0, false, dy, x, dx, coef, C, relu, r0, r1)
-}
-
-/** bn_grad_f32 with the ReLU mask recomputed from x, scale and shift as in bn_grad_sums_z_f32 (y not read). */
-export function bn_grad_z_f32(scale: usize, shift: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, r0: i32, r1: i32): void {
-  bnGrad(0, scale, shift, true, dy, x, dx, coef, C, 1, r0, r1)
-}
-
-// @ts-ignore: decorator
-@inline function bnGrad(y: usize, scale: usize, shift: usize, fromZ: bool, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
+export function bn_grad_f32(scale: usize, shift: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32): void {
   const o2 = <usize>C << 2
   const o3 = <usize>(2 * C) << 2
   const om = <usize>(3 * C) << 2
@@ -465,17 +434,12 @@ export function bn_grad_z_f32(scale: usize, shift: usize, dy: usize, x: usize, d
         const off = <usize>c << 2
         const k1 = v128.load(coef + off), k2 = v128.load(coef + o2 + off), k3 = v128.load(coef + o3 + off), m = v128.load(coef + om + off)
         const end = (<usize>(e * C) << 2) + off
-        if (relu && fromZ) {
+        if (relu) {
           const sc = v128.load(scale + off), sh = v128.load(shift + off)
           for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
             const xv = v128.load(x + ro)
             const g = v128.and(v128.load(dy + ro), f32x4.gt(fma4(xv, sc, sh), z))
             v128.store(dx + ro, fma4(k1, g, fma4(k2, f32x4.sub(xv, m), k3)))
-          }
-        } else if (relu) {
-          for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
-            const g = v128.and(v128.load(dy + ro), f32x4.gt(v128.load(y + ro), z))
-            v128.store(dx + ro, fma4(k1, g, fma4(k2, f32x4.sub(v128.load(x + ro), m), k3)))
           }
         } else {
           for (let ro = (<usize>(b * C) << 2) + off; ro < end; ro += rowBytes) {
@@ -487,12 +451,12 @@ export function bn_grad_z_f32(scale: usize, shift: usize, dy: usize, x: usize, d
     for (; c < C; c++) {
       const off = <usize>c << 2
       const k1 = load<f32>(coef + off), k2 = load<f32>(coef + o2 + off), k3 = load<f32>(coef + o3 + off), m = load<f32>(coef + om + off)
-      const sc: f32 = fromZ ? load<f32>(scale + off) : 0, sh: f32 = fromZ ? load<f32>(shift + off) : 0
+      const sc: f32 = relu ? load<f32>(scale + off) : 0, sh: f32 = relu ? load<f32>(shift + off) : 0
       for (let r = b; r < e; r++) {
         const ro = (<usize>(r * C) << 2) + off
         let g = load<f32>(dy + ro)
         const xv = load<f32>(x + ro)
-        if (relu && !((fromZ ? xv * sc + sh : load<f32>(y + ro)) > 0)) g = 0
+        if (relu && !(xv * sc + sh > 0)) g = 0
         store<f32>(dx + ro, k1 * g + (k2 * (xv - m) + k3))
       }
     }
@@ -527,40 +491,11 @@ export function relu_grad_f32(y: usize, dy: usize, i0: i32, i1: i32): void {
 }
 
 /**
- * Inverted dropout, elements [i0, i1): y = keep(i) ? x·scale : 0, where keep(i) = hash(seed, i) >= threshold
- * (threshold = rate·2³²). The mask is a pure function of (seed, i), so any thread split gives the same mask.
- * The trainer runs dropout_mask_f32 (the same mask, kept for the backward pass); this is its reference. y may be x.
- */
-export function dropout_f32(x: usize, y: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32): void {
-  const s = mix32(seed ^ 0x9e3779b9)
-  let i = i0
-  if (ASC_FEATURE_SIMD) {
-    const vs = i32x4.splat(s), golden = i32x4.splat(0x9e3779b9), k1 = i32x4.splat(0x7feb352d), k2 = i32x4.splat(0x846ca68b)
-    const vt = i32x4.splat(threshold), vscale = f32x4.splat(scale), four = i32x4.splat(4)
-    let idx = i32x4(i, i + 1, i + 2, i + 3)
-    for (; i + 4 <= i1; i += 4) {
-      let h = v128.xor(i32x4.mul(idx, golden), vs)
-      h = v128.xor(h, i32x4.shr_u(h, 16))
-      h = i32x4.mul(h, k1)
-      h = v128.xor(h, i32x4.shr_u(h, 15))
-      h = i32x4.mul(h, k2)
-      h = v128.xor(h, i32x4.shr_u(h, 16))
-      const off = <usize>i << 2
-      v128.store(y + off, v128.and(f32x4.mul(v128.load(x + off), vscale), i32x4.ge_u(h, vt)))
-      idx = i32x4.add(idx, four)
-    }
-  }
-  for (; i < i1; i++) {
-    const off = <usize>i << 2
-    const keep = mix32(<u32>i * 0x9e3779b9 ^ s) >= threshold
-    store<f32>(y + off, keep ? load<f32>(x + off) * scale : 0)
-  }
-}
-
-/**
- * dropout_f32 that also writes the mask, one byte per element (0xff kept, 0 dropped) at mask[i], for
- * dropout_grad_f32: the backward pass then reads 1 byte per element instead of hashing again (the hash's three
- * 32-bit multiplies per element are most of the cost). Same mask, same y as dropout_f32. y may be x.
+ * Inverted dropout, elements [i0, i1): y = keep(i) ? x·scale : 0, where keep(i) = mix32(i·0x9e3779b9 ^ mix32(seed ^
+ * 0x9e3779b9)) >= threshold (threshold = rate·2³²). The mask is a pure function of (seed, i), so any thread split
+ * gives the same mask. It is also written, one byte per element (0xff kept, 0 dropped) at mask[i], for
+ * dropout_grad_f32: the backward pass reads 1 byte per element instead of hashing again (the hash's 32-bit
+ * multiplies are most of the cost). y may be x.
  */
 export function dropout_mask_f32(x: usize, y: usize, mask: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32): void {
   const s = mix32(seed ^ 0x9e3779b9)
@@ -633,7 +568,7 @@ export function dropout_grad_f32(dy: usize, dx: usize, mask: usize, scale: f32, 
   }
 }
 
-/** All ones where element i of the lanes (h = i·0x9e3779b9) is kept by dropout_f32's hash, else 0. */
+/** All ones where element i of the lanes (hi = i·0x9e3779b9) is kept by dropout_mask_f32's hash, else 0. */
 // @ts-ignore: decorator
 @inline function hashKeep(hi: v128, vs: v128, k1: v128, k2: v128, vt: v128): v128 {
   let h = v128.xor(hi, vs)
@@ -682,9 +617,9 @@ export function adamw_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f
 
 /**
  * adamw_f32 over elements [i0, i1), then the updated parameters' part of every weight transpose in `table`
- * (transpose_list_f32's entries [src, dst, rows, cols], src inside p): the step's Wᵀ copies are made while the new
+ * (entries of four i32 [src, dst, rows, cols], transpose_f32's arguments, src inside p): the step's Wᵀ copies are made while the new
  * weights are in this thread's cache, instead of in a one-thread call at the start of the next forward pass. The
- * same update and the same values moved: bit-identical to adamw_f32 then transpose_list_f32.
+ * same update and the same values moved: bit-identical to adamw_f32 then transpose_f32 of each entry.
  */
 export function adamw_transpose_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32,
   bc2Sqrt: f32, i0: i32, i1: i32, table: usize, count: i32): void {
@@ -856,165 +791,11 @@ function dot(a: usize, b: usize, K: i32): f32 {
 }
 
 /**
- * A dense layer's weight gradient straight into W's layout: dw[i, u] = Σ_b dy[b, u]·x[b, i] for inputs i in [i0, i1),
- * b = 0..n-1 in order from 0 (gemm_f32's order for dWᵀ = dyᵀ·x: one multiply-add per b, fused like fma4 where the
- * GEMM's vector columns are, plain for its last K % 4 columns). Vectors run along inputs (8 at a time, the units as
- * splats, 4 units per pass), and 4x4 transposes put each input's units next to each other, so no scratch and no
- * transpose call. i0 must be a multiple of 4 (the trainer splits by 8).
+ * A dense layer's weight gradient for inputs [k0, k1): dWᵀ[units, k] = dyᵀ · x by gemm_f32 (wide GEMM rows instead
+ * of 10 narrow columns) into dwt[C, K], then those columns transposed into dw[K, C]: the transpose is split with the
+ * GEMM instead of a one-thread call after it.
  */
-export function dense_dw_f32(dy: usize, x: usize, dw: usize, C: i32, K: i32, n: i32, i0: i32, i1: i32): void {
-  const cb = <usize>C << 2
-  const kb = <usize>K << 2
-  let i = i0
-  if (ASC_FEATURE_SIMD) {
-    const iEnd = i0 + ((i1 - i0) & ~3) // the GEMM's vector columns end at a multiple of 4 from its start
-    for (; i + 8 <= iEnd; i += 8) {
-      const xp = x + (<usize>i << 2)
-      const o = dw + <usize>i * cb
-      let u = 0
-      for (; u + 4 <= C; u += 4) {
-        let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0)
-        let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0)
-        let xq = xp
-        let dq = dy + (<usize>u << 2)
-        for (let b = 0; b < n; b++) {
-          const x0 = v128.load(xq), x1 = v128.load(xq, 16)
-          let d = v128.load32_splat(dq)
-          a00 = fma4(d, x0, a00); a01 = fma4(d, x1, a01)
-          d = v128.load32_splat(dq, 4)
-          a10 = fma4(d, x0, a10); a11 = fma4(d, x1, a11)
-          d = v128.load32_splat(dq, 8)
-          a20 = fma4(d, x0, a20); a21 = fma4(d, x1, a21)
-          d = v128.load32_splat(dq, 12)
-          a30 = fma4(d, x0, a30); a31 = fma4(d, x1, a31)
-          xq += kb
-          dq += cb
-        }
-        const p = o + (<usize>u << 2)
-        store4x4T(p, cb, a00, a10, a20, a30)
-        store4x4T(p + 4 * cb, cb, a01, a11, a21, a31)
-      }
-    }
-    // the last C % 4 units of those 8-input blocks: 16 inputs at a time (8 chains for 2 units), then 8
-    const u4 = C & ~3
-    if (u4 < C) {
-      let j = i0
-      for (; j + 16 <= i; j += 16) {
-        const xp = x + (<usize>j << 2)
-        const o = dw + <usize>j * cb
-        let u = u4
-        for (; u + 2 <= C; u += 2) {
-          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0)
-          let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0)
-          let xq = xp
-          let dq = dy + (<usize>u << 2)
-          for (let b = 0; b < n; b++) {
-            const x0 = v128.load(xq), x1 = v128.load(xq, 16), x2 = v128.load(xq, 32), x3 = v128.load(xq, 48)
-            let d = v128.load32_splat(dq)
-            a00 = fma4(d, x0, a00); a01 = fma4(d, x1, a01); a02 = fma4(d, x2, a02); a03 = fma4(d, x3, a03)
-            d = v128.load32_splat(dq, 4)
-            a10 = fma4(d, x0, a10); a11 = fma4(d, x1, a11); a12 = fma4(d, x2, a12); a13 = fma4(d, x3, a13)
-            xq += kb
-            dq += cb
-          }
-          const p = o + (<usize>u << 2)
-          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01); storeCol(p + 8 * cb, cb, a02); storeCol(p + 12 * cb, cb, a03)
-          storeCol(p + 4, cb, a10); storeCol(p + 4 * cb + 4, cb, a11); storeCol(p + 8 * cb + 4, cb, a12); storeCol(p + 12 * cb + 4, cb, a13)
-        }
-        for (; u < C; u++) {
-          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0)
-          let xq = xp
-          let dq = dy + (<usize>u << 2)
-          for (let b = 0; b < n; b++) {
-            const d = v128.load32_splat(dq)
-            a00 = fma4(d, v128.load(xq), a00); a01 = fma4(d, v128.load(xq, 16), a01)
-            a02 = fma4(d, v128.load(xq, 32), a02); a03 = fma4(d, v128.load(xq, 48), a03)
-            xq += kb
-            dq += cb
-          }
-          const p = o + (<usize>u << 2)
-          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01); storeCol(p + 8 * cb, cb, a02); storeCol(p + 12 * cb, cb, a03)
-        }
-      }
-      for (; j + 8 <= i; j += 8) {
-        const xp = x + (<usize>j << 2)
-        const o = dw + <usize>j * cb
-        let u = u4
-        // 1-3 units left: 2 at a time (4 chains), then one
-        for (; u + 2 <= C; u += 2) {
-          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0)
-          let xq = xp
-          let dq = dy + (<usize>u << 2)
-          for (let b = 0; b < n; b++) {
-            const x0 = v128.load(xq), x1 = v128.load(xq, 16)
-            let d = v128.load32_splat(dq)
-            a00 = fma4(d, x0, a00); a01 = fma4(d, x1, a01)
-            d = v128.load32_splat(dq, 4)
-            a10 = fma4(d, x0, a10); a11 = fma4(d, x1, a11)
-            xq += kb
-            dq += cb
-          }
-          const p = o + (<usize>u << 2)
-          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01)
-          storeCol(p + 4, cb, a10); storeCol(p + 4 * cb + 4, cb, a11)
-        }
-        for (; u < C; u++) {
-          let a00 = f32x4.splat(0), a01 = f32x4.splat(0)
-          let xq = xp
-          let dq = dy + (<usize>u << 2)
-          for (let b = 0; b < n; b++) {
-            const d = v128.load32_splat(dq)
-            a00 = fma4(d, v128.load(xq), a00); a01 = fma4(d, v128.load(xq, 16), a01)
-            xq += kb
-            dq += cb
-          }
-          const p = o + (<usize>u << 2)
-          storeCol(p, cb, a00); storeCol(p + 4 * cb, cb, a01)
-        }
-      }
-    }
-    for (; i + 4 <= iEnd; i += 4) {
-      const xp = x + (<usize>i << 2)
-      const o = dw + <usize>i * cb
-      for (let u = 0; u < C; u++) {
-        let a0 = f32x4.splat(0)
-        let xq = xp
-        let dq = dy + (<usize>u << 2)
-        for (let b = 0; b < n; b++) {
-          a0 = fma4(v128.load32_splat(dq), v128.load(xq), a0)
-          xq += kb
-          dq += cb
-        }
-        storeCol(o + (<usize>u << 2), cb, a0)
-      }
-    }
-  }
-  // the GEMM's scalar columns (and the scalar build): separate multiply and add
-  for (; i < i1; i++) {
-    for (let u = 0; u < C; u++) {
-      let s: f32 = 0
-      for (let b = 0; b < n; b++) s += load<f32>(dy + ((<usize>(b * C + u)) << 2)) * load<f32>(x + (<usize>(b * K + i) << 2))
-      store<f32>(dw + (<usize>(i * C + u) << 2), s)
-    }
-  }
-}
-
-/** Rows p, p+rb, p+2rb, p+3rb get [s0[l], s1[l], s2[l], s3[l]] for l = 0..3. */
-// @ts-ignore: decorator
-@inline function store4x4T(p: usize, rb: usize, s0: v128, s1: v128, s2: v128, s3: v128): void {
-  const t0 = i32x4.shuffle(s0, s1, 0, 4, 1, 5), t1 = i32x4.shuffle(s0, s1, 2, 6, 3, 7)
-  const t2 = i32x4.shuffle(s2, s3, 0, 4, 1, 5), t3 = i32x4.shuffle(s2, s3, 2, 6, 3, 7)
-  v128.store(p, i32x4.shuffle(t0, t2, 0, 1, 4, 5))
-  v128.store(p + rb, i32x4.shuffle(t0, t2, 2, 3, 6, 7))
-  v128.store(p + 2 * rb, i32x4.shuffle(t1, t3, 0, 1, 4, 5))
-  v128.store(p + 3 * rb, i32x4.shuffle(t1, t3, 2, 3, 6, 7))
-}
-
-/** Lane l of s to p + l*rb. */
-// @ts-ignore: decorator
-@inline function storeCol(p: usize, rb: usize, s: v128): void {
-  v128.store32_lane(p, s, 0)
-  v128.store32_lane(p + rb, s, 1)
-  v128.store32_lane(p + 2 * rb, s, 2)
-  v128.store32_lane(p + 3 * rb, s, 3)
+export function dense_dw_f32(dy: usize, x: usize, dwt: usize, dw: usize, C: i32, K: i32, n: i32, k0: i32, k1: i32): void {
+  gemm_f32(dy, 1, C, x + (<usize>k0 << 2), K, dwt + (<usize>k0 << 2), K, C, k1 - k0, n, 0)
+  transposeRows(dwt + (<usize>k0 << 2), K, dw + (<usize>(k0 * C) << 2), C, 0, C, k1 - k0)
 }

@@ -106,35 +106,3 @@ export function transpose_f32(src: usize, dst: usize, rows: i32, cols: i32): voi
     }
   }
 }
-
-/** Start of part p of P of n items (a multiple of 4 but for the end): adjacent parts meet exactly. */
-// @ts-ignore: decorator
-@inline function partStart(n: i32, p: i32, P: i32): i32 {
-  return p >= P ? n : <i32>((<i64>n * <i64>p / <i64>P) & ~3)
-}
-
-/**
- * Several transposes in one call (the trainer's weight transposes of a step): table holds `count` entries of four
- * i32 [src, dst, rows, cols] (transpose_f32's arguments); this call moves the rows in parts [p0, p1) of P of each
- * matrix, so calls over disjoint part ranges can run on different threads.
- */
-export function transpose_list_f32(table: usize, count: i32, p0: i32, p1: i32, P: i32): void {
-  for (let i = 0; i < count; i++) {
-    const e = table + (<usize>i << 4)
-    const src = <usize>load<i32>(e), dst = <usize>load<i32>(e + 4), rows = load<i32>(e + 8), cols = load<i32>(e + 12)
-    transposeRows(src, cols, dst, rows, partStart(rows, p0, P), partStart(rows, p1, P), cols)
-  }
-}
-
-/**
- * Several add_into_f32 in one call: table holds `count` entries of four i32 [dst, src, n, unused]; this call adds
- * the elements in parts [p0, p1) of P of each (dst[i] += src[i], the same f32 add).
- */
-export function add_into_list_f32(table: usize, count: i32, p0: i32, p1: i32, P: i32): void {
-  for (let i = 0; i < count; i++) {
-    const e = table + (<usize>i << 4)
-    const dst = <usize>load<i32>(e), src = <usize>load<i32>(e + 4), n = load<i32>(e + 8)
-    const a = partStart(n, p0, P), b = partStart(n, p1, P)
-    addF32(dst + (<usize>a << 2), src + (<usize>a << 2), b - a)
-  }
-}

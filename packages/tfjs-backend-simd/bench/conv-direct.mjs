@@ -2,12 +2,20 @@
 // their outputs (model shapes, odd shapes, random row ranges) and interleaved timings on the model's shapes.
 //   node --experimental-wasm-relaxed-simd --no-wasm-dynamic-tiering bench/conv-direct.mjs OLD.wasm NEW.wasm [check|time|both]
 // Single thread; shared memory for builds whose file name says -shared.
-import { loadBuild } from './_wasm-build.mjs'
+import { readFileSync } from 'node:fs'
 
 const [oldPath, newPath, mode = 'both'] = process.argv.slice(2)
 const PAGES = 1024
 
-const mods = [await loadBuild(oldPath, PAGES), await loadBuild(newPath, PAGES)]
+async function load(path) {
+  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: 65536, shared: path.includes('shared') })
+  const { instance } = await WebAssembly.instantiate(readFileSync(path), { env: { memory, abort() { throw new Error('abort') } } })
+  const e = instance.exports
+  let top = (e.heap_base() + 63) & ~63
+  const alloc = (floats) => { const p = top; top += ((floats * 4 + 63) & ~63) + 64; return p }
+  return { e, memory, alloc, reset() { top = (e.heap_base() + 63) & ~63 } }
+}
+const mods = [await load(oldPath), await load(newPath)]
 
 let seed = 12345
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1

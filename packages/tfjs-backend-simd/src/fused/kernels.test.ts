@@ -56,6 +56,17 @@ function context(): Ctx {
   }
 }
 
+/** Values as strings that keep -0 and NaN apart from 0 (JS may change a NaN's payload, so bits would not do). */
+const floats = (a: Float32Array) => Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v)))
+/** dropout_mask_f32's hash (mix32 of assembly/FusedTraining.ts): "lowbias32". */
+function mix32(v: number): number {
+  v = (v ^ (v >>> 16)) >>> 0
+  v = Math.imul(v, 0x7feb352d) >>> 0
+  v = (v ^ (v >>> 15)) >>> 0
+  v = Math.imul(v, 0x846ca68b) >>> 0
+  return (v ^ (v >>> 16)) >>> 0
+}
+
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
 
 /** Values with many exact ties (few levels), zeros of both signs, negatives and a NaN now and then. */
@@ -100,31 +111,35 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
       }
     })
 
-  test('dropout_mask_f32 / dropout_grad_f32 = dropout_f32 both ways, bit for bit, in any split', async () => {
+  test('dropout_mask_f32 / dropout_grad_f32: the hash mask of (seed, index), both ways, bit for bit, in any split', async () => {
     await useMode(mode)
     const k = context()
     try {
       const n = 1237
-      const x = k.put(tiesAndSpecials(n, 3))
-      const dy = k.put(tiesAndSpecials(n, 4))
+      const xv = tiesAndSpecials(n, 3), dyv = tiesAndSpecials(n, 4)
+      const x = k.put(xv), dy = k.put(dyv)
       const mask = k.zeros(Math.ceil(n / 4))
       for (const [rate, seed] of [[0.05, 7], [0.5, 0xfffffff0], [0.3, 0]] as const) {
         const threshold = Math.round(rate * 4294967296) >>> 0
-        const scale = 1 / (1 - rate)
-        const y1 = k.zeros(n), y2 = k.zeros(n), dx1 = k.zeros(n), dx2 = k.zeros(n)
-        k.run('dropout_f32', [x, y1, seed, threshold, scale, 0, n])
-        k.run('dropout_f32', [dy, dx1, seed, threshold, scale, 0, n])
-        k.run('dropout_mask_f32', [x, y2, mask, seed, threshold, scale, 0, 37], [x, y2, mask, seed, threshold, scale, 37, 1030], [x, y2, mask, seed, threshold, scale, 1030, n])
-        k.run('dropout_grad_f32', [dy, dx2, mask, scale, 0, 517], [dy, dx2, mask, scale, 517, n])
-        expect(bits(k.get(y2, n))).toEqual(bits(k.get(y1, n)))
-        expect(bits(k.get(dx2, n))).toEqual(bits(k.get(dx1, n)))
+        const scale = f32(1 / (1 - rate))
+        const s = mix32((seed ^ 0x9e3779b9) >>> 0)
+        const keep = (i: number) => mix32((Math.imul(i, 0x9e3779b9) ^ s) >>> 0) >= threshold
+        const y = k.zeros(n), dx = k.zeros(n)
+        k.run('dropout_mask_f32', [x, y, mask, seed, threshold, scale, 0, 37], [x, y, mask, seed, threshold, scale, 37, 1030], [x, y, mask, seed, threshold, scale, 1030, n])
+        k.run('dropout_grad_f32', [dy, dx, mask, scale, 0, 517], [dy, dx, mask, scale, 517, n])
+        const wantY = Float32Array.from(xv, (v, i) => (keep(i) ? f32(v * scale) : 0))
+        const wantDx = Float32Array.from(dyv, (v, i) => (keep(i) ? f32(v * scale) : 0))
+        expect(floats(k.get(y, n)), `rate ${rate} forward`).toEqual(floats(wantY))
+        expect(floats(k.get(dx, n)), `rate ${rate} backward`).toEqual(floats(wantDx))
+        const kept = wantY.filter((_, i) => keep(i)).length
+        expect(Math.abs(kept / n - (1 - rate))).toBeLessThan(0.05)
       }
     } finally {
       k.done()
     }
   })
 
-  test.each([[8], [7], [24], [3]])('bn_grad_sums_z_f32 / bn_grad_z_f32 = bn_grad_sums_f32 / bn_grad_f32 with y = scale_shift_act_f32(z), bit for bit (C = %i)',
+  test.each([[8], [7], [24], [3]])('bn_grad_sums_f32 / bn_grad_f32 with relu: the mask of y = scale_shift_act_f32(z), recomputed from z, bit for bit (C = %i)',
     async (C) => {
       await useMode(mode)
       const k = context()
@@ -138,19 +153,23 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
         const shift = k.put(Array.from({ length: C }, (_, c) => (c === 1 ? 0 : c === 2 ? -1 : 0.1 * c - 0.2)))
         const mean = k.put(Array.from({ length: C }, (_, c) => 0.05 * c))
         const coef = k.put(randn(4 * C, 72))
+        // the reference: dy masked where the stored y would not be > 0, then the kernels without the ReLU
         const y = k.zeros(rows * C)
         k.run('scale_shift_act_f32', [z, y, scale, shift, C, 1, 0, rows])
-        const dy = k.put(dyv)
+        const yv = k.get(y, rows * C)
+        const maskedv = dyv.map((g, i) => (yv[i]! > 0 ? g : 0))
+        const dy = k.put(dyv), masked = k.put(maskedv)
         const o1 = k.zeros(4 * C), o2 = k.zeros(4 * C), o3 = k.zeros(4 * C), o4 = k.zeros(4 * C)
-        k.run('bn_grad_sums_f32', [y, dy, z, mean, C, 1, r0, split, o1], [y, dy, z, mean, C, 1, split, r1, o2])
-        k.run('bn_grad_sums_z_f32', [scale, shift, dy, z, mean, C, r0, split, o3], [scale, shift, dy, z, mean, C, split, r1, o4])
+        k.run('bn_grad_sums_f32', [0, 0, masked, z, mean, C, 0, r0, split, o1], [0, 0, masked, z, mean, C, 0, split, r1, o2])
+        k.run('bn_grad_sums_f32', [scale, shift, dy, z, mean, C, 1, r0, split, o3], [scale, shift, dy, z, mean, C, 1, split, r1, o4])
         expect(bits(k.get(o3, 4 * C)), 'sums, part 0').toEqual(bits(k.get(o1, 4 * C)))
         expect(bits(k.get(o4, 4 * C)), 'sums, part 1').toEqual(bits(k.get(o2, 4 * C)))
         // in place (dx = dy), as the trainer runs it
-        const dx1 = k.put(dyv), dx2 = k.put(dyv)
-        k.run('bn_grad_f32', [y, dx1, z, dx1, coef, C, 1, r0, split], [y, dx1, z, dx1, coef, C, 1, split, r1])
-        k.run('bn_grad_z_f32', [scale, shift, dx2, z, dx2, coef, C, r0, split], [scale, shift, dx2, z, dx2, coef, C, split, r1])
-        expect(bits(k.get(dx2, rows * C)), 'gradient').toEqual(bits(k.get(dx1, rows * C)))
+        const dx1 = k.put(maskedv), dx2 = k.put(dyv)
+        k.run('bn_grad_f32', [0, 0, dx1, z, dx1, coef, C, 0, r0, split], [0, 0, dx1, z, dx1, coef, C, 0, split, r1])
+        k.run('bn_grad_f32', [scale, shift, dx2, z, dx2, coef, C, 1, r0, split], [scale, shift, dx2, z, dx2, coef, C, 1, split, r1])
+        const inRange = (v: Float32Array) => bits(v.subarray(r0 * C, r1 * C))
+        expect(inRange(k.get(dx2, rows * C)), 'gradient').toEqual(inRange(k.get(dx1, rows * C)))
       } finally {
         k.done()
       }
@@ -167,28 +186,6 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
         const want = new Float32Array(rows * cols)
         for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c * rows + r] = v[r * cols + c]!
         expect(bits(k.get(dst, rows * cols)), `${rows} x ${cols}`).toEqual(bits(want))
-      }
-    } finally {
-      k.done()
-    }
-  })
-
-  test('dense_dw_f32 = gemm_f32 (dWᵀ = dyᵀ·x) + transpose_f32, bit for bit, in any split by 8 inputs', async () => {
-    await useMode(mode)
-    const k = context()
-    try {
-      // [n, K, C]: the default dense layer, unit remainders 0-3, inputs not a multiple of 4, 8 or 16
-      for (const [n, K, C] of [[32, 1176, 10], [7, 45, 9], [5, 36, 10], [3, 13, 1], [4, 19, 3], [9, 40, 5], [6, 27, 7], [2, 8, 2], [1, 5, 11], [8, 100, 6]] as const) {
-        const x = k.put(tiesAndSpecials(n * K, K)), dy = k.put(tiesAndSpecials(n * C, C + 1))
-        const dwt = k.zeros(K * C), want = k.zeros(K * C)
-        k.run('gemm_f32', [dy, 1, C, x, K, dwt, K, C, K, n, 0])
-        k.run('transpose_f32', [dwt, want, C, K])
-        const half = Math.min(K, Math.round(K / 2 / 8) * 8)
-        for (const parts of [[[0, K]], [[0, half], [half, K]]]) {
-          const dw = k.zeros(K * C)
-          k.run('dense_dw_f32', ...parts.map(([i0, i1]) => [dy, x, dw, C, K, n, i0!, i1!]))
-          expect(bits(k.get(dw, K * C)), `n ${n} K ${K} C ${C} parts ${parts.length}`).toEqual(bits(k.get(want, K * C)))
-        }
       }
     } finally {
       k.done()
@@ -216,43 +213,6 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
         k.run('gemm_f32', [a, K, 1, b, N, c1, N, M, N, K, 0])
         for (let r = 0; r < M; r++) k.run('gemm_f32', [a + r * K * 4, K, 1, b, N, c2 + r * N * 4, N, 1, N, K, 0])
         expect(bits(k.get(c1, M * N)), `M ${M}`).toEqual(bits(k.get(c2, M * N)))
-      }
-    } finally {
-      k.done()
-    }
-  })
-
-  test('transpose_list_f32 / add_into_list_f32 in parts = transpose_f32 / add_into_f32 per matrix, bit for bit', async () => {
-    await useMode(mode)
-    const k = context()
-    try {
-      const shapes = [[1176, 10], [72, 16], [5, 7], [1, 1], [216, 24], [10, 13], [3, 4]] as const
-      const P = 64
-      const srcs = shapes.map(([r, c], i) => k.put(tiesAndSpecials(r * c, 11 + i)))
-      const want = shapes.map(([r, c], i) => {
-        const d = k.zeros(r * c)
-        k.run('transpose_f32', [srcs[i]!, d, r, c])
-        return k.get(d, r * c)
-      })
-      // one call, two ranges of parts on two threads (the first boundary not at half), three ranges one after another
-      for (const cuts of [[0, P], [0, 29, P], [0, 1, 40, P]]) {
-        const dsts = shapes.map(([r, c]) => k.zeros(r * c))
-        const table = k.ints(shapes.flatMap(([r, c], i) => [srcs[i]!, dsts[i]!, r, c]))
-        k.run('transpose_list_f32', ...cuts.slice(1).map((p1, j) => [table, shapes.length, cuts[j]!, p1, P]))
-        shapes.forEach(([r, c], i) => expect(bits(k.get(dsts[i]!, r * c)), `${r} x ${c}, parts ${cuts}`).toEqual(bits(want[i]!)))
-      }
-      const sizes = [72, 1152, 5, 1, 3456, 7]
-      const a = sizes.map((n, i) => tiesAndSpecials(n, 30 + i)), b = sizes.map((n, i) => tiesAndSpecials(n, 40 + i).map((v, j) => (j % 5 === 1 ? -0 : v)))
-      const ref = sizes.map((n, i) => {
-        const d = k.put(a[i]!)
-        k.run('add_into_f32', [d, k.put(b[i]!), n])
-        return k.get(d, n)
-      })
-      for (const cuts of [[0, P], [0, 33, P], [0, 3, 50, P]]) {
-        const dsts = sizes.map((_, i) => k.put(a[i]!))
-        const table = k.ints(sizes.flatMap((n, i) => [dsts[i]!, k.put(b[i]!), n, 0]))
-        k.run('add_into_list_f32', ...cuts.slice(1).map((p1, j) => [table, sizes.length, cuts[j]!, p1, P]))
-        sizes.forEach((n, i) => expect(bits(k.get(dsts[i]!, n)), `${n}, parts ${cuts}`).toEqual(bits(ref[i]!)))
       }
     } finally {
       k.done()
@@ -292,7 +252,7 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
     }
   })
 
-  test.each([[32, 1176, 10], [7, 33, 9], [5, 8, 3]])('dense_dw_f32 = the former split gemm_f32 (dyᵀ · x) then transpose_f32, bit for bit, in 1-3 ranges (n %i, K %i, C %i)',
+  test.each([[32, 1176, 10], [7, 33, 9], [5, 8, 3], [3, 13, 1], [6, 27, 7], [1, 5, 11]])('dense_dw_f32 = the former split gemm_f32 (dyᵀ · x) then transpose_f32, bit for bit, in 1-3 ranges (n %i, K %i, C %i)',
     async (n, K, C) => {
       await useMode(mode)
       const k = context()
@@ -304,8 +264,8 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
         k.run('gemm_f32', [dy, 1, C, x, K, dwt, K, C, mid, n, 0], [dy, 1, C, x + mid * 4, K, dwt + mid * 4, K, C, K - mid, n, 0])
         k.run('transpose_f32', [dwt, dw, C, K])
         for (const cuts of [[0, K], [0, mid, K], [0, 8, Math.min(K, 24), K]]) {
-          const dw2 = k.zeros(K * C)
-          k.run('dense_dw_f32', ...cuts.slice(1).map((k1, j) => [dy, x, dw2, C, K, n, cuts[j]!, k1]))
+          const dwt2 = k.zeros(K * C), dw2 = k.zeros(K * C)
+          k.run('dense_dw_f32', ...cuts.slice(1).map((k1, j) => [dy, x, dwt2, dw2, C, K, n, cuts[j]!, k1]))
           expect(bits(k.get(dw2, K * C)), `ranges ${cuts}`).toEqual(bits(k.get(dw, K * C)))
         }
       } finally {
@@ -323,19 +283,22 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
       try {
         // rows [r0, r1): several 4-block groups, a partial block; the range does not start at 0
         const rows = 1100, r0 = 3, r1 = 1090
-        const xv = randn(rows * C, 5), dyv = randn(rows * C, 6), yv = randn(rows * C, 7)
+        const xv = randn(rows * C, 5), dyv = randn(rows * C, 6)
         const shiftv = Float32Array.from({ length: C }, (_, c) => 0.1 * c - 0.2)
-        const x = k.put(xv), dy = k.put(dyv), y = k.put(yv), shift = k.put(shiftv)
+        // the ReLU mask's scale and shift (y = x·scale + shift > 0 for about half the elements)
+        const rsv = Float32Array.from({ length: C }, (_, c) => 0.5 + 0.25 * c), rhv = Float32Array.from({ length: C }, (_, c) => 0.05 * c - 0.1)
+        const x = k.put(xv), dy = k.put(dyv), shift = k.put(shiftv), rs = k.put(rsv), rh = k.put(rhv)
         const out = k.zeros(4 * C)
         // channel_sums_f32 with squares
         k.run('channel_sums_f32', [x, shift, C, r0, r1, 1, out])
         const sums = k.f64(out, 2 * C)
-        // bn_grad_sums_f32 with the ReLU mask
-        k.run('bn_grad_sums_f32', [y, dy, x, shift, C, 1, r0, r1, out])
+        // bn_grad_sums_f32 with the ReLU mask (mean: the shift above)
+        k.run('bn_grad_sums_f32', [rs, rh, dy, x, shift, C, 1, r0, r1, out])
         const gsums = k.f64(out, 2 * C)
         const fusedLanes = mode.build === 'relaxed-simd' ? C & ~3 : 0
         /** a * b + c as the kernel computes it for channel `ch` */
         const madd = (ch: number, a: number, b: number, c: number): number => (ch < fusedLanes ? f32(a * b + c) : f32(f32(a * b) + c))
+        const kept = (i: number, c: number): boolean => madd(c, xv[i]!, rsv[c]!, rhv[c]!) > 0
         for (let c = 0; c < C; c++) {
           let t1 = 0, t2 = 0, u1 = 0, u2 = 0
           for (let b = r0; b < r1; b += 64) {
@@ -345,7 +308,7 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
               const d = f32(xv[i]! - shiftv[c]!)
               s1 = f32(s1 + d)
               s2 = madd(c, d, d, s2)
-              const g = yv[i]! > 0 ? dyv[i]! : 0
+              const g = kept(i, c) ? dyv[i]! : 0
               g1 = f32(g1 + g)
               g2 = madd(c, g, d, g2)
             }
@@ -358,14 +321,14 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
         const coefv = randn(4 * C, 8)
         const coef = k.put(coefv)
         const dx = k.put(dyv)
-        k.run('bn_grad_f32', [y, dx, x, dx, coef, C, 1, r0, 517], [y, dx, x, dx, coef, C, 1, 517, r1])
+        k.run('bn_grad_f32', [rs, rh, dx, x, dx, coef, C, 1, r0, 517], [rs, rh, dx, x, dx, coef, C, 1, 517, r1])
         const ys = k.zeros(rows * C)
         k.run('scale_shift_act_f32', [x, ys, coef, coef + 4 * C, C, 1, r0, r1])
         const gotDx = k.get(dx, rows * C), gotY = k.get(ys, rows * C)
         for (let r = r0; r < r1; r++) {
           for (let c = 0; c < C; c++) {
             const i = r * C + c
-            const g = yv[i]! > 0 ? dyv[i]! : 0
+            const g = kept(i, c) ? dyv[i]! : 0
             const d = f32(xv[i]! - coefv[3 * C + c]!)
             const want = madd(c, coefv[c]!, g, madd(c, coefv[C + c]!, d, coefv[2 * C + c]!))
             if (gotDx[i] !== want) expect(gotDx[i], `bn_grad_f32 [${r}, ${c}]`).toBe(want)

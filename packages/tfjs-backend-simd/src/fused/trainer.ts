@@ -60,13 +60,12 @@ const RELU = 0 // U_RELU of assembly/_elementwise.ts
 /** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
 const REDUCTION_PARTS = 2
 const LINEAR = 10 // U_LINEAR
-// Kinds of scratch blocks (scratchFor): per-thread im2col tiles, the reductions' f64 partials, and (DW_PART + layer
-// index) the weight-gradient partials of a conv layer
+// Kinds of scratch blocks (scratchFor): per-thread im2col tiles, the reductions' f64 partials, a dense layer's dWᵀ
+// and the conv weight gradients' second partials
 const IM2COL = 0
 const SUMS = 1
-const DW_PART = 2
-/** The list kernels (transpose_list_f32, add_into_list_f32) split each matrix into this many parts. */
-const TABLE_PARTS = 64
+const DWT = 2
+const DW_PART = 3
 
 interface StageBuffers {
   /**
@@ -121,18 +120,16 @@ export class FusedTrainer {
   private readonly scratch = new Map<number, Map<number, number>>()
   private f64View: Float64Array | undefined
   /**
-   * Entries [src, dst, rows, cols] of transpose_list_f32: the weight transposes (b.wt) the passes read, the dense
+   * Entries [src, dst, rows, cols] (transpose_f32's arguments; in wasm memory for adamw_transpose_f32): the weight
+   * transposes (b.wt) the passes read, the dense
    * layers' Wᵀ (forward and input gradient) and the conv layers' (input gradient; not the first layer's, which has
    * none). AdamW makes them with the update (adamw_transpose_f32); after any other change of the weights (the
-   * constructor, setWeights) the next forward pass does (transpose_list_f32), see weightsTransposed.
+   * constructor, setWeights) the next forward pass makes them, see weightsTransposed.
    */
+  private readonly transposeEntries: number[][]
   private readonly transposeTable: number
-  private readonly transposes: number
   /** Whether every b.wt holds the transpose of the current weights. */
   private weightsTransposed = false
-  /** Table of add_into_list_f32 (entries [dw, partial, n, 0]): the weight-gradient partials added after the backward. */
-  private readonly addTable: number
-  private readonly pendingAdds: number[] = []
   private adamStep = 0
   private disposed = false
   /** The adaptive choice of at most 1 or all threads per kernel; undefined without adaptiveThreads. */
@@ -191,20 +188,15 @@ export class FusedTrainer {
     })
     const dense: number[][] = []
     const convs: number[][] = []
-    let convStages = 0
     p.stages.forEach((stage, i) => {
       if (stage.kind !== 'linear') return
       const entry = [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
       if (!stage.conv) dense.push(entry)
-      else {
-        convStages++
-        if (i > 0) convs.push(entry)
-      }
+      else if (i > 0) convs.push(entry)
     })
-    this.transposes = dense.length + convs.length
-    this.transposeTable = this.alloc(4 * Math.max(1, this.transposes))
-    this.rt.heap.i32(this.transposeTable, 4 * this.transposes).set([...dense, ...convs].flat())
-    this.addTable = this.alloc(4 * Math.max(1, convStages * (REDUCTION_PARTS - 1)))
+    this.transposeEntries = [...dense, ...convs]
+    this.transposeTable = this.alloc(4 * Math.max(1, this.transposeEntries.length))
+    this.rt.heap.i32(this.transposeTable, 4 * this.transposeEntries.length).set(this.transposeEntries.flat())
     // Default initial values (callers normally set their own): zeros, gamma 1.
     const f = this.rt.heap.f32()
     f.fill(0, this.params >> 2, (this.params >> 2) + p.paramCount)
@@ -295,7 +287,7 @@ export class FusedTrainer {
     const n = this.plan.paramCount
     // the new weights' transposes with the update (each thread those of its range): b.wt stays current
     this.parallel('adamw_transpose_f32', n, n * 8, (i0, i1) => [this.params, this.grads, this.m, this.v, h.beta1, h.beta2, h.epsilon,
-      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1, this.transposeTable, this.transposes])
+      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1, this.transposeTable, this.transposeEntries.length])
   }
 
   /** lossAndGradients + applyAdamW (and the adaptive thread choice). */
@@ -362,13 +354,9 @@ export class FusedTrainer {
   }
 
   private forward(n: number, training: boolean, seed: number): void {
+    // after the constructor or setWeights only: AdamW keeps the transposes current
     if (!this.weightsTransposed) {
-      const count = this.transposes
-      let elements = 0
-      const t = this.rt.heap.i32(this.transposeTable, 4 * count)
-      for (let e = 0; e < count; e++) elements += t[4 * e + 2]! * t[4 * e + 3]!
-      // a transpose moves memory: weigh it as 4 flops per value
-      if (count > 0) this.parallel('transpose_list_f32', TABLE_PARTS, elements * 4, (p0, p1) => [this.transposeTable, count, p0, p1, TABLE_PARTS])
+      for (const entry of this.transposeEntries) this.rt.run('transpose_f32', [entry])
       this.weightsTransposed = true
     }
     let x = this.input
@@ -489,7 +477,6 @@ export class FusedTrainer {
 
   private backward(n: number): void {
     const stages = this.plan.stages
-    this.pendingAdds.length = 0
     for (let i = stages.length - 1; i >= 0; i--) {
       const s = stages[i]!
       const b = this.buffers[i]!
@@ -511,15 +498,6 @@ export class FusedTrainer {
         // the mask of this step's forward pass (the same function of seed and index as dropout_f32's)
         this.parallel('dropout_grad_f32', total, total * 4, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
       }
-    }
-    // dW += the second partial of every conv layer's weight gradient, all layers in one call (the same f32 adds
-    // add_into_f32 made after each layer's backprop_filter)
-    const adds = this.pendingAdds.length / 4
-    if (adds > 0) {
-      this.rt.heap.i32(this.addTable, this.pendingAdds.length).set(this.pendingAdds)
-      let elements = 0
-      for (let e = 0; e < adds; e++) elements += this.pendingAdds[4 * e + 2]!
-      this.parallel('add_into_list_f32', TABLE_PARTS, elements * 8, (p0, p1) => [this.addTable, adds, p0, p1, TABLE_PARTS])
     }
   }
 
@@ -549,10 +527,9 @@ export class FusedTrainer {
         heap[co + 2 * C + c] = (-gamma * inv * s1) / rows
         heap[co + 3 * C + c] = b.batchMean[c]!
       }
-      // with a ReLU (y made by scale_shift_act_f32), the mask y > 0 is recomputed from z and scale/shift: y not read
+      // with a ReLU, the mask y > 0 is recomputed from z and scale/shift (y is not read)
       const sc = b.scaleShift, sh = b.scaleShift + C * 4
-      if (relu) this.parallel('bn_grad_z_f32', rows, rows * C * 6, (r0, r1) => [sc, sh, b.dy, b.z, b.dy, b.coef, C, r0, r1])
-      else this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [b.y, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
+      this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [sc, sh, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
     } else if (s.relu) {
       const total = rows * C
       this.parallel('relu_grad_f32', total, total * 2, (i0, i1) => [b.y, b.dy, i0, i1])
@@ -568,14 +545,13 @@ export class FusedTrainer {
     const flops = 2 * rows * K * C
     if (s.conv) {
       const mb = blockRows(K)
-      // the partials of a layer have their own scratch (added after the backward pass, see backward)
       const parts = this.parallel('conv2d_backprop_filter_f32', rows, flops, (m0, m1, t) =>
-        [x, b.dy, t === 0 ? dw : this.scratchFor(DW_PART + s.layer, t, K * C), b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * K), mb], 4, REDUCTION_PARTS)
-      for (let t = 1; t < parts; t++) this.pendingAdds.push(dw, this.scratchFor(DW_PART + s.layer, t, K * C), K * C, 0)
+        [x, b.dy, t === 0 ? dw : this.scratchFor(DW_PART, t, K * C), b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * K), mb], 4, REDUCTION_PARTS)
+      for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(DW_PART, t, K * C), K * C]])
     } else {
-      // dW[inputs, units] = xᵀ · dy, each sum in the order of the GEMM dWᵀ = dyᵀ · x (vectors along inputs, 4x4
-      // transposes into W's layout), split by inputs
-      this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dw, C, K, n, k0, k1], 8)
+      // dWᵀ[units, inputs] = dyᵀ · x, split by inputs, each range transposed into dW by the same call
+      const dwt = this.scratchFor(DWT, 0, K * C)
+      this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dwt, dw, C, K, n, k0, k1], 8)
     }
     // 3. input gradient (b.wt: Wᵀ, made with the weights, see weightsTransposed)
     if (dx === 0) return
@@ -598,9 +574,7 @@ export class FusedTrainer {
 
   private bnGradSums(b: StageBuffers, C: number, relu: number, rows: number): Float64Array {
     const sc = b.scaleShift, sh = b.scaleShift + C * 4
-    const parts = relu
-      ? this.parallel('bn_grad_sums_z_f32', rows, rows * C * 4, (r0, r1, t) => [sc, sh, b.dy, b.z, b.mean, C, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
-      : this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [b.y, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
+    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [sc, sh, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
     return this.addPartials(parts, C, 2 * C)
   }
 
