@@ -6,7 +6,7 @@ registerSimdBackend()
 
 export { BACKEND_NAME, BACKEND_PRIORITY, registerSimdBackend, getSimdBackend } from './base'
 export { registeredKernels } from './register-kernels'
-export { simdFeatures, setThreadsCount, getThreadsCount } from './flags'
+export { simdFeatures, setThreadsCount, getThreadsCount, MAX_THREADS } from './flags'
 export { SimdBackend } from './backend'
 export { SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, FusedNetworkError, FusedInputError } from './errors'
 export { FusedTrainer } from './fused/trainer'
