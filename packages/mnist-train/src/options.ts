@@ -22,9 +22,10 @@ export interface TrainOptions {
   /** Threads for the simd / wasm backends. */
   threads?: number
   /**
-   * On the `simd` backend, run each training step as a few fused WebAssembly passes per layer (@mnist/backend-simd's
-   * FusedTrainer) instead of tfjs ops and autodiff: the same math, about 5x faster. Default true. Models with a layer
-   * the fused step does not run (e.g. global average pooling) use the tfjs step; `TrainStartInfo.stepEngine` says which.
+   * Where the active backend is `simd`, run each training step as a few fused WebAssembly passes per layer
+   * (@mnist/backend-simd's FusedTrainer, built from the model's `ModelConfig`) instead of tfjs ops and autodiff: the
+   * same math, about 5x faster. Default true. Models with a layer the fused step does not run (e.g. global average
+   * pooling) use the tfjs step; `TrainStartInfo.stepEngine` and `stepEngineReason` say which and why.
    */
   fusedStep?: boolean
   /** Accept a software WebGPU adapter when `backend` is `'webgpu'` (default true there). */
@@ -69,7 +70,7 @@ export interface TrainStartInfo {
   backend: BackendName
   device: string
   stepEngine: StepEngineName
-  /** Why the tfjs step was used on the simd backend (unsupported layer, or `fusedStep: false`). */
+  /** Why the tfjs step was used where the backend runs the fused one (unsupported layer, or `fusedStep: false`). */
   stepEngineReason: string | undefined
   skipped: BackendSelection['skipped']
   params: number
