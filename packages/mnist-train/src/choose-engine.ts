@@ -1,7 +1,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { getModelConfig } from '@mnist/model'
 import type { AdamW } from './adamw'
-import { FusedStepEngine, fusedStepAvailable } from './fused-engine'
+import { activeSimdBackend, FusedStepEngine } from './fused-engine'
 import type { StepEngine } from './step-engine'
 import { TfjsStepEngine, type BatchShape } from './tfjs-engine'
 
@@ -32,11 +32,12 @@ export function chooseStepEngine(input: EngineChoiceInput): EngineChoice {
     engine: new TfjsStepEngine(input.model, input.optimizer, input.shape, input.labelSmoothing),
     reason,
   })
-  if (!fusedStepAvailable()) return tfjs(undefined)
+  const backend = activeSimdBackend()
+  if (backend === undefined) return tfjs(undefined)
   if (input.fusedStep === false) return tfjs('fusedStep: false')
   // createModel (and loadModel, from the metadata) remember the declarative config the model was built from.
   const spec = getModelConfig(input.model)
   if (spec === undefined) return tfjs('the model has no @mnist/model config to build the fused network from')
-  const fused = FusedStepEngine.create({ ...input, spec })
+  const fused = FusedStepEngine.create({ ...input, backend, spec })
   return 'engine' in fused ? { engine: fused.engine, reason: undefined } : tfjs(fused.reason)
 }

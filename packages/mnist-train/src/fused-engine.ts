@@ -15,6 +15,8 @@ import type { LabelFormat, StepEngine, StepOutcome } from './step-engine'
 
 /** What the fused engine needs besides the model. */
 export interface FusedEngineInput {
+  /** The active backend (see activeSimdBackend): the fused trainer runs in its wasm memory and threads. */
+  backend: SimdBackend
   model: LayersModel
   /** The declarative description the model was built from (`createModel(spec)`). */
   spec: FusedModelSpec
@@ -23,9 +25,10 @@ export interface FusedEngineInput {
   labelSmoothing: number
 }
 
-/** Whether the active tfjs backend can run the fused step (it runs in the simd backend's wasm memory). */
-export function fusedStepAvailable(): boolean {
-  return tf.backend() instanceof SimdBackend
+/** The active tfjs backend when it can run the fused step (@mnist/backend-simd's), else undefined. */
+export function activeSimdBackend(): SimdBackend | undefined {
+  const backend = tf.backend()
+  return backend instanceof SimdBackend ? backend : undefined
 }
 
 /**
@@ -54,7 +57,7 @@ export class FusedStepEngine implements StepEngine {
 
   /**
    * The engine for `input.model`, or the reason it cannot run it: a layer the fused trainer does not run, or weights
-   * that are not those of `createModel(spec)`. Call only when `fusedStepAvailable()`.
+   * that are not those of `createModel(spec)`.
    */
   static create(input: FusedEngineInput): { engine: FusedStepEngine } | { reason: string } {
     let trainer: FusedTrainer
@@ -62,7 +65,7 @@ export class FusedStepEngine implements StepEngine {
       trainer = new FusedTrainer(fusedNetworkFromSpec(input.spec), {
         batchSize: input.batchSize,
         labelSmoothing: input.labelSmoothing,
-        backend: tf.backend() as SimdBackend,
+        backend: input.backend,
       })
     } catch (e) {
       if (e instanceof FusedNetworkError) return { reason: e.message }
