@@ -10,7 +10,10 @@ import { FusedStepEngine } from './fused-engine'
 const SHAPE = { rows: 28, cols: 28, classes: 10 }
 
 function choose(model: tfl.LayersModel, fusedStep?: boolean): EngineChoice {
-  const optimizer = new AdamW(model.trainableWeights.map((w) => w.read() as tf.Variable), { learningRate: 1e-3 })
+  const optimizer = new AdamW(
+    model.trainableWeights.map((w) => w.read() as tf.Variable),
+    { learningRate: 1e-3 },
+  )
   return chooseStepEngine({ model, optimizer, batchSize: 4, labelSmoothing: 0, shape: SHAPE, fusedStep })
 }
 
@@ -38,19 +41,31 @@ describe('chooseStepEngine', () => {
 
   it('takes the tfjs engine where the fused one cannot run, saying why only where it could have', async () => {
     await selectBackend('cpu')
-    expect(use(choose(modelOf({})))).toMatchObject({ engine: { name: 'tfjs', labelFormat: 'oneHot' }, reason: undefined })
+    expect(use(choose(modelOf({})))).toMatchObject({
+      engine: { name: 'tfjs', labelFormat: 'oneHot' },
+      reason: undefined,
+    })
     await selectBackend('simd')
     expect(use(choose(modelOf({}), false))).toMatchObject({ engine: { name: 'tfjs' }, reason: 'fusedStep: false' })
-    const gap = modelOf({ layers: [{ type: 'conv', filters: 4, kernelSize: 3, padding: 'same' }, { type: 'globalAvgPool' }] })
-    expect(use(choose(gap)).reason).toMatch(/layers\[1\]: layer type "globalAvgPool" is not supported by the fused step/)
+    const gap = modelOf({
+      layers: [{ type: 'conv', filters: 4, kernelSize: 3, padding: 'same' }, { type: 'globalAvgPool' }],
+    })
+    expect(use(choose(gap)).reason).toMatch(
+      /layers\[1\]: layer type "globalAvgPool" is not supported by the fused step/,
+    )
   })
 
   it('does not guess the network of a model @mnist/model did not build', async () => {
     await selectBackend('simd')
-    const plain = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [28, 28, 1] }), tfl.layers.dense({ units: 10 })] })
+    const plain = tfl.sequential({
+      layers: [tfl.layers.flatten({ inputShape: [28, 28, 1] }), tfl.layers.dense({ units: 10 })],
+    })
     disposeAll.push(plain)
     expect(getModelConfig(plain)).toBeUndefined()
-    expect(use(choose(plain))).toMatchObject({ engine: { name: 'tfjs' }, reason: expect.stringMatching(/no @mnist\/model config/) })
+    expect(use(choose(plain))).toMatchObject({
+      engine: { name: 'tfjs' },
+      reason: expect.stringMatching(/no @mnist\/model config/),
+    })
   })
 
   it('refuses weights that do not follow the spec (a model with frozen layers)', async () => {

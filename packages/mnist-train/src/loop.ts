@@ -67,8 +67,14 @@ export class TrainingLoop {
       : undefined
     this.filler.fill(order, start, size, augment)
     const hyper = oneCycle(position.step, this.schedule)
-    const { loss, correct } = engine.step(this.filler.batch, size, hyper, streamRng(config.seed, STREAM.ops, position.step))
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(position.step + 1, position.epoch + 1, position.batch + 1, loss)
+    const { loss, correct } = engine.step(
+      this.filler.batch,
+      size,
+      hyper,
+      streamRng(config.seed, STREAM.ops, position.step),
+    )
+    if (!Number.isFinite(loss))
+      throw new NonFiniteLossError(position.step + 1, position.epoch + 1, position.batch + 1, loss)
     run.recordStep(loss, correct, size, (performance.now() - stepStart) / 1000)
     this.reportProgress(hyper.learningRate)
   }
@@ -163,6 +169,7 @@ function epochOrder(seed: number, epoch: number, count: number): Uint32Array {
 }
 
 function pickSchedule(config: RunFacts['config']): Omit<OneCycleOptions, 'totalSteps'> {
-  const { maxLr, pctStart, divFactor, finalDivFactor, annealStrategy, cycleMomentum, baseMomentum, maxMomentum } = config
+  const { maxLr, pctStart, divFactor, finalDivFactor, annealStrategy, cycleMomentum, baseMomentum, maxMomentum } =
+    config
   return { maxLr, pctStart, divFactor, finalDivFactor, annealStrategy, cycleMomentum, baseMomentum, maxMomentum }
 }

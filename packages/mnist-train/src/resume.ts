@@ -8,7 +8,10 @@ export async function openResume(dir: string | undefined): Promise<LoadedCheckpo
   const resumed = await readCheckpoint(dir)
   if (resumed.state.complete) {
     const { history, config } = resumed.state
-    throw new CheckpointError(dir, `the run is already complete (${history.length}/${config.epochs} epochs); nothing to resume`)
+    throw new CheckpointError(
+      dir,
+      `the run is already complete (${history.length}/${config.epochs} epochs); nothing to resume`,
+    )
   }
   return resumed
 }

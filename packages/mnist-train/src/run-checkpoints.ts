@@ -35,16 +35,18 @@ export class RunCheckpoints {
   dir: string | undefined
   saves = 0
 
-  constructor(
-    private readonly outDir: string,
-    private readonly backend: string,
-    save: boolean,
-  ) {
+  constructor(private readonly outDir: string, private readonly backend: string, save: boolean) {
     this.dir = save ? uniqueRunDir(outDir, backend, new Date()) : undefined
   }
 
   /** Writes the model as `engine` trained it (synced first) with the run's state. Nothing when not saving. */
-  async write(complete: boolean, model: LayersModel, engine: StepEngine, facts: RunFacts, run: RunState): Promise<void> {
+  async write(
+    complete: boolean,
+    model: LayersModel,
+    engine: StepEngine,
+    facts: RunFacts,
+    run: RunState,
+  ): Promise<void> {
     if (this.dir === undefined) return
     // First write of this run: never replace a folder someone else wrote since we picked the name.
     if (this.saves === 0) this.dir = uniqueRunDir(this.outDir, this.backend, new Date(), this.dir)

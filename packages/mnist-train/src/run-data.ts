@@ -58,7 +58,8 @@ export async function loadRunData(options: TrainOptions, resumed: LoadedCheckpoi
   if (resumed && (resumed.state.dataset !== data.dataset || resumed.state.dataFingerprint !== data.fingerprint)) {
     throw new CheckpointError(
       options.resume!,
-      `the checkpoint was trained on different data (${resumed.state.dataset}, fingerprint ${resumed.state.dataFingerprint}); ` +
+      `the checkpoint was trained on different data ` +
+        `(${resumed.state.dataset}, fingerprint ${resumed.state.dataFingerprint}); ` +
         `found ${data.dataset}, fingerprint ${data.fingerprint}`,
     )
   }

@@ -9,7 +9,10 @@ export function defaultOutDir(): string {
 
 /** `<outDir>/<YYYY-MM-DDTHH-MM-SSZ>-<backend>`, with `-2`, `-3`, ... when taken. */
 export function uniqueRunDir(outDir: string, backend: string, when: Date, current?: string): string {
-  const stamp = when.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+  const stamp = when
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-')
   const base = current ?? path.join(outDir, `${stamp}-${backend}`)
   if (!existsSyncSafe(base)) return base
   for (let i = 2; ; i++) {

@@ -22,8 +22,9 @@ export interface StepEngine {
   /** What the batches must carry (the loop's BatchFiller fills that). */
   readonly labelFormat: LabelFormat
   /**
-   * One step on the first `size` examples of `batch`, with the schedule's learning rate (and beta1) for it. `random` is this step's generator: every random draw of the
-   * step (dropout masks) comes from it, so a step can be recreated from its index alone (resume is bit-exact).
+   * One step on the first `size` examples of `batch`, with the schedule's learning rate (and beta1) for it.
+   * `random` is this step's generator: every random draw of the step (dropout masks) comes from it, so a step can be
+   * recreated from its index alone (resume is bit-exact).
    */
   step(batch: Batch, size: number, hyper: ScheduleValue, random: () => number): StepOutcome
   /** Brings the model's weights and batch-norm statistics, and the optimiser, up to date (before any read). */

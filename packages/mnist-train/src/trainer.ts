@@ -50,7 +50,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       stepEngine: choice.engine.name,
       resumedFrom: options.resume,
     }
-    const outDir = options.outDir ?? (options.resume !== undefined ? path.dirname(path.resolve(options.resume)) : defaultOutDir())
+    const outDir =
+      options.outDir ?? (options.resume !== undefined ? path.dirname(path.resolve(options.resume)) : defaultOutDir())
     const checkpoints = new RunCheckpoints(outDir, selection.backend, options.save ?? true)
     const run = new RunState(processStart, resumed?.state)
     reportStart(options, facts, choice.reason, checkpoints.dir, run)
@@ -70,7 +71,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
 
 /** A fresh model; its initialisers draw from the run's ops stream (index -1: before the first step). */
 function createSeededModel(config: TrainConfig): LayersModel {
-  return withSeededMathRandom(streamRng(config.seed, STREAM.ops, -1), () => createModel({ ...config.model, seed: config.seed }))
+  return withSeededMathRandom(streamRng(config.seed, STREAM.ops, -1), () =>
+    createModel({ ...config.model, seed: config.seed }),
+  )
 }
 
 /** The optimiser (restored when resuming) and the step engine that owns it from then on. */
@@ -81,13 +84,16 @@ function setUpEngine(
   resumed: LoadedCheckpoint | undefined,
   fusedStep: boolean | undefined,
 ): EngineChoice {
-  const optimizer = new AdamW(model.trainableWeights.map((w) => w.read() as Variable), {
-    learningRate: config.maxLr / config.divFactor,
-    beta1: config.cycleMomentum ? config.maxMomentum : config.beta1,
-    beta2: config.beta2,
-    epsilon: config.epsilon,
-    weightDecay: config.weightDecay,
-  })
+  const optimizer = new AdamW(
+    model.trainableWeights.map((w) => w.read() as Variable),
+    {
+      learningRate: config.maxLr / config.divFactor,
+      beta1: config.cycleMomentum ? config.maxMomentum : config.beta1,
+      beta2: config.beta2,
+      epsilon: config.epsilon,
+      weightDecay: config.weightDecay,
+    },
+  )
   try {
     if (resumed) optimizer.setState(resumed.optimizer)
     return chooseStepEngine({
@@ -104,7 +110,13 @@ function setUpEngine(
   }
 }
 
-function reportStart(options: TrainOptions, facts: RunFacts, reason: string | undefined, runDir: string | undefined, run: RunState): void {
+function reportStart(
+  options: TrainOptions,
+  facts: RunFacts,
+  reason: string | undefined,
+  runDir: string | undefined,
+  run: RunState,
+): void {
   const { selection, data } = facts
   options.onStart?.({
     backend: selection.backend,

@@ -48,7 +48,7 @@ describe('train: determinism', () => {
 })
 
 describe('train: tensors', () => {
-  it('keeps tf.memory().numTensors constant from step to step (after 2 warm-up steps) and frees everything', async () => {
+  it('keeps tf.memory().numTensors constant per step (after 2 warm-up steps) and frees everything', async () => {
     const before = tf.memory().numTensors
     const counts: number[] = []
     const result = await train(

@@ -51,7 +51,12 @@ export interface FusedSpecDropout {
 }
 
 /** The layer kinds the fused trainer runs. */
-export type FusedSpecKnownLayer = FusedSpecConv | FusedSpecMaxPool | FusedSpecFlatten | FusedSpecDense | FusedSpecDropout
+export type FusedSpecKnownLayer =
+  | FusedSpecConv
+  | FusedSpecMaxPool
+  | FusedSpecFlatten
+  | FusedSpecDense
+  | FusedSpecDropout
 
 /**
  * One hidden layer of a FusedModelSpec. A description may hold other kinds (e.g. global average pooling):
@@ -74,7 +79,13 @@ export interface FusedModelSpec {
   readonly layers: readonly FusedSpecLayer[]
 }
 
-const KNOWN: ReadonlySet<string> = new Set<FusedSpecKnownLayer['type']>(['conv', 'maxPool', 'flatten', 'dense', 'dropout'])
+const KNOWN: ReadonlySet<string> = new Set<FusedSpecKnownLayer['type']>([
+  'conv',
+  'maxPool',
+  'flatten',
+  'dense',
+  'dropout',
+])
 
 function isKnown(layer: FusedSpecLayer): layer is FusedSpecKnownLayer {
   return KNOWN.has(layer.type)
@@ -113,7 +124,10 @@ export function fusedNetworkFromSpec(spec: FusedModelSpec): FusedNetwork {
         const activation = layer.activation ?? 'relu'
         if (activation === 'relu') out.push({ type: 'relu' })
         else if (activation !== 'linear') {
-          throw new FusedNetworkError(`${where}.activation`, `${JSON.stringify(activation)} is not supported (relu or linear)`)
+          throw new FusedNetworkError(
+            `${where}.activation`,
+            `${JSON.stringify(activation)} is not supported (relu or linear)`,
+          )
         }
         break
       }
