@@ -1,5 +1,6 @@
 // Public surface of @mnist/train. Re-exports only: no logic, no side effects.
-export { train, defaultOutDir } from './trainer'
+export { train } from './trainer'
+export { defaultOutDir } from './run-dir'
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config'
 export { AdamW } from './adamw'
 export { oneCycle } from './schedule'
@@ -26,7 +27,7 @@ export {
   UnsupportedKernelError,
 } from './errors'
 
-export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult } from './trainer'
+export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult, StepEngineName } from './options'
 export type { TrainConfig, TrainConfigInput } from './config'
 export type { AdamWOptions, AdamWState, AdamWSlot } from './adamw'
 export type { OneCycleOptions, ScheduleValue } from './schedule'

@@ -11,6 +11,7 @@ export { SimdBackend } from './backend'
 export { SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, FusedNetworkError, FusedInputError } from './errors'
 export { FusedTrainer } from './fused/trainer'
 export { planNetwork } from './fused/network'
+export { fusedNetworkFromSpec } from './fused/spec'
 
 export type { SimdBackendOptions } from './base'
 export type { SimdFeatures, SimdBuild } from './flags'
@@ -30,3 +31,4 @@ export type {
   FusedWeightSpec,
   NetworkPlan,
 } from './fused/network'
+export type { FusedModelSpec, FusedSpecLayer } from './fused/spec'
