@@ -17,7 +17,7 @@ import { countParams, createMetadata, createModel, getModelConfig, loadModel, PA
 import { AdamW } from './adamw'
 import { FusedStep } from './fused-step'
 import { BatchFiller } from './batch'
-import { selectBackend, type BackendName, type BackendRequest, type BackendSelection } from './backends/select'
+import { selectBackend, type BackendName, type BackendRequest, type BackendSelection } from '@mnist/backends'
 import {
   fingerprint,
   readCheckpoint,
