@@ -56,6 +56,18 @@ describe('mnist train', { timeout: 600_000 }, () => {
     expect(r.stdout).toMatch(new RegExp(`^saved to ${join(out, 'plain')}/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ-${backend}$`, 'm'))
   })
 
+  it('prints where the model went as an absolute path when --out is relative', () => {
+    const r = runCli(['train', '--limit', '64', '--test-limit', '50', '--backend', backend, '--out', 'rel'], {}, 300_000, out)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(new RegExp(`^saved to ${join(out, 'rel')}/\\d{4}-\\d\\d-\\d\\dT[\\dT-]+Z-${backend}$`, 'm'))
+  })
+
+  it('threads above the limit of @mnist/backend-simd are a usage error naming it, not a slower backend', () => {
+    const r = mnist(['train', '--limit', '64', '--threads', '65'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--threads expects an integer from 1 to 64, got "65"/)
+  })
+
   it('Ctrl-C writes a resumable checkpoint and exits 130; --resume finishes the run', async () => {
     const child = spawn(
       process.execPath,
