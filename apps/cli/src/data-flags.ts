@@ -22,8 +22,12 @@ export function addDataOptions(command: Command): Command {
       new Option('--data-dir <dir>', 'read the four files from this folder, .gz or raw (default: $MNIST_DATA_DIR)')
         .conflicts('mirror'),
     )
-    .addOption(new Option('--mirror <url>', 'download from this base URL (default: $MNIST_MIRROR, then built-in mirrors)'))
-    .addOption(new Option('--cache-dir <dir>', 'download cache (default: $MNIST_CACHE_DIR, then the platform cache folder)'))
+    .addOption(
+      new Option('--mirror <url>', 'download from this base URL (default: $MNIST_MIRROR, then built-in mirrors)'),
+    )
+    .addOption(
+      new Option('--cache-dir <dir>', 'download cache (default: $MNIST_CACHE_DIR, then the platform cache folder)'),
+    )
 }
 
 /** The dataset asked for, `mnist` when none was. */

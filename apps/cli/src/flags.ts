@@ -46,7 +46,10 @@ export function numberList(min: number, max: number, what: string): (value: stri
  * flag is not given.
  */
 export function backendOption(description = 'tfjs backend; auto takes the fastest that works here'): Option {
-  return new Option('--backend <name>', description).choices(['auto', ...BACKEND_ORDER]).env('MNIST_BACKEND').default('auto')
+  return new Option('--backend <name>', description)
+    .choices(['auto', ...BACKEND_ORDER])
+    .env('MNIST_BACKEND')
+    .default('auto')
 }
 
 /** `--threads <n>` for the simd and wasm backends: 1 to @mnist/backend-simd's `MAX_THREADS`, env `MNIST_THREADS`. */

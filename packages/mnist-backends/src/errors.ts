@@ -24,7 +24,8 @@ export class BackendUnavailableError extends MnistBackendsError {
 
 /**
  * An option is out of range or of the wrong kind: `BACKENDS_UNKNOWN_BACKEND` (a name that is not a backend),
- * `BACKENDS_BAD_THREADS` (threads outside 1..MAX_THREADS of @mnist/backend-simd), `BACKENDS_BAD_OPTION` (anything else).
+ * `BACKENDS_BAD_THREADS` (threads outside 1..MAX_THREADS of @mnist/backend-simd), `BACKENDS_BAD_OPTION` (anything
+ * else).
  */
 export class BackendsConfigError extends MnistBackendsError {
   override name = 'BackendsConfigError'

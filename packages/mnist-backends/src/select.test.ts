@@ -36,7 +36,7 @@ describe('BACKEND_ORDER', () => {
 })
 
 describe('selectBackend', () => {
-  it('auto takes the first available backend and skips the ones before it with one-line reasons, in order', async () => {
+  it('auto takes the first available backend, skipping the ones before it with one-line reasons', async () => {
     const s = await selectBackend('auto')
     expect(s.backend).toBe(firstAvailable)
     expect(tf.getBackend()).toBe(s.tfBackend)
@@ -67,7 +67,8 @@ describe('selectBackend', () => {
     expect(e).not.toHaveProperty('exitCode')
     expect(e.backend).toBe(unavailable.backend)
     expect(e.reason).toBe(unavailable.reason)
-    expect(e.message).toMatch(new RegExp(`^\\[@mnist/backends\\] backend "${unavailable.backend}" is not available: .+\\. Fix: `))
+    const prefix = `[@mnist/backends] backend "${unavailable.backend}" is not available: ${unavailable.reason}. Fix: `
+    expect(e.message.startsWith(prefix)).toBe(true)
     // A library speaks of options, not of CLI flags or repository scripts.
     expect(e.message).not.toMatch(/--|\.ci\/|pnpm /)
   })
@@ -91,7 +92,7 @@ describe('selectBackend', () => {
     await expect(selectBackend('tpu' as never)).rejects.toMatchObject({ code: 'BACKENDS_UNKNOWN_BACKEND' })
   })
 
-  it.each([0, MAX_THREADS + 1, 1.5])('threads %s is an error naming the limit, for auto too (no fallback)', async (n) => {
+  it.each([0, MAX_THREADS + 1, 1.5])('threads %s is an error naming the limit, for auto too', async (n) => {
     for (const requested of ['auto', 'simd', 'cpu'] as const) {
       const error = await selectBackend(requested, { threads: n }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(BackendsConfigError)

@@ -32,7 +32,9 @@ interface EvalFlags extends DataFlags {
 export function registerEval(program: Command): void {
   const command = program
     .command('eval')
-    .description('evaluate a saved model on the test split: accuracy, loss, per-class metrics, confusion matrix, noise robustness')
+    .description(
+      'evaluate a saved model on the test split: accuracy, loss, per-class metrics, confusion matrix, noise robustness',
+    )
     .requiredOption('--model <dir>', 'model folder (model.json + weights.bin), e.g. one written by "mnist train"')
   addDataOptions(command)
     .option(
@@ -75,11 +77,13 @@ async function runEval(flags: EvalFlags): Promise<void> {
     const { evaluation, noise } = await measure(model, data, normalization, flags, say)
     let reportFiles: string[] | undefined
     if (flags.report !== undefined) {
-      const report = { evaluation, noise, images: { ...data.test, count }, model: modelInfo(flags.model, metadata, selection) }
-      reportFiles = (await writeReport({ ...report, dataset: data.dataset }, flags.report)).files
+      const about = modelInfo(flags.model, metadata, selection)
+      const report = { evaluation, noise, images: { ...data.test, count }, model: about, dataset: data.dataset }
+      reportFiles = (await writeReport(report, flags.report)).files
     }
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(jsonResult(evaluation, noise, selection.backend, data.dataset, reportFiles))}\n`)
+      const result = jsonResult(evaluation, noise, selection.backend, data.dataset, reportFiles)
+      process.stdout.write(`${JSON.stringify(result)}\n`)
     } else {
       process.stdout.write(humanSummary(evaluation, noise, flags.model, data.dataset, reportFiles))
     }
@@ -96,10 +100,12 @@ async function measure(
   flags: EvalFlags,
   say: (line: string) => void,
 ): Promise<{ evaluation: EvalResult; noise: NoiseResult | undefined }> {
-  const options = { batchSize: flags.batchSize, normalization, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) }
+  const limit = flags.limit !== undefined ? { limit: flags.limit } : {}
+  const options = { batchSize: flags.batchSize, normalization, ...limit }
   const evaluation = await evaluate(model, data.test, options)
   if (flags.noise === false) return { evaluation, noise: undefined }
-  say(`measuring noise robustness (${flags.noise.length} Gaussian levels, ${flags.saltPepper.length} salt-and-pepper rates)`)
+  const levels = `${flags.noise.length} Gaussian levels, ${flags.saltPepper.length} salt-and-pepper rates`
+  say(`measuring noise robustness (${levels})`)
   const noise = await noiseRobustness(model, data.test, {
     ...options,
     sigmas: flags.noise,

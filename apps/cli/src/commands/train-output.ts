@@ -43,7 +43,8 @@ export function printInterrupted(result: TrainResult, json: boolean, say: Say): 
   }
   if (json) {
     const { step, totalSteps } = result
-    process.stdout.write(`${JSON.stringify({ interrupted: true, step, totalSteps, checkpointDir: result.checkpointDir ?? null })}\n`)
+    const checkpointDir = result.checkpointDir ?? null
+    process.stdout.write(`${JSON.stringify({ interrupted: true, step, totalSteps, checkpointDir })}\n`)
   }
 }
 

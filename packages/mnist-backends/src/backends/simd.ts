@@ -1,9 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { BACKEND_NAME, getThreadsCount, MAX_THREADS, setThreadsCount, simdFeatures, SimdConfigError } from '@mnist/backend-simd'
+import {
+  BACKEND_NAME,
+  getThreadsCount,
+  MAX_THREADS,
+  setThreadsCount,
+  simdFeatures,
+  SimdConfigError,
+} from '@mnist/backend-simd'
 import { BackendsConfigError } from '../errors'
 import type { BackendDescriptor, Probe } from '../types'
 
-const FIX = 'build @mnist/backend-simd (its wasm-out/*.wasm files must be present; needs WebAssembly SIMD, Node >= 16.4), ' +
+const FIX =
+  'build @mnist/backend-simd (its wasm-out/*.wasm files must be present; needs WebAssembly SIMD, Node >= 16.4), ' +
   'or select the wasm backend'
 
 /**

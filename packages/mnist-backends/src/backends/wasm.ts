@@ -5,7 +5,8 @@ import type { BackendDescriptor, Probe } from '../types'
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm')
 
-export const WASM_FIX = 'reinstall @tensorflow/tfjs-backend-wasm (its dist/*.wasm files must be present), or select the cpu backend'
+export const WASM_FIX =
+  'reinstall @tensorflow/tfjs-backend-wasm (its dist/*.wasm files must be present), or select the cpu backend'
 
 /**
  * Where the emscripten loader finds the `.wasm` binaries: a path prefix for `setWasmPaths`, `undefined` to leave

@@ -11,7 +11,8 @@ const localRequire = createRequire(import.meta.url)
 /** libtensorflow with CUDA (@tensorflow/tfjs-node-gpu). */
 export const nodeGpuBackend: BackendDescriptor = {
   ...NODE_GPU,
-  probe: async () => probeTfjsNode('@tensorflow/tfjs-node-gpu', NODE_GPU.fix, 'libtensorflow with CUDA (tfjs-node-gpu)'),
+  probe: async () =>
+    probeTfjsNode('@tensorflow/tfjs-node-gpu', NODE_GPU.fix, 'libtensorflow with CUDA (tfjs-node-gpu)'),
 }
 
 /** libtensorflow on the CPU (@tensorflow/tfjs-node). */
@@ -41,7 +42,9 @@ function probeTfjsNode(pkg: string, fix: string, device: string): Probe {
   if (tf.findBackendFactory('tensorflow') == null) {
     return {
       ok: false,
-      reason: `${pkg} loaded but registered no "tensorflow" backend on this copy of @tensorflow/tfjs-core (two tfjs-core copies?)`,
+      reason:
+        `${pkg} loaded but registered no "tensorflow" backend on this copy of @tensorflow/tfjs-core ` +
+        '(two tfjs-core copies?)',
       fix: 'make sure a single @tensorflow/tfjs-core 4.22.0 is installed',
     }
   }
@@ -56,7 +59,8 @@ function findAddon(pkg: string, pkgJson: string, fix: string): Extract<Probe, { 
     const binding = preGyp.find(pkgJson)
     if (existsSync(binding)) return undefined
     const rel = path.relative(path.dirname(pkgJson), binding)
-    const reason = `${pkg} is installed but its native addon (${rel}) is missing: its install script could not download libtensorflow`
+    const reason =
+      `${pkg} is installed but its native addon (${rel}) is missing: its install script could not download libtensorflow`
     return { ok: false, reason, fix }
   } catch (error) {
     return { ok: false, reason: `${pkg}: cannot locate its native addon: ${firstLine(error)}`, fix, cause: error }

@@ -25,7 +25,8 @@ async function probeWebGpuBackend(allowSoftware: boolean): Promise<Probe> {
     const device = `WebGPU: ${adapter?.description ?? 'unknown adapter'}${kind}`
     return { ok: true, tfBackend: 'webgpu', device: async () => device }
   } catch (error) {
-    const reason = error instanceof BackendUnavailableError ? error.reason : `WebGPU could not start: ${firstLine(error)}`
+    const reason =
+      error instanceof BackendUnavailableError ? error.reason : `WebGPU could not start: ${firstLine(error)}`
     return { ok: false, reason, fix: WEBGPU.fix, cause: error }
   }
 }

@@ -375,7 +375,8 @@ export async function registerWebGpuBackend(options?: WebGpuOptions): Promise<vo
       'navigator.gpu.requestAdapter()',
     )
     if (adapter === null) {
-      throw new BackendUnavailableError('webgpu', 'Dawn found no WebGPU adapter in this process although the probe did', FIX)
+      const reason = 'Dawn found no WebGPU adapter in this process although the probe did'
+      throw new BackendUnavailableError('webgpu', reason, FIX)
     }
     const requiredLimits: Record<string, number> = {}
     for (const name of REQUESTED_LIMITS) {
