@@ -5,7 +5,7 @@ import path from 'node:path'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { saveModel, type ModelMetadata } from '@mnist/model'
 import type { AdamWState } from './adamw'
-import type { BackendName } from './backends/select'
+import type { BackendName } from '@mnist/backends'
 import type { TrainConfig } from './config'
 import { CheckpointError, CheckpointWriteError } from './errors'
 

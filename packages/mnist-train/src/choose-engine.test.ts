@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers'
 import { createModel, DEFAULT_MODEL_CONFIG, getModelConfig, type ModelConfig } from '@mnist/model'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AdamW } from './adamw'
-import { selectBackend } from './backends/select'
+import { selectBackend } from '@mnist/backends'
 import { chooseStepEngine, type EngineChoice } from './choose-engine'
 import { FusedStepEngine } from './fused-engine'
 

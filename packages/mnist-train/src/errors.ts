@@ -1,10 +1,8 @@
 export type MnistTrainErrorCode =
   | 'MNIST_TRAIN_INVALID_CONFIG'
   | 'MNIST_TRAIN_NON_FINITE_LOSS'
-  | 'MNIST_TRAIN_BACKEND_UNAVAILABLE'
   | 'MNIST_TRAIN_CHECKPOINT_INVALID'
   | 'MNIST_TRAIN_CHECKPOINT_WRITE_FAILED'
-  | 'MNIST_TRAIN_KERNEL_UNSUPPORTED'
 
 /** Catch this one class to handle every failure @mnist/train throws. Branch on `code`, not on message text. */
 export class MnistTrainError extends Error {
@@ -37,16 +35,6 @@ export class NonFiniteLossError extends MnistTrainError {
   }
 }
 
-/** A backend that was asked for by name cannot run here. `reason` says why, `fix` what to do about it. */
-export class BackendUnavailableError extends MnistTrainError {
-  override name = 'BackendUnavailableError'
-  /** Exit code the CLI uses for this error. */
-  readonly exitCode = 2
-  constructor(readonly backend: string, readonly reason: string, readonly fix: string, options?: { cause?: unknown }) {
-    super('MNIST_TRAIN_BACKEND_UNAVAILABLE', `backend "${backend}" is not available: ${reason}. Fix: ${fix}`, options)
-  }
-}
-
 /** A checkpoint folder given to `resume` is missing files or was written by an incompatible run. */
 export class CheckpointError extends MnistTrainError {
   override name = 'CheckpointError'
@@ -60,14 +48,6 @@ export class CheckpointWriteError extends MnistTrainError {
   override name = 'CheckpointWriteError'
   constructor(readonly path: string, options?: { cause?: unknown }) {
     super('MNIST_TRAIN_CHECKPOINT_WRITE_FAILED', `could not write checkpoint ${path}`, options)
-  }
-}
-
-/** A kernel registered by this package got attributes it does not implement. */
-export class UnsupportedKernelError extends MnistTrainError {
-  override name = 'UnsupportedKernelError'
-  constructor(readonly kernel: string, readonly backend: string, detail: string) {
-    super('MNIST_TRAIN_KERNEL_UNSUPPORTED', `${kernel} on "${backend}": ${detail}`)
   }
 }
 

@@ -12,19 +12,24 @@ export {
   sampleAffine,
   validateAugmentation,
 } from './augment'
-export { BACKEND_ORDER, listBackends, selectBackend } from './backends/select'
-export { registerWasmTrainingKernels } from './backends/wasm-kernels'
-export { registerCpuTrainingKernels } from './backends/cpu-kernels'
+// Backend selection moved to @mnist/backends; re-exported so that code importing it from here keeps working.
+export {
+  BACKEND_ORDER,
+  listBackends,
+  selectBackend,
+  registerWasmTrainingKernels,
+  registerCpuTrainingKernels,
+  BackendUnavailableError,
+  UnsupportedKernelError,
+} from '@mnist/backends'
 export { runtimeVersions } from './versions'
 export { readCheckpoint, CHECKPOINT_FORMAT, OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint'
 export {
   MnistTrainError,
   InvalidTrainConfigError,
   NonFiniteLossError,
-  BackendUnavailableError,
   CheckpointError,
   CheckpointWriteError,
-  UnsupportedKernelError,
 } from './errors'
 
 export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult, StepEngineName } from './options'
@@ -39,6 +44,6 @@ export type {
   BackendStatus,
   SelectBackendOptions,
   SkippedBackend,
-} from './backends/select'
+} from '@mnist/backends'
 export type { CheckpointState, EpochSummary, LoadedCheckpoint, TrainingPosition } from './checkpoint'
 export type { MnistTrainErrorCode } from './errors'

@@ -1,6 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { DatasetName, DownloadProgress, MnistSplit } from '@mnist/data'
-import type { BackendName, BackendRequest, BackendSelection } from './backends/select'
+import type { BackendName, BackendRequest, BackendSelection } from '@mnist/backends'
 import type { EpochSummary, TrainingPosition } from './checkpoint'
 import type { TrainConfig, TrainConfigInput } from './config'
 

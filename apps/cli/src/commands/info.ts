@@ -1,7 +1,8 @@
-import { listBackends, runtimeVersions, type BackendStatus } from '@mnist/train'
+import { listBackends, type BackendStatus } from '@mnist/backends'
+import { runtimeVersions } from '@mnist/train'
 import type { Command } from 'commander'
 import { cliVersion } from '../version'
-import { intFlag } from '../flags'
+import { threadsOption } from '../flags'
 
 interface InfoFlags {
   threads?: number
@@ -13,7 +14,7 @@ export function registerInfo(program: Command): void {
   program
     .command('info')
     .description('versions, and which training backends work on this machine (and why the others do not)')
-    .option('--threads <n>', 'threads for the simd and wasm backends', intFlag('--threads', 1, 256))
+    .addOption(threadsOption('threads for the simd and wasm backends'))
     .option('--json', 'print one JSON object on stdout')
     .action(async (flags: InfoFlags) => {
       const versions: Record<string, string> = { '@mnist/cli': cliVersion(), ...runtimeVersions() }

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { decodePng } from '@mnist/eval'
 import { loadModel, loadPretrained, predict, preprocessImage, type LoadedModel } from '@mnist/model'
-import { selectBackend, type BackendRequest } from '@mnist/train'
+import { selectBackend, type BackendRequest } from '@mnist/backends'
 import type { Command } from 'commander'
+import { CliError } from '../errors'
 import { backendOption } from '../flags'
 
 interface PredictFlags {
@@ -10,12 +11,6 @@ interface PredictFlags {
   pretrained?: boolean
   backend: BackendRequest
   json?: boolean
-}
-
-/** A problem the user can fix (a flag or a file), printed as one line with exit code 1. */
-class PredictInputError extends Error {
-  override name = 'PredictInputError'
-  readonly exitCode = 1
 }
 
 /** `mnist predict`: decodes PNGs of any size and colour type, converts them to MNIST form and classifies them. */
@@ -30,7 +25,7 @@ export function registerPredict(program: Command): void {
     .option('--json', 'print one JSON object on stdout')
     .action(async (images: string[], flags: PredictFlags) => {
       if ((flags.model === undefined) === !flags.pretrained) {
-        throw new PredictInputError(
+        throw badInput(
           flags.pretrained
             ? 'use either --model <dir> or --pretrained, not both'
             : 'missing the model: pass --model <dir> (a folder with model.json) or --pretrained',
@@ -72,13 +67,18 @@ async function readDigit(file: string): Promise<Uint8Array> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a PNG file' : code === 'EACCES' ? 'permission denied' : String(code ?? error)
-    throw new PredictInputError(`cannot read image ${file}: ${why}`)
+    throw badInput(`cannot read image ${file}: ${why}`)
   }
   // decodePng's errors already name the file.
   const image = decodePng(bytes, { file })
   try {
     return preprocessImage(image)
   } catch (error) {
-    throw new PredictInputError(`${file}: ${error instanceof Error ? error.message : String(error)}`)
+    throw badInput(`${file}: ${error instanceof Error ? error.message : String(error)}`)
   }
+}
+
+/** A problem the user can fix (a flag or a file), printed as one line with exit code 1. */
+function badInput(message: string): CliError {
+  return new CliError('CLI_BAD_INPUT', message)
 }

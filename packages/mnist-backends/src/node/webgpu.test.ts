@@ -62,9 +62,9 @@ describe('probeWebGpu without a usable adapter', () => {
   it('registerWebGpuBackend throws BackendUnavailableError naming the reason', async () => {
     await expect(registerWebGpuBackend({ backend: 'no-such-backend', allowSoftware: true })).rejects.toMatchObject({
       name: 'BackendUnavailableError',
-      code: 'MNIST_TRAIN_BACKEND_UNAVAILABLE',
+      code: 'BACKENDS_UNAVAILABLE',
       backend: 'webgpu',
-      message: expect.stringMatching(/^\[@mnist\/train\] backend "webgpu" is not available: .*unrecognised backend/),
+      message: expect.stringMatching(/^\[@mnist\/backends\] backend "webgpu" is not available: .*unrecognised backend/),
     })
     expect(tf.findBackendFactory('webgpu')).toBeNull()
   })

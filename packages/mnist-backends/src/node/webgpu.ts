@@ -10,7 +10,8 @@ import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import * as tf from '@tensorflow/tfjs-core'
-import { BackendUnavailableError, InvalidTrainConfigError } from '../errors'
+import { WEBGPU } from '../backends/native'
+import { BackendUnavailableError, BackendsConfigError } from '../errors'
 
 export interface WebGpuAdapterInfo {
   /** Human-readable adapter description as Dawn reports it (falls back to `device` when Dawn leaves it empty). */
@@ -51,9 +52,7 @@ export interface WebGpuOptions {
 const DEFAULT_TIMEOUT_MS = 20_000
 const SOFTWARE_ADAPTER =
   /llvmpipe|lavapipe|softpipe|swiftshader|swrast|software rasteri[sz]er|microsoft basic render|\bwarp\b|\bcpu\b/i
-const FIX =
-  'use a machine with a GPU and its Vulkan driver (libvulkan1 and the vendor ICD); for a software adapter allow ' +
-  'one explicitly and set up Mesa as .ci/setup-webgpu.sh does (EGL_PLATFORM=surfaceless MNIST_WEBGPU_BACKEND=opengles)'
+const FIX = WEBGPU.fix
 
 /** Limits tfjs-backend-webgpu raises above the WebGPU defaults when the adapter allows it. */
 const REQUESTED_LIMITS = [
@@ -102,7 +101,7 @@ function resolveOptions(options: WebGpuOptions = {}): ResolvedOptions {
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new InvalidTrainConfigError('timeoutMs', 'a positive number of milliseconds', timeoutMs)
+    throw new BackendsConfigError('BACKENDS_BAD_OPTION', 'timeoutMs', 'a positive number of milliseconds', timeoutMs)
   }
   return { allowSoftware: options.allowSoftware === true, dawnOptions, timeoutMs, env }
 }
@@ -114,9 +113,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 /** Absolute path of the `webgpu` package entry, or an explanation of why it cannot be found. */
 function resolveDawn(): { path: string } | { error: string } {
   try {
-    // ESM build: import.meta.url; CJS build: __filename (import.meta is empty there).
-    const base = typeof __filename === 'string' ? __filename : import.meta.url
-    return { path: createRequire(base).resolve('webgpu') }
+    // The CJS build gets import.meta.url from tsup's shim.
+    return { path: createRequire(import.meta.url).resolve('webgpu') }
   } catch (error) {
     return { error: `the npm package "webgpu" (Dawn for Node) is not installed: ${message(error)}` }
   }
@@ -316,7 +314,8 @@ let registered: { adapter: WebGpuAdapterInfo } | undefined
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+    const reason = `${what} did not answer within ${ms} ms`
+    timer = setTimeout(() => reject(new BackendUnavailableError('webgpu', reason, FIX)), ms)
     timer.unref()
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
@@ -375,7 +374,10 @@ export async function registerWebGpuBackend(options?: WebGpuOptions): Promise<vo
       resolved.timeoutMs,
       'navigator.gpu.requestAdapter()',
     )
-    if (adapter === null) throw new Error('Dawn found no WebGPU adapter in this process although the probe did')
+    if (adapter === null) {
+      const reason = 'Dawn found no WebGPU adapter in this process although the probe did'
+      throw new BackendUnavailableError('webgpu', reason, FIX)
+    }
     const requiredLimits: Record<string, number> = {}
     for (const name of REQUESTED_LIMITS) {
       const value = adapter.limits[name]
@@ -384,6 +386,7 @@ export async function registerWebGpuBackend(options?: WebGpuOptions): Promise<vo
     const request = adapter.requestDevice({ requiredLimits })
     device = await withTimeout(request, resolved.timeoutMs, 'GPUAdapter.requestDevice()')
   } catch (error) {
+    if (error instanceof BackendUnavailableError) throw error
     throw new BackendUnavailableError('webgpu', message(error), FIX, { cause: error })
   }
   const info = adapter.info ?? {}
