@@ -3,14 +3,6 @@ import { ModelConfigError } from './errors.js'
 /** Hard upper bound on trainable parameters: a model must have strictly fewer. */
 export const PARAM_BUDGET = 25_000
 
-/** Mean and standard deviation of the MNIST training pixels (scaled to [0, 1]); every input is normalised with them. */
-export const MNIST_NORMALIZATION: Readonly<Normalization> = Object.freeze({ mean: 0.1307, std: 0.3081 })
-
-export interface Normalization {
-  mean: number
-  std: number
-}
-
 export type Activation = 'relu' | 'linear'
 
 /** 2-D convolution; with `batchNorm` it is conv (no bias by default) -> BatchNorm -> activation. */
