@@ -40,7 +40,8 @@ const dir = typeof result.modelDir === 'string' ? result.modelDir : ''
 for (const file of MODEL_FILES) check(dir !== '' && existsSync(join(dir, file)), `expected ${file} in "${dir}"`)
 if (dir !== '' && existsSync(join(dir, 'metadata.json'))) {
   const metadata = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8'))
-  check(metadata.params === result.params, `metadata.json says ${metadata.params} parameters, the result ${result.params}`)
+  const params = metadata.params
+  check(params === result.params, `metadata.json says ${params} parameters, the result ${result.params}`)
 }
 
 const accuracy = `${(result.testAccuracy * 100).toFixed(2)} %`

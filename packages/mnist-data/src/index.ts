@@ -3,7 +3,12 @@ export { parseIdx, encodeIdx, isGzip, gunzipBytes } from './idx'
 export { loadMnist } from './load'
 export { batches, shuffledIndices } from './batches'
 export { DATASETS, normalizationFor } from './datasets'
-export { MNIST_NORMALIZATION, FASHION_MNIST_NORMALIZATION, normalizeImages, computeNormalization } from './normalization'
+export {
+  MNIST_NORMALIZATION,
+  FASHION_MNIST_NORMALIZATION,
+  normalizeImages,
+  computeNormalization,
+} from './normalization'
 export { mulberry32, mixSeed, createRng } from './random'
 export { defaultCacheDir } from './cache'
 export {

@@ -164,8 +164,8 @@ describe('downloads against a local mirror', () => {
   it('a host name that does not resolve is tried once, and the error leads with the offline hint', async () => {
     // `.invalid` never resolves (RFC 6761): the resolver answers ENOTFOUND (or EAI_AGAIN without DNS at all).
     const started = Date.now()
-    const error = await loadMnist({ cacheDir, mirror: ['http://mnist.invalid/', 'http://other.mnist.invalid/'], retries: 3, retryDelayMs: 20_000 })
-      .catch((e: unknown) => e)
+    const mirror = ['http://mnist.invalid/', 'http://other.mnist.invalid/']
+    const error = await loadMnist({ cacheDir, mirror, retries: 3, retryDelayMs: 20_000 }).catch((e: unknown) => e)
     // No backoff: one 20 s delay would time the test out.
     expect(Date.now() - started).toBeLessThan(10_000)
     expect(error).toBeInstanceOf(DownloadError)
@@ -178,10 +178,10 @@ describe('downloads against a local mirror', () => {
     ])
     expect(attempts[0]!.reason).toMatch(/ENOTFOUND|EAI_AGAIN/)
     // The hint comes before the list of tries.
-    const hint = message.indexOf('Offline? point MNIST_DATA_DIR (or the dataDir option) at a folder with the four files')
+    const hint = message.indexOf('Offline? point MNIST_DATA_DIR (or the dataDir option) at a folder with the four')
     expect(hint).toBeGreaterThan(0)
     expect(hint).toBeLessThan(message.indexOf('http://mnist.invalid/'))
-    expect(message).toMatch(/^\[@mnist\/data\] train-images-idx3-ubyte: download failed, a mirror's host name did not resolve/)
+    expect(message).toMatch(/^\[@mnist\/data\] train-images-idx3-ubyte: download failed, a mirror's host name did not/)
     expect(cacheListing()).toEqual([])
   })
 
@@ -193,12 +193,13 @@ describe('downloads against a local mirror', () => {
 
     rmSync(cacheDir, { recursive: true })
     const down = await server((_req, res) => res.writeHead(500).end())
-    const error = await loadMnist({ ...fast, cacheDir, mirror: ['http://mnist.invalid/', down.url] }).catch((e: unknown) => e)
+    const mirror = ['http://mnist.invalid/', down.url]
+    const error = await loadMnist({ ...fast, cacheDir, mirror }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DownloadError)
     const attempts = (error as DownloadError).attempts
     // 1 try of the name that does not resolve, retries + 1 of the server that answers 500.
     expect(attempts.map((a) => a.url.startsWith(down.url))).toEqual([false, true, true, true])
-    expect(attempts.slice(1).map((a) => a.reason)).toEqual(['HTTP 500 Internal Server Error', 'HTTP 500 Internal Server Error', 'HTTP 500 Internal Server Error'])
+    expect(attempts.slice(1).map((a) => a.reason)).toEqual(Array(3).fill('HTTP 500 Internal Server Error'))
     expect((error as Error).message.indexOf('Offline?')).toBeLessThan((error as Error).message.indexOf(down.url))
   })
 
