@@ -83,11 +83,12 @@ const OFFLINE_HINT =
 /** The message of a failed download; when a host name did not resolve (offline, most likely) the hint leads. */
 function downloadFailedMessage(file: string, attempts: DownloadAttempt[], offline: boolean): string {
   const lines = attempts.map((a) => `\n  - ${a.url} (try ${a.attempt}): ${a.reason}`).join('')
+  const tries = `${attempts.length} failed ${attempts.length === 1 ? 'try' : 'tries'}`
   if (offline) {
     return `${file}: download failed, a mirror's host name did not resolve. Offline? ${OFFLINE_HINT}. ` +
-      `Tried (expected a verified file, got ${attempts.length} failed tries):${lines}`
+      `Tried (expected a verified file, got ${tries}):${lines}`
   }
-  return `${file}: download failed from every mirror (expected a verified file, got ${attempts.length} failed tries):` +
+  return `${file}: download failed from every mirror (expected a verified file, got ${tries}):` +
     `${lines}\n  offline? ${OFFLINE_HINT}`
 }
 

@@ -207,7 +207,7 @@ describe('downloads against a local mirror', () => {
     const down = await server((_req, res) => res.writeHead(500).end())
     const error = await loadMnist({ ...fast, retries: 0, cacheDir, mirror: down.url }).catch((e: unknown) => e)
     const message = (error as DownloadError).message
-    expect(message).toMatch(/download failed from every mirror .*got 1 failed tries/)
+    expect(message).toMatch(/download failed from every mirror .*got 1 failed try\)/)
     expect(message.indexOf('offline? point MNIST_DATA_DIR')).toBeGreaterThan(message.indexOf(down.url))
   })
 
