@@ -1,4 +1,5 @@
 import { OptionError } from './errors'
+import { FASHION_MNIST_NORMALIZATION, MNIST_NORMALIZATION, type Normalization } from './normalization'
 
 /** Built-in datasets with published checksums, plus `custom` (any folder holding the four standard names). */
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'custom'
@@ -9,12 +10,6 @@ export interface DatasetFiles {
   trainLabels: string
   testImages: string
   testLabels: string
-}
-
-/** Per-pixel statistics of the training images scaled to [0, 1]; batches compute (x/255 - mean) / std. */
-export interface Normalization {
-  mean: number
-  std: number
 }
 
 export interface DatasetInfo {
@@ -56,7 +51,7 @@ export const DATASETS: Readonly<Record<DatasetName, Readonly<DatasetInfo>>> = Ob
     ]),
     counts: { train: 60000, test: 10000 },
     classes: 10,
-    normalization: Object.freeze({ mean: 0.1307, std: 0.3081 }),
+    normalization: MNIST_NORMALIZATION,
   }),
   'fashion-mnist': Object.freeze({
     name: 'fashion-mnist',
@@ -73,8 +68,7 @@ export const DATASETS: Readonly<Record<DatasetName, Readonly<DatasetInfo>>> = Ob
     ]),
     counts: { train: 60000, test: 10000 },
     classes: 10,
-    // Computed over the 60,000 training images (0.28604, 0.35302).
-    normalization: Object.freeze({ mean: 0.286, std: 0.353 }),
+    normalization: FASHION_MNIST_NORMALIZATION,
   }),
   custom: Object.freeze({
     name: 'custom',

@@ -55,10 +55,25 @@ function reasonOf(error: unknown): string {
   return `${error.message}${cause}`
 }
 
-/** Whether another try of the same URL can help: not for 4xx answers (except 408/429) or a wrong payload. */
+/** getaddrinfo's codes for a host name that did not resolve: no such name, or no DNS answer at all (offline). */
+const NAME_NOT_RESOLVED = new Set(['ENOTFOUND', 'EAI_AGAIN'])
+
+/** Whether the mirror's host name did not resolve. fetch wraps the resolver's error: look down the cause chain. */
+function isNameNotResolved(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && NAME_NOT_RESOLVED.has(code)) return true
+  }
+  return false
+}
+
+/**
+ * Whether another try of the same URL can help: not for 4xx answers (except 408/429), a wrong payload, or a host name
+ * that did not resolve (offline, or a mistyped mirror: seconds of backoff would not change the answer).
+ */
 function retryable(error: unknown): boolean {
   if (error instanceof HttpStatusError) return error.status >= 500 || error.status === 408 || error.status === 429
-  return !(error instanceof PayloadMismatch)
+  return !(error instanceof PayloadMismatch) && !isNameNotResolved(error)
 }
 
 /**
@@ -126,6 +141,7 @@ async function fetchToFile(
  */
 export async function downloadFile(o: DownloadFileOptions): Promise<DownloadedFile> {
   const attempts: DownloadAttempt[] = []
+  let unresolved = 0
   let mismatches = 0
   let lastActual = ''
   for (const mirror of o.mirrors) {
@@ -154,6 +170,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadedFi
           mismatches++
           lastActual = error.actual
         }
+        if (isNameNotResolved(error)) unresolved++
         if (!retryable(error) || attempt > o.retries) break
         // Exponential backoff with jitter so parallel clients do not retry in lockstep.
         const delay = o.retryDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5)
@@ -172,5 +189,5 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadedFi
   if (attempts.length === 0) {
     throw new DownloadError(o.file, attempts, { message: `${o.file}: expected at least one mirror URL to download from, got none` })
   }
-  throw new DownloadError(o.file, attempts)
+  throw new DownloadError(o.file, attempts, { offline: unresolved > 0 })
 }

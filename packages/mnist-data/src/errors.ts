@@ -76,24 +76,42 @@ export interface DownloadAttempt {
   reason: string
 }
 
+const OFFLINE_HINT =
+  'point MNIST_DATA_DIR (or the dataDir option) at a folder with the four files, ' +
+  'or MNIST_MIRROR (the mirror option) at a reachable copy'
+
+/** The message of a failed download; when a host name did not resolve (offline, most likely) the hint leads. */
+function downloadFailedMessage(file: string, attempts: DownloadAttempt[], offline: boolean): string {
+  const lines = attempts.map((a) => `\n  - ${a.url} (try ${a.attempt}): ${a.reason}`).join('')
+  const tries = `${attempts.length} failed ${attempts.length === 1 ? 'try' : 'tries'}`
+  if (offline) {
+    return `${file}: download failed, a mirror's host name did not resolve. Offline? ${OFFLINE_HINT}. ` +
+      `Tried (expected a verified file, got ${tries}):${lines}`
+  }
+  return `${file}: download failed from every mirror (expected a verified file, got ${tries}):` +
+    `${lines}\n  offline? ${OFFLINE_HINT}`
+}
+
 /** Every mirror (and every retry) failed for one file, or the download was aborted. */
 export class DownloadError extends MnistDataError {
   override name = 'DownloadError'
   readonly file: string
   readonly attempts: DownloadAttempt[]
 
+  /** `offline`: some host name did not resolve, so the message starts with how to work offline. */
   constructor(
     file: string,
     attempts: DownloadAttempt[],
-    options?: { cause?: unknown; code?: 'MNIST_DOWNLOAD_FAILED' | 'MNIST_DOWNLOAD_ABORTED'; message?: string },
+    options?: {
+      cause?: unknown
+      code?: 'MNIST_DOWNLOAD_FAILED' | 'MNIST_DOWNLOAD_ABORTED'
+      message?: string
+      offline?: boolean
+    },
   ) {
-    const lines = attempts.map((a) => `\n  - ${a.url} (try ${a.attempt}): ${a.reason}`).join('')
     super(
       options?.code ?? 'MNIST_DOWNLOAD_FAILED',
-      options?.message ??
-        `${file}: download failed from every mirror (expected a verified file, got ${attempts.length} failed tries):${lines}` +
-        '\n  offline? point MNIST_DATA_DIR (or --data-dir / the dataDir option) at a folder with the four files, ' +
-        'or MNIST_MIRROR (--mirror) at a reachable copy',
+      options?.message ?? downloadFailedMessage(file, attempts, options?.offline ?? false),
       options,
     )
     this.file = file

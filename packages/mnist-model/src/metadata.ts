@@ -1,6 +1,7 @@
 import { version_core } from '@tensorflow/tfjs-core'
 import { version_layers, type LayersModel } from '@tensorflow/tfjs-layers'
-import { MNIST_NORMALIZATION, type ModelConfig, type Normalization } from './config.js'
+import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
+import type { ModelConfig } from './config.js'
 import { countParams, getModelConfig } from './model.js'
 import { VERSION } from './version.js'
 

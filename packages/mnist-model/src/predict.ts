@@ -1,6 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { MNIST_NORMALIZATION, type Normalization } from './config.js'
+import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
 import { InputRangeError, InputShapeError } from './errors.js'
 
 const SIDE = 28
