@@ -80,15 +80,20 @@ export function runSettings(options: TrainOptions, resumed: LoadedCheckpoint | u
   return {
     backend: override ? given.backend : saved.backend,
     threads: given.threads ?? savedThreads,
-    fusedStep: given.fusedStep ?? (saved.stepEngine === 'tfjs' ? false : undefined),
+    // The recorded step engine matters on the recorded backend only (on another one the numerics differ anyway).
+    fusedStep: given.fusedStep ?? (!override && saved.stepEngine === 'tfjs' ? false : undefined),
     backendFromCheckpoint: !override,
     warnings,
   }
 }
 
-/** A warning when the step engine differs from the one the checkpoint trained with. */
-export function stepEngineWarning(resumed: LoadedCheckpoint | undefined, engine: StepEngineName): string[] {
+/** A warning when the step engine differs from the one the checkpoint trained with on the same backend. */
+export function stepEngineWarning(
+  resumed: LoadedCheckpoint | undefined,
+  settings: RunSettings,
+  engine: StepEngineName,
+): string[] {
   const saved = resumed?.state.stepEngine
-  if (saved === undefined || saved === engine) return []
+  if (saved === undefined || saved === engine || !settings.backendFromCheckpoint) return []
   return [`training with the ${engine} step, the checkpoint used the ${saved} step: the weights will differ`]
 }

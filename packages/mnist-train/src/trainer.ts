@@ -75,7 +75,7 @@ async function trainWith(setup: RunSetup): Promise<TrainResult> {
       threads: settings.threads,
     }
     const run = new RunState(setup.processStart, resumed?.state)
-    const warnings = [...settings.warnings, ...stepEngineWarning(resumed, choice.engine.name)]
+    const warnings = [...settings.warnings, ...stepEngineWarning(resumed, settings, choice.engine.name)]
     reportStart(options, facts, choice.reason, checkpoints.dir, run, warnings)
     const loop = new TrainingLoop({ options, facts, model, engine: choice.engine, run, checkpoints })
     const result = await loop.train().catch((e: unknown) => {
