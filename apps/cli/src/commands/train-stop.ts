@@ -42,7 +42,10 @@ export function installStopper(onStop: (signal: NodeJS.Signals) => void): Stoppe
   let signalled = false
   const handlers = SIGNALS.map(([signal, why]) => {
     const handler = (): void => {
-      if (signalled) process.exit(FORCED_EXIT[signal])
+      if (signalled) {
+        process.exit(FORCED_EXIT[signal])
+        return
+      }
       signalled = true
       // A signal outranks a closed output as the reason (and its exit code).
       if (reason === 'CLI_OUTPUT_CLOSED') reason = why
