@@ -34,7 +34,10 @@ interface TrainFlags extends DataFlags {
 
 const d = DEFAULT_TRAIN_CONFIG
 
-/** `mnist train`: flags -> @mnist/train's `train()`; header, progress and result on the terminal. */
+/**
+ * `mnist train`: flags -> @mnist/train's `train()`; header, progress and result on the terminal. SIGINT, SIGTERM,
+ * SIGHUP and a closed stdout stop it with a checkpoint (train-stop.ts); errors naming an option name the flag too.
+ */
 export function registerTrain(program: Command): void {
   const command = program
     .command('train')
@@ -44,7 +47,7 @@ export function registerTrain(program: Command): void {
     .option('--augment', `random affine augmentation (rotate +-7 deg, shift +-7 %, scale 0.93-1.07)${d.augment ? ' (default)' : ''}`)
     .option('--no-augment', `no augmentation${d.augment ? '' : ' (default)'}`)
     .option('--out <dir>', 'parent folder of the run folder <timestamp>-<backend> (default: $MNIST_OUT_DIR, else ./models)')
-    .option('--resume <dir>', 'continue an interrupted run from its checkpoint folder (keeps its settings)')
+    .option('--resume <dir>', 'continue an interrupted run from its checkpoint folder (keeps its settings and backend)')
   addDataOptions(command)
     .addOption(threadsOption())
     .option('--limit <n>', 'train on the first N training images only (quick runs)', intFlag('--limit', 1, 1_000_000))
