@@ -7,7 +7,13 @@ import type { AdamWState } from './adamw'
 import { crashPoints } from './crash-point'
 import { CheckpointError, CheckpointWriteError } from './errors'
 import { sealState } from './checkpoint-state'
-import { encodeMoments, OPTIMIZER_FILE, TRAINING_STATE_FILE, type CheckpointFiles, type CheckpointState } from './checkpoint-format'
+import {
+  encodeMoments,
+  OPTIMIZER_FILE,
+  TRAINING_STATE_FILE,
+  type CheckpointFiles,
+  type CheckpointState,
+} from './checkpoint-format'
 
 // The checkpoint protocol. A checkpoint folder X holds model.json, weights.bin, metadata.json, optimizer.bin and
 // training.json (the commit record: sizes and SHA-256 of the other files, and a checksum of its own content).

@@ -111,7 +111,8 @@ export function decodeMoments(file: string, meta: CheckpointState['optimizer'], 
   const sizes = meta.slots.map((s) => s.shape.reduce((a, b) => a * b, 1))
   const expected = sizes.reduce((a, b) => a + 2 * b, 0) * 4
   if (bytes.byteLength !== expected) {
-    throw new CheckpointError(file, `expected ${expected} bytes for ${meta.slots.length} variables, found ${bytes.byteLength}`)
+    const found = bytes.byteLength
+    throw new CheckpointError(file, `expected ${expected} bytes for ${meta.slots.length} variables, found ${found}`)
   }
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
   let o = 0

@@ -54,12 +54,16 @@ function inconsistency(s: CheckpointState): string | undefined {
   }
   if (s.optimizer.step !== p.step) return `the optimiser made ${s.optimizer.step} steps, the position says ${p.step}`
   if (!Array.isArray(history) || history.length !== p.epoch || history.some((h, i) => h?.epoch !== i + 1)) {
-    return `the history lists ${Array.isArray(history) ? history.length : 'no'} epochs, the position says ${p.epoch} done`
+    const listed = Array.isArray(history) ? history.length : 'no'
+    return `the history lists ${listed} epochs, the position says ${p.epoch} done`
   }
   if (epochProgress?.seen !== p.batch * config.batchSize) {
-    return `${epochProgress?.seen} images counted in the epoch, the position says ${p.batch} batches of ${config.batchSize}`
+    const seen = epochProgress?.seen
+    return `${seen} images counted in the epoch, the position says ${p.batch} batches of ${config.batchSize}`
   }
-  if (s.complete !== (p.epoch === config.epochs)) return `complete is ${s.complete} at epoch ${p.epoch} of ${config.epochs}`
+  if (s.complete !== (p.epoch === config.epochs)) {
+    return `complete is ${s.complete} at epoch ${p.epoch} of ${config.epochs}`
+  }
   return undefined
 }
 

@@ -61,7 +61,9 @@ function parseState(statePath: string, text: string): CheckpointState {
   }
   const p = state.position
   const wellFormed =
-    p && [p.epoch, p.batch, p.step].every((n) => Number.isSafeInteger(n) && n >= 0) && Array.isArray(state.optimizer?.slots)
+    p &&
+    [p.epoch, p.batch, p.step].every((n) => Number.isSafeInteger(n) && n >= 0) &&
+    Array.isArray(state.optimizer?.slots)
   if (!wellFormed) throw new CheckpointError(statePath, 'position or optimizer fields are missing or malformed')
   return state
 }

@@ -91,7 +91,8 @@ export function checkRunData(data: RunData, classes: number, inputShape: readonl
     const labels = split.labels
     for (let i = 0; i < count; i++) {
       if (labels[i]! >= classes) {
-        throw new TrainDataError(`${name}.labels[${i}]`, `is ${labels[i]}: expected a class index in [0, ${classes - 1}]`)
+        const expected = `expected a class index in [0, ${classes - 1}]`
+        throw new TrainDataError(`${name}.labels[${i}]`, `is ${labels[i]}: ${expected}`)
       }
     }
   }

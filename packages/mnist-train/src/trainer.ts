@@ -32,7 +32,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const selection = await selectRunBackend(options, settings)
   options.onBackend?.(selection)
   // Created now, exclusively: a concurrent run cannot take the same folder, and an unusable outDir fails at once.
-  const runDir = (options.save ?? true) ? await createRunDir(outDirOf(options), selection.backend, new Date()) : undefined
+  const save = options.save ?? true
+  const runDir = save ? await createRunDir(outDirOf(options), selection.backend, new Date()) : undefined
   const checkpoints = new RunCheckpoints(runDir)
   try {
     return await trainWith({ options, processStart, resumed, config, settings, selection, checkpoints })
@@ -163,7 +164,10 @@ function setUpEngine(
 function asBatchTooLarge(error: unknown, batchSize: number, backend: string): unknown {
   const code = (error as { code?: unknown } | null)?.code
   const message = error instanceof Error ? error.message : ''
-  const oom = code === 'SIMD_OUT_OF_MEMORY' || /out of memory|\bOOM\b|Array buffer allocation failed/i.test(message)
+  // tfjs-backend-wasm does not check its allocations: a step too large for its heap traps as an out-of-bounds access.
+  const wasmTrap = backend === 'wasm' && error instanceof WebAssembly.RuntimeError && /out of bounds/.test(message)
+  const oom =
+    code === 'SIMD_OUT_OF_MEMORY' || wasmTrap || /out of memory|\bOOM\b|Array buffer allocation failed/i.test(message)
   return oom ? new BatchTooLargeError(batchSize, backend, error) : error
 }
 

@@ -5,7 +5,10 @@ import type { CliErrorCode } from '../errors'
 // the same way: at the end of the step, with a resumable checkpoint written before the process exits.
 
 /** Why the run was stopped: the CLI error code whose exit code the process ends with (see exit-codes.ts). */
-export type StopReason = Extract<CliErrorCode, 'CLI_INTERRUPTED' | 'CLI_HANGUP' | 'CLI_TERMINATED' | 'CLI_OUTPUT_CLOSED'>
+export type StopReason = Extract<
+  CliErrorCode,
+  'CLI_INTERRUPTED' | 'CLI_HANGUP' | 'CLI_TERMINATED' | 'CLI_OUTPUT_CLOSED'
+>
 
 const SIGNALS: ReadonlyArray<[NodeJS.Signals, StopReason]> = [
   ['SIGINT', 'CLI_INTERRUPTED'],

@@ -80,7 +80,7 @@ describe('signals and pipes', { timeout: 600_000 }, () => {
     expect(r.stderr).not.toMatch(NO_STACK)
   })
 
-  it('a closed stdout (mnist train | head -c1) stops quietly with the finished epoch checkpointed, exit 141', async () => {
+  it('a closed stdout (mnist train | head -c1) stops quietly with its checkpoint, exit 141', async () => {
     const dir = join(out, 'pipe')
     const child = spawn(process.execPath, [bin, ...LONG, '--epochs', '2', '--out', dir], {
       env: { ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '' },
@@ -123,7 +123,8 @@ describe('concurrent runs into one --out', { timeout: 600_000 }, () => {
     expect(new Set(dirs).size).toBe(3)
     dirs.forEach((d, i) => {
       expect(d).toMatch(/Z-simd-\d+$/)
-      expect((JSON.parse(readFileSync(join(d, 'training.json'), 'utf8')) as { config: { seed: number } }).config.seed).toBe(i + 1)
+      const saved = JSON.parse(readFileSync(join(d, 'training.json'), 'utf8')) as { config: { seed: number } }
+      expect(saved.config.seed).toBe(i + 1)
     })
   })
 })
@@ -157,7 +158,8 @@ describe('flag values found unusable at the start', { timeout: 600_000 }, () => 
     expect(r.code, r.stderr).toBe(130)
     const runDir = onlyRun(dir)
     const file = join(runDir, 'training.json')
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/"step": (\d+)/, (_, n: string) => `"step": ${Number(n) + 50}`))
+    const skip = (_: string, n: string): string => `"step": ${Number(n) + 50}`
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/"step": (\d+)/, skip))
     const resumed = runCli(['train', '--resume', runDir])
     expect(resumed.code).toBe(1)
     expect(resumed.stderr).toMatch(/training\.json: was changed after it was written/)

@@ -21,7 +21,8 @@ beforeAll(async () => {
 const FILES = ['metadata.json', 'model.json', 'optimizer.bin', 'training.json', 'weights.bin']
 
 async function options(out: string): Promise<TrainOptions> {
-  return { backend: 'cpu', data: await subset(128, 32), outDir: out, config: { model: TINY_MODEL, epochs: 2, batchSize: 32 } }
+  const config = { model: TINY_MODEL, epochs: 2, batchSize: 32 }
+  return { backend: 'cpu', data: await subset(128, 32), outDir: out, config }
 }
 
 /** Two checkpoints of one run: after step 2 (interrupted) and the finished run, each in its own folder. */
@@ -29,7 +30,8 @@ async function twoCheckpoints(): Promise<{ out: string; early: string; done: str
   const out = await tempDir('recover')
   const opts = await options(out)
   const controller = new AbortController()
-  const early = await train({ ...opts, signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() })
+  const stopAt2 = (p: { step: number }): void => void (p.step === 2 && controller.abort())
+  const early = await train({ ...opts, signal: controller.signal, onProgress: stopAt2 })
   const done = await train(opts)
   return { out, early: early.checkpointDir!, done: done.modelDir! }
 }
@@ -80,7 +82,7 @@ describe('checkpoint recovery', () => {
 
   it('still reads a checkpoint written before checksums and file hashes existed', async () => {
     const { early } = await twoCheckpoints()
-    const { files: _files, checksum: _checksum, threads: _threads, stepEngine: _engine, ...legacy } = await readState(early)
+    const { files: _f, checksum: _c, threads: _t, stepEngine: _e, ...legacy } = await readState(early)
     await fs.writeFile(path.join(early, 'training.json'), JSON.stringify(legacy, null, 2))
     expect((await readCheckpoint(early)).state.position).toEqual({ epoch: 0, batch: 2, step: 2 })
   })
@@ -96,7 +98,10 @@ describe('checkpoint verification', () => {
     const { checksum: _c, files: _f, ...legacy } = state
     const edits: Array<[Partial<CheckpointState>, RegExp]> = [
       [{ position: { epoch: 0, batch: 3, step: 3 } }, /the optimiser made 2 steps, the position says 3/],
-      [{ position: { epoch: 1, batch: 0, step: 4 }, optimizer: { ...state.optimizer, step: 4 } }, /history lists 0 epochs, the position says 1/],
+      [
+        { position: { epoch: 1, batch: 0, step: 4 }, optimizer: { ...state.optimizer, step: 4 } },
+        /history lists 0 epochs, the position says 1/,
+      ],
       [{ position: { epoch: 0, batch: 2, step: 5 } }, /position step 5 is not epoch 0 x 4 \+ batch 2/],
       [{ totalSteps: 4 }, /totalSteps 4 is not 4 x 2/],
     ]

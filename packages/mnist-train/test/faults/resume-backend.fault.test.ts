@@ -29,7 +29,8 @@ describe('resume on the recorded backend', () => {
     const want = weightsOf(full.model!)
     full.model!.dispose()
     const controller = new AbortController()
-    const stopped = await train({ ...opts, signal: controller.signal, onProgress: (p) => p.step === 3 && controller.abort() })
+    const onProgress = (p: { step: number }): void => void (p.step === 3 && controller.abort())
+    const stopped = await train({ ...opts, signal: controller.signal, onProgress })
     expect(stopped.interrupted).toBe(true)
     let start: TrainStartInfo | undefined
     const resumed = await train({
@@ -44,7 +45,8 @@ describe('resume on the recorded backend', () => {
     resumed.model!.dispose()
     got.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(want[i]!.buffer))).toBe(true))
 
-    const other = await train({ data: opts.data, resume: stopped.checkpointDir, backend: 'cpu', onStart: (i) => (start = i) })
+    const onStart = (i: TrainStartInfo): void => void (start = i)
+    const other = await train({ data: opts.data, resume: stopped.checkpointDir, backend: 'cpu', onStart })
     expect(other.backend).toBe('cpu')
     expect(start!.warnings.join('\n')).toMatch(/resuming on backend "cpu", not "wasm" .* the weights will differ/)
   })
@@ -55,13 +57,15 @@ describe('resume on the recorded backend', () => {
     const out = await tempDir('resume-missing')
     const opts = await options(out)
     const controller = new AbortController()
-    const stopped = await train({ ...opts, signal: controller.signal, onProgress: (p) => p.step === 1 && controller.abort() })
+    const onProgress = (p: { step: number }): void => void (p.step === 1 && controller.abort())
+    const stopped = await train({ ...opts, signal: controller.signal, onProgress })
     const file = path.join(stopped.checkpointDir!, 'training.json')
     const state = JSON.parse(await fs.readFile(file, 'utf8')) as CheckpointState
     await fs.writeFile(file, JSON.stringify(sealState({ ...state, backend: missing!.backend })))
     const error = await train({ data: opts.data, resume: stopped.checkpointDir }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ResumeBackendError)
     expect((error as ResumeBackendError).code).toBe('TRAIN_RESUME_BACKEND_UNAVAILABLE')
-    expect((error as Error).message).toContain(`was trained on backend "${missing!.backend}", which is not available here`)
+    const named = `was trained on backend "${missing!.backend}", which is not available here`
+    expect((error as Error).message).toContain(named)
   })
 })
