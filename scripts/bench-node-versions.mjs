@@ -16,7 +16,8 @@ const rounds = Number(process.env.BENCH_NODE_ROUNDS ?? 3)
 const THREADS = [1, 2]
 
 const nodes = majors.map((major) => {
-  const bin = execFileSync(join(root, 'scripts/node-bin.sh'), [major], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()
+  const opts = { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }
+  const bin = execFileSync(join(root, 'scripts/node-bin.sh'), [major], opts).trim()
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()
   return { major, bin, version, ms: new Map(THREADS.map((t) => [t, []])) }
 })
@@ -30,18 +31,21 @@ function runOnce(node) {
     BENCH_ROUNDS: process.env.BENCH_ROUNDS ?? '2',
   }
   const r = spawnSync(node.bin, ['--import', 'tsx', 'bench/fused-step.ts'], { cwd: pkg, env, encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`fused-step.ts on node ${node.version} exited ${r.status ?? r.signal}:\n${r.stderr}`)
+  const what = `fused-step.ts on node ${node.version}`
+  if (r.status !== 0) throw new Error(`${what} exited ${r.status ?? r.signal}:\n${r.stderr}`)
   for (const t of THREADS) {
     const m = new RegExp(`^${t} thread\\(s\\): ([\\d.]+) ms/step`, 'm').exec(r.stdout)
-    if (m === null) throw new Error(`fused-step.ts on node ${node.version} printed no ${t}-thread time:\n${r.stdout}`)
+    if (m === null) throw new Error(`${what} printed no ${t}-thread time:\n${r.stdout}`)
     node.ms.get(t).push(Number(m[1]))
   }
   const build = /simd build: ([\w-]+)/.exec(r.stdout)?.[1] ?? '?'
-  console.log(`  node ${node.version} (${build}): ${THREADS.map((t) => `${t} thread(s) ${node.ms.get(t).at(-1).toFixed(2)}`).join(', ')} ms/step`)
+  const times = THREADS.map((t) => `${t} thread(s) ${node.ms.get(t).at(-1).toFixed(2)}`)
+  console.log(`  node ${node.version} (${build}): ${times.join(', ')} ms/step`)
 }
 
-console.log(`fused training step (batch ${process.env.BENCH_BATCH ?? 32}) on ${nodes.map((n) => `node ${n.version}`).join(' and ')}, ` +
-  `${rounds} alternating processes each`)
+const versions = nodes.map((n) => `node ${n.version}`).join(' and ')
+const batch = process.env.BENCH_BATCH ?? 32
+console.log(`fused training step (batch ${batch}) on ${versions}, ${rounds} alternating processes each`)
 for (let round = 0; round < rounds; round++) {
   // Alternate which version goes first, so neither always runs on a warmer (or busier) machine.
   const order = round % 2 === 0 ? nodes : [...nodes].reverse()
@@ -58,7 +62,8 @@ for (const t of THREADS) {
     if (node !== base) {
       const ratio = best / Math.min(...base.ms.get(t))
       const pairs = node.ms.get(t).map((ms, i) => ms / base.ms.get(t)[i])
-      line += `  ${node.major}/${base.major}: ${ratio.toFixed(2)}x (pairs ${pairs.map((p) => p.toFixed(2)).join(' ')}, median ${median(pairs).toFixed(2)}x)`
+      const each = pairs.map((p) => p.toFixed(2)).join(' ')
+      line += `  ${node.major}/${base.major}: ${ratio.toFixed(2)}x (pairs ${each}, median ${median(pairs).toFixed(2)}x)`
     }
     console.log(line)
   }

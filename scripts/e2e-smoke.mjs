@@ -44,12 +44,13 @@ try {
   console.log(`e2e on node ${process.versions.node} (${process.execPath})`)
   const trained = mnist(['train', '--limit', String(limit), '--test-limit', '1000', '--out', work])
   console.log(`e2e: trained ${limit} images on ${trained.backend}: test accuracy ${trained.testAccuracy}`)
-  if (!(trained.testAccuracy > 0.85)) fail(`test accuracy ${trained.testAccuracy} after ${limit} images, expected > 0.85`)
+  const accuracy = trained.testAccuracy
+  if (!(accuracy > 0.85)) fail(`test accuracy ${accuracy} after ${limit} images, expected > 0.85`)
 
   const evaluated = mnist(['eval', '--model', trained.modelDir, '--limit', '1000', '--no-noise'])
   if (evaluated.count !== 1000) fail(`eval counted ${evaluated.count} images, expected 1000`)
   if (Math.abs(evaluated.accuracy - trained.testAccuracy) > 0.005) {
-    fail(`eval accuracy ${evaluated.accuracy} differs from training's own test accuracy ${trained.testAccuracy}`)
+    fail(`eval accuracy ${evaluated.accuracy} differs from the training's test accuracy ${trained.testAccuracy}`)
   }
 
   // The first test image of each digit, as an 8-bit grayscale PNG.
@@ -58,7 +59,8 @@ try {
   for (let digit = 0; digit < 10; digit++) {
     const k = test.labels.indexOf(digit)
     const file = join(work, `digit-${digit}.png`)
-    writeFileSync(file, encodePng({ data: test.images.slice(k * 784, (k + 1) * 784), width: 28, height: 28, channels: 1 }))
+    const data = test.images.slice(k * 784, (k + 1) * 784)
+    writeFileSync(file, encodePng({ data, width: 28, height: 28, channels: 1 }))
     files.push(file)
   }
   const correct = (out) => out.predictions.filter((p, digit) => p.digit === digit).length
@@ -67,7 +69,8 @@ try {
   if (own < 8) fail(`the trained model got ${own} of 10 digits right, expected at least 8`)
   if (pretrained < 10) fail(`the pretrained model got ${pretrained} of 10 digits right, expected 10`)
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
-  console.log(`e2e on node ${process.versions.node}: ok in ${seconds} s (eval ${evaluated.accuracy}, predict ${own}/10, pretrained ${pretrained}/10)`)
+  const summary = `eval ${evaluated.accuracy}, predict ${own}/10, pretrained ${pretrained}/10`
+  console.log(`e2e on node ${process.versions.node}: ok in ${seconds} s (${summary})`)
 } catch (error) {
   if (!(error instanceof E2eFailure)) throw error
   console.error(`e2e on node ${process.versions.node}: FAILED: ${error.message}`)

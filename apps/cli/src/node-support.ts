@@ -41,7 +41,8 @@ export function nodeSupport(version: string, today: Date = new Date()): NodeSupp
   const pastEndOfLife = endOfLife != null
     ? today.getTime() >= Date.parse(`${endOfLife}T00:00:00Z`)
     : major < Math.min(...known)
-  return { version: version.replace(/^v/, ''), major, endOfLife, pastEndOfLife, tested: TESTED_NODE_MAJORS.includes(major) }
+  const tested = TESTED_NODE_MAJORS.includes(major)
+  return { version: version.replace(/^v/, ''), major, endOfLife, pastEndOfLife, tested }
 }
 
 /** One line for `mnist info` when the line is past its end of life; null otherwise. */

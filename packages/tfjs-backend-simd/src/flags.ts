@@ -42,9 +42,9 @@ export function nodeMajor(): number {
   return isNode ? Number(process.versions.node.split('.')[0]) : 0
 }
 
-// The last Node line whose V8 has relaxed SIMD behind --experimental-wasm-relaxed-simd; from Node 22 it is on by default
-// and the flag is gone (V8 prints "unrecognized flag" to stderr when it is set at run time, and Node refuses it on the
-// command line).
+// The last Node line whose V8 has relaxed SIMD behind --experimental-wasm-relaxed-simd; from Node 22 it is on by
+// default and the flag is gone (V8 prints "unrecognized flag" to stderr when it is set at run time, and Node refuses it
+// on the command line).
 const LAST_NODE_WITH_RELAXED_FLAG = 21
 
 function sharedMemoryAvailable(): boolean {
