@@ -13,7 +13,8 @@ describe('mnist info', { timeout: 120_000 }, () => {
     expect(r.code, r.stderr).toBe(0)
     // The CLI runs on the test's own Node (process.execPath), whichever version that is.
     const node = process.versions.node.replace(/\./g, '\\.')
-    expect(r.stdout).toMatch(new RegExp(`^mnist \\d+\\.\\d+\\.\\d+ on node ${node} \\(${process.platform} ${process.arch}\\)\n`))
+    const platform = `${process.platform} ${process.arch}`
+    expect(r.stdout).toMatch(new RegExp(`^mnist \\d+\\.\\d+\\.\\d+ on node ${node} \\(${platform}\\)\n`))
     const eol = /^note: Node \d+ reached its end of life on \d{4}-\d\d-\d\d \(no more security fixes\)/m
     if (nodeSupport(process.versions.node).pastEndOfLife) expect(r.stdout).toMatch(eol)
     else expect(r.stdout).not.toMatch(eol)

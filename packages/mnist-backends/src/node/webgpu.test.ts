@@ -74,7 +74,7 @@ describe('probeWebGpu without a usable adapter', () => {
     expect(Date.now() - started).toBeLessThan(15_000)
   })
 
-  it('with the real Dawn and a 1 ms box, answers at once (time box or Dawn\'s own failure, whichever wins)', async () => {
+  it('with the real Dawn and a 1 ms box, answers at once (time box or Dawn\'s own error, whichever wins)', async () => {
     const started = Date.now()
     const probe = await probeWebGpu({ timeoutMs: 1, allowSoftware: true })
     expect(probe.available).toBe(false)
