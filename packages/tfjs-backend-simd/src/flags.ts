@@ -37,6 +37,16 @@ function validate(bytes: Uint8Array<ArrayBuffer>): boolean {
 
 export const isNode: boolean = typeof process !== 'undefined' && process.versions?.node != null
 
+/** Major version of the running Node (0 outside Node). */
+export function nodeMajor(): number {
+  return isNode ? Number(process.versions.node.split('.')[0]) : 0
+}
+
+// The last Node line whose V8 has relaxed SIMD behind --experimental-wasm-relaxed-simd; from Node 22 it is on by
+// default and the flag is gone (V8 prints "unrecognized flag" to stderr when it is set at run time, and Node refuses it
+// on the command line).
+const LAST_NODE_WITH_RELAXED_FLAG = 21
+
 function sharedMemoryAvailable(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false
   // Browsers expose shared wasm memory to workers only in a cross-origin-isolated page.
@@ -78,9 +88,11 @@ export function setNodeV8Flag(flag: string): boolean {
 /**
  * Node 20 implements relaxed SIMD (fused multiply-add) behind --experimental-wasm-relaxed-simd, on by default from
  * Node 22. Turning the V8 flag on at run time (before any relaxed module is compiled) gives Node 20 users the faster
- * build without a command-line flag. Returns whether relaxed SIMD now validates.
+ * build without a command-line flag. Only tried on Node lines that have the flag: newer V8s would print an
+ * "unrecognized flag" error. Returns whether relaxed SIMD now validates.
  */
 function enableRelaxedSimdInNode(): boolean {
+  if (!isNode || nodeMajor() > LAST_NODE_WITH_RELAXED_FLAG) return false
   return setNodeV8Flag('--experimental-wasm-relaxed-simd') && validate(RELAXED_PROBE)
 }
 
@@ -91,8 +103,11 @@ export function checkBuild(build: SimdBuild): SimdBuild {
     throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build, "'relaxed-simd', 'simd' or 'scalar'")
   }
   if (!ok) {
+    const hint = build === 'relaxed-simd' && isNode && nodeMajor() <= LAST_NODE_WITH_RELAXED_FLAG
+      ? `; Node ${nodeMajor()} has it only behind --experimental-wasm-relaxed-simd`
+      : ''
     throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build,
-      `a build this runtime supports (detected: ${f.build}${build === 'relaxed-simd' ? '; Node 20 needs --experimental-wasm-relaxed-simd' : ''})`)
+      `a build this runtime supports (detected: ${f.build}${hint})`)
   }
   return build
 }
