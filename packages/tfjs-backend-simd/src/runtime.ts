@@ -45,7 +45,7 @@ const SPIN_MS = 0.25
 const WORKER_MAIN = `
 function serve(init) {
   const { module, memory, ctrlBuf, argsBuf, tid, names } = init;
-  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
+  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new WebAssembly.RuntimeError('wasm abort'); } } });
   const fns = names.map((n) => inst.exports[n]);
   const ctrl = new Int32Array(ctrlBuf);
   const args = new Float64Array(argsBuf);
@@ -114,9 +114,14 @@ async function readWasm(url: string | URL): Promise<Uint8Array> {
       throw new WasmLoadError(path, cause)
     }
   }
+  let res: Response
   try {
-    const res = await fetch(url)
-    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    res = await fetch(url)
+  } catch (cause) {
+    throw new WasmLoadError(String(url), cause)
+  }
+  if (!res.ok) throw new WasmLoadError(String(url), `HTTP ${res.status} ${res.statusText}`)
+  try {
     return new Uint8Array(await res.arrayBuffer())
   } catch (cause) {
     throw new WasmLoadError(String(url), cause)
@@ -136,6 +141,8 @@ export class Runtime {
   /** Browsers may not block the main thread: wait by spinning there. */
   private readonly canBlock = isNode
   parallelThreshold = 400_000
+  /** run() calls so far: tests read it (src/_testing.ts) to see whether a kernel ran in wasm or fell back. */
+  calls = 0
 
   private constructor(readonly build: SimdBuild, readonly module: WebAssembly.Module, readonly memory: WebAssembly.Memory,
     readonly exports: WasmExports, readonly shared: boolean) {
@@ -266,6 +273,7 @@ export class Runtime {
    * Every job must touch disjoint output memory.
    */
   run(name: string, jobs: number[][]): void {
+    this.calls++
     if (this.disposed) throw new SimdBackendError('SIMD_BACKEND_DISPOSED', `kernel ${name} called after the simd backend was disposed`)
     const f = this.fn(name)
     const ctrl = this.ctrl

@@ -1,6 +1,6 @@
 import { engine } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME, SimdBackend } from '../backend'
-import { FusedInputError, SimdBackendError } from '../errors'
+import { FusedInputError, SimdBackendError, SimdNotActiveError } from '../errors'
 import { patchBlockRows as blockRows } from '../kernels/_conv'
 import type { Runtime } from '../runtime'
 import { planNetwork, type FusedNetwork, type FusedWeightSpec, type LinearStage, type NetworkPlan, type Stage } from './network'
@@ -147,7 +147,7 @@ export class FusedTrainer {
     this.tuner = (options.adaptiveThreads ?? true) ? new ThreadTuner() : undefined
     const backend = options.backend ?? engine().registry[BACKEND_NAME]
     if (!(backend instanceof SimdBackend)) {
-      throw new SimdBackendError('SIMD_BACKEND_DISPOSED', "the fused trainer needs the 'simd' backend: run `await tf.setBackend('simd')` first")
+      throw new SimdNotActiveError('FusedTrainer', engine().backendName ?? undefined)
     }
     this.rt = backend.rt
     const B = this.batchSize
@@ -495,7 +495,7 @@ export class FusedTrainer {
         } else this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
       } else if (dx !== 0) {
         const total = n * s.outSize
-        // the mask of this step's forward pass (the same function of seed and index as dropout_f32's)
+        // the mask that this step's forward pass (dropout_mask_f32) wrote: one byte per element
         this.parallel('dropout_grad_f32', total, total * 4, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
       }
     }

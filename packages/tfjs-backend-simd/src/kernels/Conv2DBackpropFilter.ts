@@ -1,4 +1,4 @@
-import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type KernelConfig } from '@tensorflow/tfjs-core'
+import { backend_util, Conv2DBackpropFilter, util, type Conv2DBackpropFilterAttrs, type KernelConfig } from '@tensorflow/tfjs-core'
 import { Call } from './_call'
 import { blockRows, convFlops, convSupported, geometry } from './_conv'
 import { wasmKernel, type Inputs } from './_fallback'
@@ -6,10 +6,11 @@ import { wasmKernel, type Inputs } from './_fallback'
 export const conv2DBackpropFilterConfig: KernelConfig = wasmKernel(Conv2DBackpropFilter, ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as unknown as Inputs<'x' | 'dy'>
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32') return null
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return null
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad,
     dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat))
-  if (!convSupported(info)) return null
+  // The wasm kernel reads dy as [batch, outHeight, outWidth, outChannels] (see Conv2DBackpropInput.ts).
+  if (!convSupported(info) || !util.arraysEqual(dy.shape, info.outShape)) return null
   const call = new Call(backend)
   try {
     const px = call.in(x)

@@ -1,4 +1,4 @@
-import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelConfig } from '@tensorflow/tfjs-core'
+import { backend_util, Conv2DBackpropInput, util, type Conv2DBackpropInputAttrs, type KernelConfig } from '@tensorflow/tfjs-core'
 import { Call } from './_call'
 import { blockRows, convFlops, convSupported, geometry } from './_conv'
 import { wasmKernel, type Inputs } from './_fallback'
@@ -9,7 +9,9 @@ export const conv2DBackpropInputConfig: KernelConfig = wasmKernel(Conv2DBackprop
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return null
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad,
     dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat))
-  if (!convSupported(info)) return null
+  // The wasm kernel reads dy as [batch, outHeight, outWidth, outChannels]; tfjs accepts a dy of another spatial size
+  // (conv2dTranspose with an outputShape that does not match x), which the cpu kernel reads by its own strides.
+  if (!convSupported(info) || !util.arraysEqual(dy.shape, info.outShape)) return null
   const call = new Call(backend)
   try {
     const pdy = call.in(dy)
