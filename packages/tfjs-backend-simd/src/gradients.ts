@@ -9,12 +9,13 @@ import {
 } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME } from './backend'
 import { SimdBackendError } from './errors'
+import { shared } from './shared'
 import { SIMD_BATCH_NORM_GRAD } from './kernels/FusedBatchNormGrad'
 
 type GradResult = Record<string, () => Tensor>
 type Fused = (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => GradResult | null
 
-const installed = new Map<string, GradConfig>()
+const installed = shared.gradients
 
 function install(kernelName: string, inputsToSave: string[], fused: Fused): void {
   const current = getGradient(kernelName)

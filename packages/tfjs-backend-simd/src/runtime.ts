@@ -9,7 +9,7 @@ export interface WasmExports {
   [name: string]: WasmFn
 }
 
-export interface RuntimeOptions {
+export interface SimdBackendOptions {
   /** Which build to load; default: the best one the runtime validates (see simdFeatures()). */
   build?: SimdBuild
   /** false = never use shared memory / workers (tensors are then copied in and out of wasm per kernel). */
@@ -156,7 +156,7 @@ export class Runtime {
     this.unsubscribe = onThreadsCountChange((n) => void this.startWorkers(n))
   }
 
-  static async create(opts: RuntimeOptions = {}): Promise<Runtime> {
+  static async create(opts: SimdBackendOptions = {}): Promise<Runtime> {
     await loadNodeOs()
     const features = simdFeatures()
     const build = checkBuild(opts.build ?? features.build)
