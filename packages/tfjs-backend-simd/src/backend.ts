@@ -1,5 +1,6 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu'
 import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core'
+import type { SimdBuild } from './flags'
 import type { Runtime } from './runtime'
 import { SHARED_KEY } from './shared'
 
@@ -40,6 +41,21 @@ export class SimdBackend extends MathBackendCPU {
     this.rt = rt
     // The CPU backend greets Node users with "install tfjs-node"; this backend is the answer to that.
     ;(this as unknown as { firstUse: boolean }).firstUse = false
+  }
+
+  /** Threads kernels split over right now: this one plus the workers that have started. */
+  get threads(): number {
+    return this.rt.threads
+  }
+
+  /** The wasm build that runs. */
+  get build(): SimdBuild {
+    return this.rt.build
+  }
+
+  /** Why worker threads could not start, if they could not (the backend then runs on one thread). */
+  get workerStartError(): unknown {
+    return this.rt.workerStartError
   }
 
   /** @internal Pointer of a tensor that already lives in wasm memory (shared mode only). */

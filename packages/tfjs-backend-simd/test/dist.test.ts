@@ -16,8 +16,8 @@ const body = `
   await new Promise((r) => setTimeout(r, 300));
   const y = tf.conv2d(tf.ones([8, 16, 16, 4]), tf.ones([3, 3, 4, 8]), 1, 'same');
   const v = await y.data();
-  console.log(JSON.stringify({ backend: tf.getBackend(), center: v[(8 * 16 + 8) * 8], threads: simd.getSimdBackend().rt.threads,
-    build: simd.getSimdBackend().rt.build }));
+  console.log(JSON.stringify({ backend: tf.getBackend(), center: v[(8 * 16 + 8) * 8], threads: simd.getSimdBackend().threads,
+    build: simd.getSimdBackend().build }));
 `
 
 describe('built package', () => {
