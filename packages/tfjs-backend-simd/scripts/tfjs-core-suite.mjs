@@ -60,7 +60,8 @@ function runMode(file, mode, dir) {
   const log = join(dir, `${mode}.log`)
   const fd = openSync(log, 'w')
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url), '--child', file, out], {
+    const args = ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url), '--child', file, out]
+    const p = spawn(process.execPath, args, {
       env: { ...process.env, SIMD_SUITE_MODE: mode, SIMD_SUITE_WASM_DIR: join(root, 'wasm-out') },
       stdio: ['ignore', fd, fd],
     })
@@ -109,8 +110,10 @@ async function main() {
 
 async function loadModes() {
   const esbuild = await import('esbuild')
-  const r = await esbuild.build({ entryPoints: [join(root, 'test', 'tfjs-core', 'modes.ts')], bundle: true, write: false,
-    format: 'esm', platform: 'node', logLevel: 'error' })
+  const r = await esbuild.build({
+    entryPoints: [join(root, 'test', 'tfjs-core', 'modes.ts')], bundle: true, write: false, format: 'esm', platform: 'node',
+    logLevel: 'error',
+  })
   return import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`)
 }
 
@@ -127,8 +130,9 @@ function report(results, names, modes, cpuOnly) {
   for (const r of results) {
     const c = counts(r)
     const scope = modes.find((m) => m.name === r.mode)?.subset ? 'subset' : 'full'
-    console.log(`${r.mode.padEnd(24)}${scope.padEnd(7)}${String(c.specs - c.excluded).padStart(7)}${String(c.passed).padStart(8)}` +
-      `${String(c.failed).padStart(8)}${String(c.pending).padStart(9)}  ${r.seconds.toFixed(0)} s`)
+    const cols = [[c.specs - c.excluded, 7], [c.passed, 8], [c.failed, 8], [c.pending, 9]]
+    console.log(`${r.mode.padEnd(24)}${scope.padEnd(7)}${cols.map(([v, w]) => String(v).padStart(w)).join('')}` +
+      `  ${r.seconds.toFixed(0)} s`)
   }
   for (const r of results) {
     if (r.mode === 'cpu') continue
@@ -136,7 +140,9 @@ function report(results, names, modes, cpuOnly) {
     const ran = new Map(r.specs.map((s) => [key(s.name, r.mode), s]))
     const subset = modes.find((m) => m.name === r.mode)?.subset
     for (const s of r.specs) {
-      if (s.status === 'failed' && cpuStatus.get(key(s.name, r.mode)) === 'passed') bad.push(`${s.name}\n      ${s.message}`)
+      if (s.status === 'failed' && cpuStatus.get(key(s.name, r.mode)) === 'passed') {
+        bad.push(`${s.name}\n      ${s.message}`)
+      }
     }
     if (!subset) {
       for (const [k, status] of cpuStatus) {
@@ -147,7 +153,8 @@ function report(results, names, modes, cpuOnly) {
     regressions += bad.length
   }
   const out = arg('--json')
-  if (out) writeFileSync(out, JSON.stringify(results.map((r) => ({ mode: r.mode, seconds: r.seconds, ...counts(r) })), null, 2))
+  const summary = results.map((r) => ({ mode: r.mode, seconds: r.seconds, ...counts(r) }))
+  if (out) writeFileSync(out, JSON.stringify(summary, null, 2))
   if (regressions > 0) {
     console.log(`\n${regressions} spec(s) pass on cpu and fail on simd`)
     process.exitCode = 1

@@ -77,13 +77,16 @@ export async function runOn(backend: string, name: string, inputs: Record<string
     const n = spec.shape.reduce((a, b) => a * b, 1)
     ts[k] = tf.tensor(spec.values ?? randn(n, seed++), spec.shape, spec.dtype ?? 'float32')
   }
-  const { result: out, calls } = countWasmCalls(() => tf.engine().runKernel(name, ts, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[])
+  const { result: out, calls } = countWasmCalls(() =>
+    tf.engine().runKernel(name, ts, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[])
   const outs = Array.isArray(out) ? out : [out]
   const res = Object.assign([] as KernelResult[], { wasmCalls: calls })
   for (const o of outs) res.push({ shape: o.shape, values: (await o.data()) as Float32Array })
   tf.dispose(outs)
   tf.dispose(ts)
-  if (tf.memory().numTensors !== before) throw new SimdBackendError('SIMD_KERNEL_FAILED', `${name} on ${backend} leaked tensors`)
+  if (tf.memory().numTensors !== before) {
+    throw new SimdBackendError('SIMD_KERNEL_FAILED', `${name} on ${backend} leaked tensors`)
+  }
   return res
 }
 

@@ -11,58 +11,161 @@ export interface WasmExports {
   copy_f32(dst: number, src: number, n: number): void
   /** assembly/_vec/transpose_f32(src: usize, dst: usize, rows: i32, cols: i32) */
   transpose_f32(src: number, dst: number, rows: number, cols: number): void
-  /** assembly/_gemm/gemm_f32(a: usize, ars: i32, aks: i32, b: usize, ldb: i32, c: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32) */
-  gemm_f32(a: number, ars: number, aks: number, b: number, ldb: number, c: number, ldc: number, M: number, N: number, K: number, acc: number): void
-  /** assembly/_elementwise/binary_f32(op: i32, a: usize, b: usize, out: usize, n0: i32, n1: i32, n2: i32, n3: i32, as0: i32, as1: i32, as2: i32, as3: i32, bs0: i32, bs1: i32, bs2: i32, bs3: i32, r0: i32, r1: i32) */
-  binary_f32(op: number, a: number, b: number, out: number, n0: number, n1: number, n2: number, n3: number, as0: number, as1: number, as2: number, as3: number, bs0: number, bs1: number, bs2: number, bs3: number, r0: number, r1: number): void
+  /**
+   * assembly/_gemm/gemm_f32:
+   * a: usize, ars: i32, aks: i32, b: usize, ldb: i32, c: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32
+   */
+  gemm_f32(
+    a: number, ars: number, aks: number, b: number, ldb: number, c: number, ldc: number, M: number, N: number,
+    K: number, acc: number
+  ): void
+  /**
+   * assembly/_elementwise/binary_f32:
+   * op: i32, a: usize, b: usize, out: usize, n0: i32, n1: i32, n2: i32, n3: i32, as0: i32, as1: i32, as2: i32,
+   * as3: i32, bs0: i32, bs1: i32, bs2: i32, bs3: i32, r0: i32, r1: i32
+   */
+  binary_f32(
+    op: number, a: number, b: number, out: number, n0: number, n1: number, n2: number, n3: number, as0: number,
+    as1: number, as2: number, as3: number, bs0: number, bs1: number, bs2: number, bs3: number, r0: number, r1: number
+  ): void
   /** assembly/_elementwise/unary_f32(op: i32, x: usize, out: usize, param: f32, i0: i32, i1: i32) */
   unary_f32(op: number, x: number, out: number, param: number, i0: number, i1: number): void
-  /** assembly/_elementwise/bias_act_f32(y: usize, bias: usize, hasBias: i32, C: i32, act: i32, alpha: f32, r0: i32, r1: i32) */
-  bias_act_f32(y: number, bias: number, hasBias: number, C: number, act: number, alpha: number, r0: number, r1: number): void
-  /** assembly/_reduce/reduce_f32(op: i32, x: usize, out: usize, A: i32, R: i32, B: i32, scale: f32, a0: i32, a1: i32) */
-  reduce_f32(op: number, x: number, out: number, A: number, R: number, B: number, scale: number, a0: number, a1: number): void
+  /**
+   * assembly/_elementwise/bias_act_f32:
+   * y: usize, bias: usize, hasBias: i32, C: i32, act: i32, alpha: f32, r0: i32, r1: i32
+   */
+  bias_act_f32(
+    y: number, bias: number, hasBias: number, C: number, act: number, alpha: number, r0: number, r1: number
+  ): void
+  /**
+   * assembly/_reduce/reduce_f32:
+   * op: i32, x: usize, out: usize, A: i32, R: i32, B: i32, scale: f32, a0: i32, a1: i32
+   */
+  reduce_f32(
+    op: number, x: number, out: number, A: number, R: number, B: number, scale: number, a0: number, a1: number
+  ): void
   /** assembly/Conv2D/conv2d_f32(x: usize, w: usize, y: usize, geo: usize, m0: i32, m1: i32, scratch: usize, mb: i32) */
   conv2d_f32(x: number, w: number, y: number, geo: number, m0: number, m1: number, scratch: number, mb: number): void
-  /** assembly/Conv2DBackpropFilter/conv2d_backprop_filter_f32(x: usize, dy: usize, dw: usize, geo: usize, m0: i32, m1: i32, scratch: usize, mb: i32) */
-  conv2d_backprop_filter_f32(x: number, dy: number, dw: number, geo: number, m0: number, m1: number, scratch: number, mb: number): void
-  /** assembly/Conv2DBackpropInput/conv2d_backprop_input_f32(dy: usize, wt: usize, dx: usize, geo: usize, n0: i32, n1: i32, scratch: usize, mb: i32) */
-  conv2d_backprop_input_f32(dy: number, wt: number, dx: number, geo: number, n0: number, n1: number, scratch: number, mb: number): void
+  /**
+   * assembly/Conv2DBackpropFilter/conv2d_backprop_filter_f32:
+   * x: usize, dy: usize, dw: usize, geo: usize, m0: i32, m1: i32, scratch: usize, mb: i32
+   */
+  conv2d_backprop_filter_f32(
+    x: number, dy: number, dw: number, geo: number, m0: number, m1: number, scratch: number, mb: number
+  ): void
+  /**
+   * assembly/Conv2DBackpropInput/conv2d_backprop_input_f32:
+   * dy: usize, wt: usize, dx: usize, geo: usize, n0: i32, n1: i32, scratch: usize, mb: i32
+   */
+  conv2d_backprop_input_f32(
+    dy: number, wt: number, dx: number, geo: number, n0: number, n1: number, scratch: number, mb: number
+  ): void
   /** assembly/FusedBatchNorm/batch_norm_f32(x: usize, y: usize, coef: usize, C: i32, r0: i32, r1: i32) */
   batch_norm_f32(x: number, y: number, coef: number, C: number, r0: number, r1: number): void
-  /** assembly/FusedBatchNorm/batch_norm_coef_f32(mean: usize, variance: usize, scale: usize, offset: usize, C: i32, eps: f32, coef: usize, meanN: i32, varN: i32, scaleN: i32, offN: i32) */
-  batch_norm_coef_f32(mean: number, variance: number, scale: number, offset: number, C: number, eps: number, coef: number, meanN: number, varN: number, scaleN: number, offN: number): void
-  /** assembly/FusedBatchNorm/batch_norm_grad_sums_f32(x: usize, dy: usize, coef: usize, C: i32, r0: i32, r1: i32, out: usize) */
+  /**
+   * assembly/FusedBatchNorm/batch_norm_coef_f32:
+   * mean: usize, variance: usize, scale: usize, offset: usize, C: i32, eps: f32, coef: usize, meanN: i32, varN: i32,
+   * scaleN: i32, offN: i32
+   */
+  batch_norm_coef_f32(
+    mean: number, variance: number, scale: number, offset: number, C: number, eps: number, coef: number, meanN: number,
+    varN: number, scaleN: number, offN: number
+  ): void
+  /**
+   * assembly/FusedBatchNorm/batch_norm_grad_sums_f32:
+   * x: usize, dy: usize, coef: usize, C: i32, r0: i32, r1: i32, out: usize
+   */
   batch_norm_grad_sums_f32(x: number, dy: number, coef: number, C: number, r0: number, r1: number, out: number): void
   /** assembly/MaxPool/max_pool_f32(x: usize, y: usize, geo: usize, m0: i32, m1: i32) */
   max_pool_f32(x: number, y: number, geo: number, m0: number, m1: number): void
   /** assembly/MaxPool/max_pool_grad_f32(dy: usize, x: usize, dx: usize, geo: usize, n0: i32, n1: i32) */
   max_pool_grad_f32(dy: number, x: number, dx: number, geo: number, n0: number, n1: number): void
-  /** assembly/Tile/tile_f32(x: usize, out: usize, s0: i32, s1: i32, s2: i32, s3: i32, r3: i32, o1n: i32, o2n: i32, q0: i32, q1: i32) */
-  tile_f32(x: number, out: number, s0: number, s1: number, s2: number, s3: number, r3: number, o1n: number, o2n: number, q0: number, q1: number): void
-  /** assembly/FusedTraining/channel_sums_f32(x: usize, shift: usize, C: i32, r0: i32, r1: i32, squares: i32, out: usize) */
+  /**
+   * assembly/Tile/tile_f32:
+   * x: usize, out: usize, s0: i32, s1: i32, s2: i32, s3: i32, r3: i32, o1n: i32, o2n: i32, q0: i32, q1: i32
+   */
+  tile_f32(
+    x: number, out: number, s0: number, s1: number, s2: number, s3: number, r3: number, o1n: number, o2n: number,
+    q0: number, q1: number
+  ): void
+  /**
+   * assembly/FusedTraining/channel_sums_f32:
+   * x: usize, shift: usize, C: i32, r0: i32, r1: i32, squares: i32, out: usize
+   */
   channel_sums_f32(x: number, shift: number, C: number, r0: number, r1: number, squares: number, out: number): void
-  /** assembly/FusedTraining/scale_shift_act_f32(x: usize, y: usize, scale: usize, shift: usize, C: i32, relu: i32, r0: i32, r1: i32) */
-  scale_shift_act_f32(x: number, y: number, scale: number, shift: number, C: number, relu: number, r0: number, r1: number): void
-  /** assembly/FusedTraining/bn_act_pool_f32(z: usize, y: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32) */
-  bn_act_pool_f32(z: number, y: number, scale: number, shift: number, geo: number, relu: number, m0: number, m1: number): void
-  /** assembly/FusedTraining/bn_act_pool_grad_f32(z: usize, dy: usize, dz: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32) */
-  bn_act_pool_grad_f32(z: number, dy: number, dz: number, scale: number, shift: number, geo: number, relu: number, m0: number, m1: number): void
-  /** assembly/FusedTraining/bn_grad_sums_f32(scale: usize, shift: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize) */
-  bn_grad_sums_f32(scale: number, shift: number, dy: number, x: number, mean: number, C: number, relu: number, r0: number, r1: number, out: number): void
-  /** assembly/FusedTraining/bn_grad_f32(scale: usize, shift: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32) */
-  bn_grad_f32(scale: number, shift: number, dy: number, x: number, dx: number, coef: number, C: number, relu: number, r0: number, r1: number): void
+  /**
+   * assembly/FusedTraining/scale_shift_act_f32:
+   * x: usize, y: usize, scale: usize, shift: usize, C: i32, relu: i32, r0: i32, r1: i32
+   */
+  scale_shift_act_f32(
+    x: number, y: number, scale: number, shift: number, C: number, relu: number, r0: number, r1: number
+  ): void
+  /**
+   * assembly/FusedTraining/bn_act_pool_f32:
+   * z: usize, y: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32
+   */
+  bn_act_pool_f32(
+    z: number, y: number, scale: number, shift: number, geo: number, relu: number, m0: number, m1: number
+  ): void
+  /**
+   * assembly/FusedTraining/bn_act_pool_grad_f32:
+   * z: usize, dy: usize, dz: usize, scale: usize, shift: usize, geo: usize, relu: i32, m0: i32, m1: i32
+   */
+  bn_act_pool_grad_f32(
+    z: number, dy: number, dz: number, scale: number, shift: number, geo: number, relu: number, m0: number, m1: number
+  ): void
+  /**
+   * assembly/FusedTraining/bn_grad_sums_f32:
+   * scale: usize, shift: usize, dy: usize, x: usize, mean: usize, C: i32, relu: i32, r0: i32, r1: i32, out: usize
+   */
+  bn_grad_sums_f32(
+    scale: number, shift: number, dy: number, x: number, mean: number, C: number, relu: number, r0: number, r1: number,
+    out: number
+  ): void
+  /**
+   * assembly/FusedTraining/bn_grad_f32:
+   * scale: usize, shift: usize, dy: usize, x: usize, dx: usize, coef: usize, C: i32, relu: i32, r0: i32, r1: i32
+   */
+  bn_grad_f32(
+    scale: number, shift: number, dy: number, x: number, dx: number, coef: number, C: number, relu: number, r0: number,
+    r1: number
+  ): void
   /** assembly/FusedTraining/relu_grad_f32(y: usize, dy: usize, i0: i32, i1: i32) */
   relu_grad_f32(y: number, dy: number, i0: number, i1: number): void
-  /** assembly/FusedTraining/dropout_mask_f32(x: usize, y: usize, mask: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32) */
-  dropout_mask_f32(x: number, y: number, mask: number, seed: number, threshold: number, scale: number, i0: number, i1: number): void
+  /**
+   * assembly/FusedTraining/dropout_mask_f32:
+   * x: usize, y: usize, mask: usize, seed: u32, threshold: u32, scale: f32, i0: i32, i1: i32
+   */
+  dropout_mask_f32(
+    x: number, y: number, mask: number, seed: number, threshold: number, scale: number, i0: number, i1: number
+  ): void
   /** assembly/FusedTraining/dropout_grad_f32(dy: usize, dx: usize, mask: usize, scale: f32, i0: i32, i1: i32) */
   dropout_grad_f32(dy: number, dx: number, mask: number, scale: number, i0: number, i1: number): void
-  /** assembly/FusedTraining/adamw_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32, bc2Sqrt: f32, i0: i32, i1: i32) */
-  adamw_f32(p: number, g: number, m: number, v: number, b1: number, b2: number, eps: number, decay: number, stepSize: number, bc2Sqrt: number, i0: number, i1: number): void
-  /** assembly/FusedTraining/adamw_transpose_f32(p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32, bc2Sqrt: f32, i0: i32, i1: i32, table: usize, count: i32) */
-  adamw_transpose_f32(p: number, g: number, m: number, v: number, b1: number, b2: number, eps: number, decay: number, stepSize: number, bc2Sqrt: number, i0: number, i1: number, table: number, count: number): void
+  /**
+   * assembly/FusedTraining/adamw_f32:
+   * p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32, bc2Sqrt: f32,
+   * i0: i32, i1: i32
+   */
+  adamw_f32(
+    p: number, g: number, m: number, v: number, b1: number, b2: number, eps: number, decay: number, stepSize: number,
+    bc2Sqrt: number, i0: number, i1: number
+  ): void
+  /**
+   * assembly/FusedTraining/adamw_transpose_f32:
+   * p: usize, g: usize, m: usize, v: usize, b1: f32, b2: f32, eps: f32, decay: f32, stepSize: f32, bc2Sqrt: f32,
+   * i0: i32, i1: i32, table: usize, count: i32
+   */
+  adamw_transpose_f32(
+    p: number, g: number, m: number, v: number, b1: number, b2: number, eps: number, decay: number, stepSize: number,
+    bc2Sqrt: number, i0: number, i1: number, table: number, count: number
+  ): void
   /** assembly/FusedTraining/dot_rows_f32(a: usize, b: usize, c: usize, N: i32, K: i32, m0: i32, m1: i32) */
   dot_rows_f32(a: number, b: number, c: number, N: number, K: number, m0: number, m1: number): void
-  /** assembly/FusedTraining/dense_dw_f32(dy: usize, x: usize, dwt: usize, dw: usize, C: i32, K: i32, n: i32, k0: i32, k1: i32) */
-  dense_dw_f32(dy: number, x: number, dwt: number, dw: number, C: number, K: number, n: number, k0: number, k1: number): void
+  /**
+   * assembly/FusedTraining/dense_dw_f32:
+   * dy: usize, x: usize, dwt: usize, dw: usize, C: i32, K: i32, n: i32, k0: i32, k1: i32
+   */
+  dense_dw_f32(
+    dy: number, x: number, dwt: number, dw: number, C: number, K: number, n: number, k0: number, k1: number
+  ): void
 }

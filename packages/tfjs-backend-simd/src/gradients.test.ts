@@ -38,7 +38,7 @@ async function grads(c: Case): Promise<Float32Array[]> {
   tf.dispose(gs)
   const leaked = tf.memory().numTensors - before
   tf.dispose(inputs)
-  if (leaked !== 0) throw new Error(`${c.name} leaked ${leaked} tensors`)
+  expect(leaked, `${c.name} leaked tensors`).toBe(0)
   return out
 }
 

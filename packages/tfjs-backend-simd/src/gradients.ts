@@ -26,7 +26,8 @@ function install(kernelName: string, inputsToSave: string[], fused: Fused): void
     inputsToSave,
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const g = Array.isArray(dy) ? dy[0]! : dy
-      const r = getBackend() === BACKEND_NAME && g.dtype === 'float32' && !engine().isTapeOn() ? fused(g, saved, attrs) : null
+      const fusable = getBackend() === BACKEND_NAME && g.dtype === 'float32' && !engine().isTapeOn()
+      const r = fusable ? fused(g, saved, attrs) : null
       if (r) return r
       if (!original) {
         throw new SimdBackendError('SIMD_GRADIENT_MISSING',

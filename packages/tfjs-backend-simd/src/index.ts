@@ -12,7 +12,8 @@ export { registeredKernels } from './register-kernels'
 export { simdFeatures, setThreadsCount, getThreadsCount, MAX_THREADS } from './flags'
 export { SimdBackend } from './backend'
 export {
-  SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, SimdNotActiveError, FusedNetworkError, FusedInputError,
+  SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, SimdNotActiveError, FusedNetworkError,
+  FusedInputError,
 } from './errors'
 export { FusedTrainer } from './fused/trainer'
 export { planNetwork } from './fused/network'

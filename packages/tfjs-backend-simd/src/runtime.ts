@@ -1,5 +1,8 @@
 import { SimdBackendError, WasmLoadError } from './errors'
-import { checkBuild, getThreadsCount, isNode, MAX_THREADS, loadNodeOs, onThreadsCountChange, setNodeV8Flag, simdFeatures, type SimdBuild } from './flags'
+import {
+  checkBuild, getThreadsCount, isNode, MAX_THREADS, loadNodeOs, onThreadsCountChange, setNodeV8Flag, simdFeatures,
+  type SimdBuild,
+} from './flags'
 import { Heap, MAX_PAGES } from './heap'
 
 import type { WasmExports } from './_wasm-exports'
@@ -149,7 +152,8 @@ export class Runtime {
   private constructor(readonly build: SimdBuild, readonly module: WebAssembly.Module, readonly memory: WebAssembly.Memory,
     readonly exports: WasmExports, readonly shared: boolean) {
     this.heap = new Heap(memory, exports.heap_base(), shared)
-    this.names = Object.keys(exports).filter((k) => typeof (exports as unknown as Record<string, unknown>)[k] === 'function')
+    const byName = exports as unknown as Record<string, unknown>
+    this.names = Object.keys(exports).filter((k) => typeof byName[k] === 'function')
     this.names.forEach((n, i) => this.fnIndex.set(n, i))
     if (shared) {
       this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4))

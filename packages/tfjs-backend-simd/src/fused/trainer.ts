@@ -188,7 +188,8 @@ export class FusedTrainer {
     const convs: KernelArgs<'transpose_f32'>[] = []
     p.stages.forEach((stage, i) => {
       if (stage.kind !== 'linear') return
-      const entry: KernelArgs<'transpose_f32'> = [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
+      const entry: KernelArgs<'transpose_f32'> =
+        [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
       if (!stage.conv) dense.push(entry)
       else if (i > 0) convs.push(entry)
     })
@@ -596,8 +597,8 @@ export class FusedTrainer {
    * own partial sums, added in order), run in parallel when the threads are there and sequentially otherwise, so the
    * result does not depend on the number of threads. Returns the number of jobs.
    */
-  private parallel<K extends KernelName>(name: K, n: number, flops: number, args: (start: number, end: number, part: number) => KernelArgs<K>,
-    align = 1, fixedParts = 0): number {
+  private parallel<K extends KernelName>(name: K, n: number, flops: number,
+    args: (start: number, end: number, part: number) => KernelArgs<K>, align = 1, fixedParts = 0): number {
     const threads = Math.min(this.rt.threads, this.tuner?.limit ?? Infinity)
     // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
     // a split costs a few microseconds instead of a wake-up.

@@ -23,7 +23,8 @@ export const conv2DBackpropFilterConfig: KernelConfig = wasmKernel(Conv2DBackpro
     const k = dw.size / info.outChannels
     const parts = call.split(rows, call.threadsFor(convFlops(info)), 4)
     // Thread 0 accumulates straight into dw; the others into partials summed afterwards.
-    const jobs: KernelArgs<'conv2d_backprop_filter_f32'>[] = parts.map(([m0, m1], t) => [px, pdy, t === 0 ? dw.ptr : call.scratch(dw.size), geo, m0, m1, call.scratch(mb * k), mb])
+    const jobs: KernelArgs<'conv2d_backprop_filter_f32'>[] = parts.map(([m0, m1], t) =>
+      [px, pdy, t === 0 ? dw.ptr : call.scratch(dw.size), geo, m0, m1, call.scratch(mb * k), mb])
     backend.rt.run('conv2d_backprop_filter_f32', jobs)
     for (let t = 1; t < jobs.length; t++) backend.rt.run('add_into_f32', [[dw.ptr, jobs[t]![2]!, dw.size]])
     return call.result(dw)

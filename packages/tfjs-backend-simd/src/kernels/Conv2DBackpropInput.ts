@@ -25,7 +25,8 @@ export const conv2DBackpropInputConfig: KernelConfig = wasmKernel(Conv2DBackprop
     const mb = blockRows(info)
     // Split by image: col2im of neighbouring rows adds into the same dx pixels.
     const parts = call.split(info.batchSize, call.threadsFor(convFlops(info)))
-    const jobs: KernelArgs<'conv2d_backprop_input_f32'>[] = parts.map(([n0, n1]) => [pdy, wt, dx.ptr, geo, n0, n1, call.scratch(mb * k), mb])
+    const jobs: KernelArgs<'conv2d_backprop_input_f32'>[] =
+      parts.map(([n0, n1]) => [pdy, wt, dx.ptr, geo, n0, n1, call.scratch(mb * k), mb])
     backend.rt.run('conv2d_backprop_input_f32', jobs)
     return call.result(dx)
   } finally {

@@ -22,7 +22,7 @@ export const SUITE_MODES: SuiteMode[] = [
   { name: 'simd-unshared', backend: 'simd', build: 'simd', sharedMemory: false, subset: true },
 ]
 
-/** Suites that tfjs-core itself restricts to the backend named 'cpu' (a describeWithFlags predicate): never run on simd. */
+/** Suites that tfjs-core restricts to the backend named 'cpu' (a describeWithFlags predicate): never run on simd. */
 export const CPU_ONLY_SUITES = [
   // engine_test.js: registers copies of the 'cpu' factory as cpu1/cpu2 and moves data between them.
   'Switching cpu backends <env> {}',

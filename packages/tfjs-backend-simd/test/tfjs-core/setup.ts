@@ -11,7 +11,9 @@ import { SUITE_MODES } from './modes'
 import { excluded, inSubset } from './filters'
 
 const mode = SUITE_MODES.find((m) => m.name === process.env.SIMD_SUITE_MODE)
-if (!mode) throw new TypeError(`SIMD_SUITE_MODE=${process.env.SIMD_SUITE_MODE}: expected one of ${SUITE_MODES.map((m) => m.name)}`)
+if (!mode) {
+  throw new TypeError(`SIMD_SUITE_MODE=${process.env.SIMD_SUITE_MODE}: expected one of ${SUITE_MODES.map((m) => m.name)}`)
+}
 if (mode.backend === 'simd') {
   const wasmDir = process.env.SIMD_SUITE_WASM_DIR!
   setThreadsCount(mode.threads ?? 1)
