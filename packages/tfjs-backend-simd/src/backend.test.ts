@@ -133,7 +133,7 @@ describe('features and settings', () => {
   test('workers that cannot start leave a working single-threaded backend', async () => {
     const proto = Runtime.prototype as unknown as { spawn: (init: object) => Promise<unknown> }
     const spawn = proto.spawn
-    proto.spawn = () => Promise.reject(new Error('no threads here'))
+    proto.spawn = () => Promise.reject(new TypeError('no threads here'))
     try {
       setThreadsCount(2)
       registerSimdBackend()

@@ -1,4 +1,5 @@
 import { SimdConfigError } from './errors'
+import { shared } from './shared'
 
 export type SimdBuild = 'relaxed-simd' | 'simd' | 'scalar'
 
@@ -150,13 +151,10 @@ function parseThreads(value: unknown, setting: string): number {
   return n
 }
 
-let threadsCount: number | undefined
-const listeners = new Set<(n: number) => void>()
-
 /** Number of threads (main thread included) the simd kernels split work over. */
 export function getThreadsCount(): number {
-  if (threadsCount === undefined) threadsCount = defaultThreads()
-  return threadsCount
+  shared.threadsCount ??= defaultThreads()
+  return shared.threadsCount
 }
 
 /**
@@ -164,11 +162,12 @@ export function getThreadsCount(): number {
  * (new workers join when they have started). Default: available cores, or env MNIST_THREADS.
  */
 export function setThreadsCount(n: number): void {
-  threadsCount = parseThreads(n, 'threads')
-  for (const l of listeners) l(threadsCount)
+  const count = parseThreads(n, 'threads')
+  shared.threadsCount = count
+  for (const l of shared.threadListeners) l(count)
 }
 
 export function onThreadsCountChange(l: (n: number) => void): () => void {
-  listeners.add(l)
-  return () => listeners.delete(l)
+  shared.threadListeners.add(l)
+  return () => shared.threadListeners.delete(l)
 }
