@@ -49,7 +49,7 @@ const STALE_MS = 15_000
 /** Who holds a cache lock, as its holder wrote it beside the lock; reported while another process waits for it. */
 export interface LockWait {
   lockPath: string
-  /** Process id of the holder, when it wrote one (a crashed holder's pid is detected as dead and the lock taken over). */
+  /** Process id of the holder, when it wrote one (a dead holder of this host is detected and its lock taken over). */
   pid?: number
   host?: string
 }
@@ -82,7 +82,11 @@ async function readOwner(ownerPath: string): Promise<{ pid?: number; host?: stri
  * the lock; files only ever reach their final names verified and by atomic rename, so that costs a second download
  * at worst.
  */
-async function takeOverDeadLock(lockPath: string, ownerPath: string, owner: { pid?: number; host?: string }): Promise<boolean> {
+async function takeOverDeadLock(
+  lockPath: string,
+  ownerPath: string,
+  owner: { pid?: number; host?: string },
+): Promise<boolean> {
   if (owner.pid === undefined || owner.host !== hostname() || pidAlive(owner.pid)) return false
   await rm(lockPath, { recursive: true, force: true }).catch(() => undefined)
   await unlink(ownerPath).catch(() => undefined)
@@ -127,8 +131,10 @@ export async function withDirLock<T>(
       })
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'ELOCKED') {
-        throw cacheWriteError(dir, error) ??
+        throw (
+          cacheWriteError(dir, error) ??
           new CacheLockError(lockPath, `could not take the cache lock: ${(error as Error).message}`, { cause: error })
+        )
       }
       const owner = await readOwner(ownerPath)
       if (await takeOverDeadLock(lockPath, ownerPath, owner)) continue
@@ -178,9 +184,18 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
     const pid = Number(match[1])
     if (pid === process.pid) continue
     const path = join(dir, name)
-    const old = await stat(path).then((s) => Date.now() - s.mtimeMs > TMP_MAX_AGE_MS, () => false)
+    const old = await stat(path).then(
+      (s) => Date.now() - s.mtimeMs > TMP_MAX_AGE_MS,
+      () => false,
+    )
     if (pidAlive(pid) && !old) continue
-    if (await unlink(path).then(() => true, () => false)) removed.push(name)
+    if (
+      await unlink(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed.push(name)
   }
   return removed
 }

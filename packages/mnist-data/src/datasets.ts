@@ -21,7 +21,7 @@ export interface DatasetInfo {
   mirrors: readonly string[]
   /** Expected sample counts, or undefined when any count is accepted. */
   counts: { train: number; test: number } | undefined
-  /** Number of classes: labels must be in 0..classes-1 (10 for every dataset, custom included: the models have 10 outputs). */
+  /** Number of classes: labels must be in 0..classes-1 (10 for every dataset, custom too: the models have 10 outputs). */
   classes: number | undefined
   normalization: Normalization
 }

@@ -159,7 +159,11 @@ async function fetchToFile(url: string, tmpPath: string, o: DownloadFileOptions)
     const response = await fetch(url, { signal: controller.signal, redirect: 'follow' })
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => undefined)
-      throw new TryFailure(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, 'http', response.status)
+      throw new TryFailure(
+        `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+        'http',
+        response.status,
+      )
     }
     // With Content-Encoding, fetch inflates and Content-Length counts the encoded bytes: not comparable.
     const lengthHeader = response.headers.get('content-length')
@@ -280,7 +284,9 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadedFi
   }
   const { attempts } = tally
   if (attempts.length === 0) {
-    throw new DownloadError(o.file, attempts, { message: `${o.file}: expected at least one mirror URL to download from, got none` })
+    throw new DownloadError(o.file, attempts, {
+      message: `${o.file}: expected at least one mirror URL to download from, got none`,
+    })
   }
   if (o.sha256 !== undefined && tally.mismatches > 0 && tally.mismatches === attempts.length) {
     throw new ChecksumError(
@@ -290,5 +296,8 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadedFi
       `Every mirror served a different file (${attempts.map((a) => a.url).join(', ')}); nothing was written to the cache.`,
     )
   }
-  throw new DownloadError(o.file, attempts, { offline: tally.unresolved > 0, payload: tally.payload === attempts.length })
+  throw new DownloadError(o.file, attempts, {
+    offline: tally.unresolved > 0,
+    payload: tally.payload === attempts.length,
+  })
 }

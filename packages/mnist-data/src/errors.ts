@@ -180,12 +180,17 @@ export class CacheLockError extends MnistDataError {
   }
 }
 
-/** A disk error that rules out the cache for now (full, read-only, no permission). Never retried: the network is fine. */
+/** A disk error that rules out the cache for now (full, read-only, no permission). Never retried: not the network. */
 export class CacheWriteError extends MnistDataError {
   override name = 'CacheWriteError'
   readonly dir: string
 
-  constructor(code: 'DATA_DISK_FULL' | 'DATA_CACHE_UNWRITABLE', dir: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'DATA_DISK_FULL' | 'DATA_CACHE_UNWRITABLE',
+    dir: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, `${dir}: ${message}`, options)
     this.dir = dir
   }
@@ -201,12 +206,15 @@ export function cacheWriteError(dir: string, error: unknown): CacheWriteError | 
   if (typeof code !== 'string') return undefined
   const detail = error instanceof Error ? error.message : String(error)
   if (DISK_FULL.has(code)) {
-    return new CacheWriteError('DATA_DISK_FULL', dir, `disk full: expected room for the download in the cache folder, ` +
-      `got ${code} (${detail}); free space there or choose another cacheDir / MNIST_CACHE_DIR`, { cause: error })
+    const message =
+      `disk full: expected room for the download in the cache folder, got ${code} (${detail}); ` +
+      'free space there or choose another cacheDir / MNIST_CACHE_DIR'
+    return new CacheWriteError('DATA_DISK_FULL', dir, message, { cause: error })
   }
   if (UNWRITABLE.has(code)) {
-    return new CacheWriteError('DATA_CACHE_UNWRITABLE', dir, `cannot write to the cache folder: got ${code} (${detail}); ` +
-      'choose a writable cacheDir / MNIST_CACHE_DIR', { cause: error })
+    const message =
+      `cannot write to the cache folder: got ${code} (${detail}); choose a writable cacheDir / MNIST_CACHE_DIR`
+    return new CacheWriteError('DATA_CACHE_UNWRITABLE', dir, message, { cause: error })
   }
   return undefined
 }

@@ -3,15 +3,7 @@ import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import { IdxFormatError, MnistDataError } from './errors'
-import {
-  gzipError,
-  idxArrayOf,
-  idxHeaderLength,
-  isGzip,
-  parseIdxHeader,
-  type IdxArray,
-  type IdxHeader,
-} from './idx'
+import { gzipError, idxArrayOf, idxHeaderLength, isGzip, parseIdxHeader, type IdxArray, type IdxHeader } from './idx'
 
 /** Decompressed bytes one load may hold: every file's header-declared data size is drawn from it. */
 export interface ByteBudget {
@@ -58,8 +50,9 @@ function tooLarge(name: string, detail: string): IdxFormatError {
 }
 
 /**
- * Parses IDX bytes as they arrive: the header first, then the data straight into one buffer of the header-declared size.
- * Nothing past the limits is kept (or even inflated, when upstream of a gunzip stream), and the data is hashed on the way.
+ * Parses IDX bytes as they arrive: the header first, then the data straight into one buffer of the header-declared
+ * size. Nothing past the limits is kept (or even inflated, when upstream of a gunzip stream), and the data is hashed
+ * on the way.
  */
 class IdxSink extends Writable {
   private header = new Uint8Array(0)
@@ -118,7 +111,8 @@ class IdxSink extends Writable {
         'MNIST_IDX_TRAILING_BYTES',
         this.name,
         `trailing bytes: expected ${dataLength} bytes of ${dtype} data for shape [${shape.join(', ')}], got more ` +
-          `(stopped reading at ${this.parsed.headerLength + this.offset + rest.length} bytes${this.gzip ? ' inflated' : ''})`,
+          `(stopped reading at ${this.parsed.headerLength + this.offset + rest.length} bytes` +
+          `${this.gzip ? ' inflated' : ''})`,
       )
     }
     this.data!.set(rest, this.offset)
@@ -132,12 +126,16 @@ class IdxSink extends Writable {
     const shape = `[${header.shape.join(', ')}] of ${header.dtype}`
     const { exactBytes, exactWhat, budget } = this.limits
     if (exactBytes !== undefined && size > exactBytes) {
-      throw tooLarge(this.name, `the header declares ${shape} (${size} bytes), expected ${exactBytes} bytes (${exactWhat})`)
+      throw tooLarge(
+        this.name,
+        `the header declares ${shape} (${size} bytes), expected ${exactBytes} bytes (${exactWhat})`,
+      )
     }
     if (header.dataLength > budget.limit - budget.used) {
       throw tooLarge(
         this.name,
-        `the header declares ${shape} (${header.dataLength} bytes of data), expected at most ${budget.limit} bytes for ` +
+        `the header declares ${shape} (${header.dataLength} bytes of data), ` +
+          `expected at most ${budget.limit} bytes for ` +
           `all four files together (maxBytes), ${budget.used} of them already taken`,
       )
     }
@@ -157,7 +155,8 @@ class IdxSink extends Writable {
       throw new IdxFormatError(
         'MNIST_IDX_TRUNCATED_DATA',
         this.name,
-        `truncated: expected ${header.dataLength} bytes of ${header.dtype} data for shape [${header.shape.join(', ')}], ` +
+        `truncated: expected ${header.dataLength} bytes of ${header.dtype} data ` +
+          `for shape [${header.shape.join(', ')}], ` +
           `got ${this.offset}`,
       )
     }
@@ -170,7 +169,11 @@ class IdxSink extends Writable {
  * limits allow: the output of gunzip stops at the cap, so a decompression bomb costs a few megabytes and fails
  * within the first ones. Errors are IdxFormatErrors naming `name`; errors of `source` itself pass through unchanged.
  */
-export async function streamIdx(source: AsyncIterable<Uint8Array>, name: string, limits: IdxLimits): Promise<StreamedIdx> {
+export async function streamIdx(
+  source: AsyncIterable<Uint8Array>,
+  name: string,
+  limits: IdxLimits,
+): Promise<StreamedIdx> {
   const iterator = source[Symbol.asyncIterator]()
   const head: Uint8Array[] = []
   let headBytes = 0

@@ -62,12 +62,15 @@ export function chooseSource(info: Readonly<DatasetInfo>, options: LoadMnistOpti
   const notes: string[] = []
   const fromEnv = env('MNIST_DATA_DIR')
   if (options.dataDir !== undefined) {
-    if (options.mirror !== undefined) notes.push('the mirror option was not used: a dataDir folder is never downloaded into')
+    if (options.mirror !== undefined)
+      notes.push('the mirror option was not used: a dataDir folder is never downloaded into')
     return { dataDir: options.dataDir, origin: 'dataDir option', notes }
   }
   if (fromEnv === undefined) return { dataDir: undefined, origin: '', notes }
   if (options.mirror !== undefined && info.name !== 'custom') {
-    notes.push(`MNIST_DATA_DIR (${fromEnv}) was not used: the mirror option was given, and an option wins over the environment`)
+    notes.push(
+      `MNIST_DATA_DIR (${fromEnv}) was not used: the mirror option was given, and an option wins over the environment`,
+    )
     return { dataDir: undefined, origin: '', notes }
   }
   if (options.mirror !== undefined) notes.push('the mirror option was not used: custom datasets are never downloaded')
@@ -100,7 +103,11 @@ export function downloadSettings(options: LoadMnistOptions): {
   retries: number
   retryDelayMs: number
 } {
-  const timeoutMs = nonNegativeInteger('timeoutMs', options.timeoutMs, envNumber('MNIST_DOWNLOAD_TIMEOUT', 1000, false) ?? 30_000)
+  const timeoutMs = nonNegativeInteger(
+    'timeoutMs',
+    options.timeoutMs,
+    envNumber('MNIST_DOWNLOAD_TIMEOUT', 1000, false) ?? 30_000,
+  )
   if (timeoutMs === 0) throw new OptionError('timeoutMs', 'expected a timeout of at least 1 ms, got 0')
   return {
     timeoutMs,

@@ -40,7 +40,13 @@ async function findFile(dir: string, name: string): Promise<string | undefined> 
   for (const candidate of [name, `${name}.gz`]) {
     const path = join(dir, candidate)
     // Anything by that name counts (a FIFO or a device too): reading it then says what it is instead of "missing".
-    if (await stat(path).then(() => true, () => false)) return path
+    if (
+      await stat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path
   }
   return undefined
 }
@@ -49,7 +55,10 @@ async function missingFileError(dir: string, name: string, origin: string): Prom
   let listing: string
   try {
     const entries = (await readdir(dir)).filter((e) => !e.startsWith('.'))
-    listing = entries.length === 0 ? 'the folder is empty' : `found ${entries.slice(0, 8).join(', ')}${entries.length > 8 ? ', ...' : ''}`
+    listing =
+      entries.length === 0
+        ? 'the folder is empty'
+        : `found ${entries.slice(0, 8).join(', ')}${entries.length > 8 ? ', ...' : ''}`
   } catch {
     listing = 'the folder does not exist'
   }
@@ -60,7 +69,7 @@ async function missingFileError(dir: string, name: string, origin: string): Prom
   )
 }
 
-/** Per-file limits: the published size when it is checked anyway (built-in dataset, verify on), else the shared budget. */
+/** Per-file limits: the published size when it is checked anyway (built-in dataset, verify on), else the budget. */
 function limitsFor(info: Readonly<DatasetInfo>, index: number, exact: boolean, budget: ByteBudget): IdxLimits {
   const role = ROLES[index]!
   const bytes = exact ? publishedBytes(info, role) : undefined
@@ -75,7 +84,8 @@ async function readParsed(path: string, name: string, limits: IdxLimits): Promis
 
 function verifyParsed(info: Readonly<DatasetInfo>, file: ParsedFile, hint: string): void {
   const expected = info.sha256[file.name]
-  if (expected !== undefined && file.sha256 !== expected) throw new ChecksumError(file.path, expected, file.sha256, hint)
+  if (expected !== undefined && file.sha256 !== expected)
+    throw new ChecksumError(file.path, expected, file.sha256, hint)
 }
 
 interface Common {
@@ -94,9 +104,12 @@ async function loadFromFolder(c: Common, dataDir: string, origin: string): Promi
   for (let i = 0; i < names.length; i++) {
     if (paths[i] === undefined) throw await missingFileError(dir, names[i]!, origin)
   }
-  const files = await Promise.all(names.map((name, i) => readParsed(paths[i]!, name, limitsFor(info, i, verify, budget))))
+  const files = await Promise.all(
+    names.map((name, i) => readParsed(paths[i]!, name, limitsFor(info, i, verify, budget))),
+  )
   if (verify) {
-    for (const file of files) verifyParsed(info, file, `The folder ${dir} (${origin}) does not hold the published ${info.name} file.`)
+    for (const file of files)
+      verifyParsed(info, file, `The folder ${dir} (${origin}) does not hold the published ${info.name} file.`)
   }
   const verified = verify && info.name !== 'custom'
   return { dataset: info.name, dir, source: 'dataDir', verified, ...buildSplits(info, files, c.size), notes: c.notes }
@@ -106,10 +119,12 @@ async function makeCacheDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true })
   } catch (error) {
-    throw cacheWriteError(dir, error) ??
+    throw (
+      cacheWriteError(dir, error) ??
       new DatasetError('MNIST_FILE_UNREADABLE', `${dir}: cannot create the cache folder: ${(error as Error).message}`, {
         cause: error,
       })
+    )
   }
 }
 

@@ -31,7 +31,9 @@ export async function readIdxFile(path: string, limits: IdxLimits): Promise<Stre
   try {
     const stats = await handle.stat()
     if (!stats.isFile()) {
-      throw new DatasetError('DATA_NOT_A_FILE', `${path}: expected a regular file, got ${kindOf(stats)}`, { file: path })
+      throw new DatasetError('DATA_NOT_A_FILE', `${path}: expected a regular file, got ${kindOf(stats)}`, {
+        file: path,
+      })
     }
     if (stats.size === 0) {
       throw new IdxFormatError('DATA_IDX_EMPTY', path, 'empty file: expected an IDX file, the file has 0 bytes')
@@ -41,7 +43,8 @@ export async function readIdxFile(path: string, limits: IdxLimits): Promise<Stre
       throw new IdxFormatError(
         'DATA_IDX_TOO_LARGE',
         path,
-        `too large: expected at most ${cap} bytes${limits.exactWhat ? ` (${limits.exactWhat})` : ''}, the file has ${stats.size}`,
+        `too large: expected at most ${cap} bytes${limits.exactWhat ? ` (${limits.exactWhat})` : ''}, ` +
+          `the file has ${stats.size}`,
       )
     }
     const stream = handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false })

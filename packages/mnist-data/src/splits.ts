@@ -36,7 +36,8 @@ function checkLabels(info: Readonly<DatasetInfo>, file: ParsedFile, labels: Uint
     if (labels[i]! >= info.classes) {
       throw new DatasetError(
         'MNIST_LABEL_OUT_OF_RANGE',
-        `${file.path}: label out of range: expected 0..${info.classes - 1} for ${info.name}, got ${labels[i]} at index ${i}`,
+        `${file.path}: label out of range: expected 0..${info.classes - 1} for ${info.name}, ` +
+          `got ${labels[i]} at index ${i}`,
         { file: file.path },
       )
     }
@@ -54,13 +55,15 @@ export function buildSplit(
   if (images.dtype !== 'uint8' || images.shape.length !== 3) {
     throw shapeError(imagesFile, 'uint8 images of shape [count, rows, cols]')
   }
-  if (labels.dtype !== 'uint8' || labels.shape.length !== 1) throw shapeError(labelsFile, 'uint8 labels of shape [count]')
+  if (labels.dtype !== 'uint8' || labels.shape.length !== 1)
+    throw shapeError(labelsFile, 'uint8 labels of shape [count]')
   const [count, rows, cols] = images.shape as [number, number, number]
   if (size !== 'any' && (rows !== size.rows || cols !== size.cols)) {
     throw new DatasetError(
       'MNIST_BAD_SHAPE',
       `${imagesFile.path}: expected ${size.rows}x${size.cols} images` +
-        `${size.rows === IMAGE_SIDE && size.cols === IMAGE_SIDE ? ' (the models take 28x28x1)' : ''}, got ${rows}x${cols}` +
+        `${size.rows === IMAGE_SIDE && size.cols === IMAGE_SIDE ? ' (the models take 28x28x1)' : ''}` +
+        `, got ${rows}x${cols}` +
         " (the imageSize option 'any' loads other sizes)",
       { file: imagesFile.path },
     )
