@@ -162,14 +162,9 @@ async function folderFiles(str: string, options: LoadModelOptions, maxWeightByte
   const jsonLimit = (what: string): ByteLimit => ({ max: maxJson, what: `${what} (maxModelJsonBytes)` })
   const text = utf8(await readModelFile(modelJsonPath, jsonLimit('model.json'), 'missing: expected model.json in the model folder'))
   const metadataPath = path.join(dir, METADATA_FILE)
-  const metadataFile = await readModelFile(metadataPath, jsonLimit('metadata.json'), '').then(
-    (bytes) => ({ name: metadataPath, value: parseJson(utf8(bytes), metadataPath) }),
-    (error: unknown) => {
-      // metadata.json is optional (models saved without metadata, or by other tools); anything else is an error.
-      if (error instanceof ModelFileError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined
-      throw error
-    },
-  )
+  // metadata.json is optional (models saved without metadata, or by other tools).
+  const metadataBytes = await readModelFile(metadataPath, jsonLimit('metadata.json'), null)
+  const metadataFile = metadataBytes === undefined ? undefined : { name: metadataPath, value: parseJson(utf8(metadataBytes), metadataPath) }
   return {
     modelJson: text,
     modelJsonName: modelJsonPath,
@@ -252,7 +247,8 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text)
   } catch (cause) {
-    throw new ModelFileError(file, `expected JSON, found malformed text (${(cause as Error).message})`, { cause, code: 'MODEL_METADATA_INVALID' })
+    // No `cause`: its text is in the message already, and the error stays one line wherever it is printed.
+    throw new ModelFileError(file, `expected JSON, found malformed text (${(cause as Error).message})`, { code: 'MODEL_METADATA_INVALID' })
   }
 }
 

@@ -13,17 +13,22 @@ export interface ByteLimit {
  * Node: read a model file, refusing anything but a regular file and more bytes than `limit` allows, before reading.
  * A FIFO would block `open` and `read` forever and a device (`/dev/zero`) never ends, so the file is opened with
  * O_NONBLOCK and checked with fstat on the open descriptor (a symlink is followed, then judged by what it points at).
- * Missing files and read failures are `ModelFileError`s naming the file.
+ * Missing files (message `missing`) and read failures are one-line `ModelFileError`s naming the file; with
+ * `missing: null` a missing file gives `undefined` instead (an optional file).
  */
-export async function readModelFile(file: string, limit: ByteLimit, missing: string): Promise<Uint8Array> {
+export async function readModelFile(file: string, limit: ByteLimit, missing: string): Promise<Uint8Array>
+export async function readModelFile(file: string, limit: ByteLimit, missing: null): Promise<Uint8Array | undefined>
+export async function readModelFile(file: string, limit: ByteLimit, missing: string | null): Promise<Uint8Array | undefined> {
   const { fs } = await nodeModules('loadModel(path)')
   const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)
   let handle: Awaited<ReturnType<typeof fs.open>>
   try {
     handle = await fs.open(file, flags)
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code
-    throw new ModelFileError(file, code === 'ENOENT' ? missing : `could not be read: ${(cause as Error).message}`, { cause })
+    // No `cause` on these errors: the message says it all, and the CLI prints a cause as a second line.
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new ModelFileError(file, `could not be read: ${(cause as Error).message}`)
+    if (missing === null) return undefined
+    throw new ModelFileError(file, missing)
   }
   try {
     const stat = await handle.stat()
@@ -43,7 +48,7 @@ export async function readModelFile(file: string, limit: ByteLimit, missing: str
     return buffer.subarray(0, got)
   } catch (cause) {
     if (cause instanceof ModelFileError) throw cause
-    throw new ModelFileError(file, `could not be read: ${(cause as Error).message}`, { cause })
+    throw new ModelFileError(file, `could not be read: ${(cause as Error).message}`)
   } finally {
     await handle.close().catch(() => undefined)
   }
