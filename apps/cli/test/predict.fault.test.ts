@@ -31,7 +31,11 @@ beforeAll(async () => {
   writeFileSync(digit, encodePng({ data: px, width: 28, height: 28, channels: 1 }))
   // Peak RSS of the child itself (process.resourceUsage().maxRSS, in KiB), written where the test can read it.
   rssHook = join(work, 'rss-hook.cjs')
-  writeFileSync(rssHook, "process.on('exit', () => require('fs').writeFileSync(process.env.RSS_OUT, String(process.resourceUsage().maxRSS)))\n")
+  writeFileSync(
+    rssHook,
+    "process.on('exit', () =>\n" +
+      "  require('fs').writeFileSync(process.env.RSS_OUT, String(process.resourceUsage().maxRSS)))\n",
+  )
 }, 60_000)
 afterAll(() => {
   rmSync(work, { recursive: true, force: true })
@@ -100,8 +104,14 @@ describe('mnist predict: hostile images', () => {
     writeFileSync(huge, await blankPng(20_000, 20_000))
     const rssOut = join(work, 'rss.txt')
     const start = Date.now()
-    const r = runCli(['predict', '--model', goodModel, '--backend', 'cpu', huge], { NODE_OPTIONS: `--require ${rssHook}`, RSS_OUT: rssOut })
-    expectOneLineError({ ...r, ms: Date.now() - start }, `${huge}: the PNG declares 20000x20000 = 400000000 pixels; the limit is 16777216`)
+    const r = runCli(['predict', '--model', goodModel, '--backend', 'cpu', huge], {
+      NODE_OPTIONS: `--require ${rssHook}`,
+      RSS_OUT: rssOut,
+    })
+    expectOneLineError(
+      { ...r, ms: Date.now() - start },
+      `${huge}: the PNG declares 20000x20000 = 400000000 pixels; the limit is 16777216`,
+    )
     const peakMiB = Number(readFileSync(rssOut, 'utf8')) / 1024
     expect(peakMiB).toBeGreaterThan(10)
     expect(peakMiB).toBeLessThan(600)
@@ -110,10 +120,16 @@ describe('mnist predict: hostile images', () => {
   it('a FIFO or /dev/zero as the image: refused at once instead of hanging or reading forever', () => {
     const fifo = join(work, 'pipe.png')
     execFileSync('mkfifo', [fifo])
-    expectOneLineError(mnist(['predict', '--model', goodModel, '--backend', 'cpu', fifo]), `cannot read image ${fifo}: not a regular file`)
+    expectOneLineError(
+      mnist(['predict', '--model', goodModel, '--backend', 'cpu', fifo]),
+      `cannot read image ${fifo}: not a regular file`,
+    )
     const zero = join(work, 'zero.png')
     symlinkSync('/dev/zero', zero)
-    expectOneLineError(mnist(['predict', '--model', goodModel, '--backend', 'cpu', zero]), `cannot read image ${zero}: not a regular file`)
+    expectOneLineError(
+      mnist(['predict', '--model', goodModel, '--backend', 'cpu', zero]),
+      `cannot read image ${zero}: not a regular file`,
+    )
   }, 60_000)
 })
 
@@ -122,10 +138,16 @@ describe('mnist predict / eval: damaged model folders', () => {
     const d = copyModel()
     unlinkSync(join(d, 'weights.bin'))
     execFileSync('mkfifo', [join(d, 'weights.bin')])
-    expectOneLineError(mnist(['predict', '--model', d, '--backend', 'cpu', digit]), `${join(d, 'weights.bin')}: expected a regular file, found a FIFO`)
+    expectOneLineError(
+      mnist(['predict', '--model', d, '--backend', 'cpu', digit]),
+      `${join(d, 'weights.bin')}: expected a regular file, found a FIFO`,
+    )
     unlinkSync(join(d, 'weights.bin'))
     symlinkSync('/dev/zero', join(d, 'weights.bin'))
-    expectOneLineError(mnist(['eval', '--model', d, '--backend', 'cpu', '--no-noise']), `${join(d, 'weights.bin')}: expected a regular file, found a character device`)
+    expectOneLineError(
+      mnist(['eval', '--model', d, '--backend', 'cpu', '--no-noise']),
+      `${join(d, 'weights.bin')}: expected a regular file, found a character device`,
+    )
   }, 60_000)
 
   it('a bit flip in weights.bin: checksum mismatch naming the file (predict and eval)', () => {
@@ -133,7 +155,10 @@ describe('mnist predict / eval: damaged model folders', () => {
     const bytes = readFileSync(join(d, 'weights.bin'))
     bytes[5000] ^= 0x04
     writeFileSync(join(d, 'weights.bin'), bytes)
-    for (const args of [['predict', '--model', d, '--backend', 'cpu', digit], ['eval', '--model', d, '--backend', 'cpu', '--no-noise']]) {
+    for (const args of [
+      ['predict', '--model', d, '--backend', 'cpu', digit],
+      ['eval', '--model', d, '--backend', 'cpu', '--no-noise'],
+    ]) {
       expectOneLineError(mnist(args), `${join(d, 'weights.bin')}: SHA-256 `)
     }
   }, 60_000)
@@ -147,7 +172,10 @@ describe('mnist predict / eval: damaged model folders', () => {
     const bytes = readFileSync(join(d, 'weights.bin'))
     bytes.writeFloatLE(NaN, 0)
     writeFileSync(join(d, 'weights.bin'), bytes)
-    expectOneLineError(mnist(['predict', '--model', d, '--backend', 'cpu', digit]), `${join(d, 'weights.bin')}: weight conv1/kernel[0] is NaN`)
+    expectOneLineError(
+      mnist(['predict', '--model', d, '--backend', 'cpu', digit]),
+      `${join(d, 'weights.bin')}: weight conv1/kernel[0] is NaN`,
+    )
   }, 60_000)
 
   it('metadata with std 0: refused at load naming metadata.json (was NaN output and exit 0)', () => {
@@ -155,20 +183,51 @@ describe('mnist predict / eval: damaged model folders', () => {
     for (const f of ['model.json', 'metadata.json']) {
       writeFileSync(join(d, f), readFileSync(join(d, f), 'utf8').replace(/"std":\s*0\.3081/, '"std": 0'))
     }
-    expectOneLineError(mnist(['predict', '--model', d, '--backend', 'cpu', digit]), `${join(d, 'metadata.json')}: metadata field normalization.std: expected a finite number > 0`)
+    expectOneLineError(
+      mnist(['predict', '--model', d, '--backend', 'cpu', digit]),
+      `${join(d, 'metadata.json')}: metadata field normalization.std: expected a finite number > 0`,
+    )
   }, 60_000)
 
   it('a model of another architecture: expected vs found shapes, naming the model folder', () => {
     const d = join(work, 'other')
     execFileSync('mkdir', [d])
-    const dense = { class_name: 'Dense', config: { units: 10, activation: 'linear', use_bias: true, name: 'd', batch_input_shape: [null, 32], dtype: 'float32' } }
-    writeFileSync(join(d, 'model.json'), JSON.stringify({
-      format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 'other', layers: [dense] }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
-      weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [32, 10], dtype: 'float32' }, { name: 'd/bias', shape: [10], dtype: 'float32' }] }],
-    }))
+    const dense = {
+      class_name: 'Dense',
+      config: {
+        units: 10,
+        activation: 'linear',
+        use_bias: true,
+        name: 'd',
+        batch_input_shape: [null, 32],
+        dtype: 'float32',
+      },
+    }
+    writeFileSync(
+      join(d, 'model.json'),
+      JSON.stringify({
+        format: 'layers-model',
+        modelTopology: {
+          class_name: 'Sequential',
+          config: { name: 'other', layers: [dense] },
+          keras_version: 'tfjs-layers 4.22.0',
+          backend: 'tensor_flow.js',
+        },
+        weightsManifest: [
+          {
+            paths: ['weights.bin'],
+            weights: [
+              { name: 'd/kernel', shape: [32, 10], dtype: 'float32' },
+              { name: 'd/bias', shape: [10], dtype: 'float32' },
+            ],
+          },
+        ],
+      }),
+    )
     writeFileSync(join(d, 'weights.bin'), new Uint8Array(330 * 4))
-    const want = `model ${d}: expected a digit classifier with input [null, 28, 28, 1] and 10 output classes, found input [null, 32] and output [null, 10]`
+    const want =
+      `model ${d}: expected a digit classifier with input [null, 28, 28, 1] and 10 output classes, ` +
+      'found input [null, 32] and output [null, 10]'
     expectOneLineError(mnist(['predict', '--model', d, '--backend', 'cpu', digit]), want)
     expectOneLineError(mnist(['eval', '--model', d, '--backend', 'cpu', '--no-noise']), want)
   }, 60_000)

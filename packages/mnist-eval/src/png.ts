@@ -130,11 +130,15 @@ export function encodePng(image: DecodedImage): Uint8Array {
  * 20, big-endian) and refuse the image before pngjs allocates width * height * 4 bytes for it.
  */
 function checkDeclaredSize(bytes: Uint8Array, file: string, maxPixels: number): void {
-  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new InvalidOptionError('maxPixels', 'a positive integer', maxPixels)
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
+    throw new InvalidOptionError('maxPixels', 'a positive integer', maxPixels)
+  }
   if (bytes.length < 26) throw new ImageDecodeError(file, 'truncated PNG: no IHDR chunk')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const type = String.fromCharCode(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!)
-  if (type !== 'IHDR' || view.getUint32(8) !== 13) throw new ImageDecodeError(file, `corrupt PNG: expected the IHDR chunk first, found ${JSON.stringify(type)}`)
+  if (type !== 'IHDR' || view.getUint32(8) !== 13) {
+    throw new ImageDecodeError(file, `corrupt PNG: expected the IHDR chunk first, found ${JSON.stringify(type)}`)
+  }
   const width = view.getUint32(16)
   const height = view.getUint32(20)
   if (width * height > maxPixels) throw new ImageTooLargeError(file, width, height, maxPixels)

@@ -9,7 +9,10 @@ import { ReportWriteError } from './errors'
  * then is the temporary folder renamed to `target` (when it did not exist) or each file renamed over its old
  * version (other files in `target` are kept). Returns the final paths.
  */
-export async function writeFolderAtomically(target: string, outputs: readonly [string, Uint8Array | string][]): Promise<string[]> {
+export async function writeFolderAtomically(
+  target: string,
+  outputs: readonly [string, Uint8Array | string][],
+): Promise<string[]> {
   const existed = await folderExists(target)
   if (!existed) {
     try {
@@ -50,7 +53,9 @@ export async function writeFolderAtomically(target: string, outputs: readonly [s
     return finals
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined)
-    throw error instanceof ReportWriteError ? error : new ReportWriteError(target, `cannot write the report (${errorCode(error)})`, error)
+    throw error instanceof ReportWriteError
+      ? error
+      : new ReportWriteError(target, `cannot write the report (${errorCode(error)})`, error)
   }
 }
 

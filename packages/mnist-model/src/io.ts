@@ -133,7 +133,10 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
       displayName: (p) => p,
       readWeights: async (p, i, limit) => {
         const b = buffers[i]
-        if (b === undefined) throw new ModelFileError(p, `missing: model.json lists weight file #${i + 1} but only ${buffers.length} buffer(s) were given`)
+        if (b === undefined) {
+          const given = `only ${buffers.length} buffer(s) were given`
+          throw new ModelFileError(p, `missing: model.json lists weight file #${i + 1} but ${given}`)
+        }
         const bytes = toBytes(b)
         checkSize(p, bytes.byteLength, limit)
         return bytes
@@ -160,11 +163,15 @@ async function folderFiles(str: string, options: LoadModelOptions, maxWeightByte
   const dir = path.dirname(modelJsonPath)
   const maxJson = options.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES
   const jsonLimit = (what: string): ByteLimit => ({ max: maxJson, what: `${what} (maxModelJsonBytes)` })
-  const text = utf8(await readModelFile(modelJsonPath, jsonLimit('model.json'), 'missing: expected model.json in the model folder'))
+  const missing = 'missing: expected model.json in the model folder'
+  const text = utf8(await readModelFile(modelJsonPath, jsonLimit('model.json'), missing))
   const metadataPath = path.join(dir, METADATA_FILE)
   // metadata.json is optional (models saved without metadata, or by other tools).
   const metadataBytes = await readModelFile(metadataPath, jsonLimit('metadata.json'), null)
-  const metadataFile = metadataBytes === undefined ? undefined : { name: metadataPath, value: parseJson(utf8(metadataBytes), metadataPath) }
+  const metadataFile =
+    metadataBytes === undefined
+      ? undefined
+      : { name: metadataPath, value: parseJson(utf8(metadataBytes), metadataPath) }
   return {
     modelJson: text,
     modelJsonName: modelJsonPath,
@@ -248,7 +255,9 @@ function parseJson(text: string, file: string): unknown {
     return JSON.parse(text)
   } catch (cause) {
     // No `cause`: its text is in the message already, and the error stays one line wherever it is printed.
-    throw new ModelFileError(file, `expected JSON, found malformed text (${(cause as Error).message})`, { code: 'MODEL_METADATA_INVALID' })
+    throw new ModelFileError(file, `expected JSON, found malformed text (${(cause as Error).message})`, {
+      code: 'MODEL_METADATA_INVALID',
+    })
   }
 }
 

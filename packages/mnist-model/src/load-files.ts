@@ -60,7 +60,11 @@ export async function fromFiles(files: FileSet): Promise<{ model: LayersModel; m
   try {
     model = await loadLayersModel(tfc.io.fromMemory(artifacts))
   } catch (cause) {
-    throw new ModelFileError(files.modelJsonName, `expected a loadable Layers model, but building it failed: ${(cause as Error).message}`, { cause })
+    throw new ModelFileError(
+      files.modelJsonName,
+      `expected a loadable Layers model, but building it failed: ${(cause as Error).message}`,
+      { cause },
+    )
   }
   if (metadata !== undefined) {
     try {
@@ -93,17 +97,27 @@ function parseModelJson(input: object | string, name: string): Partial<tfc.io.Mo
   }
   const mj = json as Partial<tfc.io.ModelJSON> | null
   if (mj === null || typeof mj !== 'object' || Array.isArray(mj)) {
-    throw new ModelFileError(name, `expected a JSON object with modelTopology and weightsManifest, found ${Array.isArray(mj) ? 'an array' : String(mj)}`)
+    throw new ModelFileError(
+      name,
+      'expected a JSON object with modelTopology and weightsManifest, ' +
+        `found ${Array.isArray(mj) ? 'an array' : String(mj)}`,
+    )
   }
   if (mj.format !== undefined && mj.format !== 'layers-model') {
-    throw new ModelFileError(name, `expected a TensorFlow.js Layers model (format "layers-model"), found format ${JSON.stringify(mj.format)}`)
+    throw new ModelFileError(
+      name,
+      `expected a TensorFlow.js Layers model (format "layers-model"), found format ${JSON.stringify(mj.format)}`,
+    )
   }
   if (mj.modelTopology === null || typeof mj.modelTopology !== 'object') {
     throw new ModelFileError(name, 'expected a "modelTopology" object, found none')
   }
   const manifest = mj.weightsManifest
   if (!Array.isArray(manifest) || manifest.some((g) => !g || !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
-    throw new ModelFileError(name, 'expected "weightsManifest": [{ paths: string[], weights: [...] }], found none or a malformed one')
+    throw new ModelFileError(
+      name,
+      'expected "weightsManifest": [{ paths: string[], weights: [...] }], found none or a malformed one',
+    )
   }
   return mj
 }
@@ -124,9 +138,13 @@ async function readAllWeights(
   })
   const total = groups.reduce((s, g) => s + g.bytes, 0)
   if (total > files.maxWeightBytes) {
-    throw new ModelFileError(files.modelJsonName, `weightsManifest declares ${total} bytes of weights; the limit is ${files.maxWeightBytes} (maxWeightBytes)`, {
-      code: 'MODEL_FILE_TOO_LARGE',
-    })
+    throw new ModelFileError(
+      files.modelJsonName,
+      `weightsManifest declares ${total} bytes of weights; the limit is ${files.maxWeightBytes} (maxWeightBytes)`,
+      {
+        code: 'MODEL_FILE_TOO_LARGE',
+      },
+    )
   }
   const weights = new Uint8Array(total)
   let offset = 0
@@ -150,19 +168,26 @@ async function readAllWeights(
   return { specs, weights }
 }
 
-function groupSize(group: tfc.io.WeightsManifestConfig[number], modelJsonName: string): { bytes: number; count: number; dtypes: Set<string> } {
+function groupSize(
+  group: tfc.io.WeightsManifestConfig[number],
+  modelJsonName: string,
+): { bytes: number; count: number; dtypes: Set<string> } {
   let bytes = 0
   let count = 0
   const dtypes = new Set<string>()
   for (const spec of group.weights) {
     const shape = spec.shape ?? []
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw new ModelFileError(modelJsonName, `weight ${spec.name}: expected a shape of integers >= 0, found ${JSON.stringify(shape)}`)
+      throw new ModelFileError(
+        modelJsonName,
+        `weight ${spec.name}: expected a shape of integers >= 0, found ${JSON.stringify(shape)}`,
+      )
     }
     const size = shape.reduce((a: number, b: number) => a * b, 1)
     const dtype = spec.quantization?.dtype ?? spec.dtype
     const per = BYTES[dtype]
-    if (per === undefined) throw new ModelFileError(modelJsonName, `weight ${spec.name}: unsupported dtype ${JSON.stringify(dtype)}`)
+    if (per === undefined)
+      throw new ModelFileError(modelJsonName, `weight ${spec.name}: unsupported dtype ${JSON.stringify(dtype)}`)
     bytes += size * per
     count += size
     dtypes.add(dtype)
@@ -173,16 +198,25 @@ function groupSize(group: tfc.io.WeightsManifestConfig[number], modelJsonName: s
 /** metadata.json is a copy of model.json's metadata block: a difference means one of them was edited or damaged. */
 function sameMetadata(fromModelJson: ModelMetadata, fromFile: unknown, file: string): void {
   const a = fromModelJson as unknown as Record<string, unknown>
-  const b = fromFile !== null && typeof fromFile === 'object' && !Array.isArray(fromFile) ? (fromFile as Record<string, unknown>) : undefined
+  const b =
+    fromFile !== null && typeof fromFile === 'object' && !Array.isArray(fromFile)
+      ? (fromFile as Record<string, unknown>)
+      : undefined
   if (b === undefined) {
-    throw new ModelFileError(file, 'expected a JSON object (the metadata block of model.json), found something else', { code: 'MODEL_METADATA_INVALID' })
+    throw new ModelFileError(file, 'expected a JSON object (the metadata block of model.json), found something else', {
+      code: 'MODEL_METADATA_INVALID',
+    })
   }
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
   const differs = keys.find((k) => canonical(a[k]) !== canonical(b[k]))
   if (differs !== undefined) {
-    throw new ModelFileError(file, `field ${differs} differs from the metadata in model.json (userDefinedMetadata); saveModel writes both the same`, {
-      code: 'MODEL_METADATA_INVALID',
-    })
+    throw new ModelFileError(
+      file,
+      `field ${differs} differs from the metadata in model.json (userDefinedMetadata); saveModel writes both the same`,
+      {
+        code: 'MODEL_METADATA_INVALID',
+      },
+    )
   }
 }
 
@@ -190,7 +224,11 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`
   }
   return JSON.stringify(v) ?? 'undefined'
 }

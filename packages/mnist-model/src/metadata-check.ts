@@ -26,7 +26,8 @@ export function checkMetadata(meta: ModelMetadata, file: string): void {
   if ('weightsSha256' in m && (typeof m.weightsSha256 !== 'string' || !SHA256_HEX.test(m.weightsSha256))) {
     bad('weightsSha256', '64 lowercase hex digits (SHA-256 of the weight files)', m.weightsSha256)
   }
-  if ('dataset' in m && (typeof m.dataset !== 'string' || m.dataset.length === 0)) bad('dataset', 'a non-empty string', m.dataset)
+  if ('dataset' in m && (typeof m.dataset !== 'string' || m.dataset.length === 0))
+    bad('dataset', 'a non-empty string', m.dataset)
   if ('epochs' in m && !isCount(m.epochs)) bad('epochs', 'an integer >= 0', m.epochs)
   if ('params' in m && !isCount(m.params)) bad('params', 'an integer >= 0', m.params)
   if ('testAccuracy' in m && !(typeof m.testAccuracy === 'number' && m.testAccuracy >= 0 && m.testAccuracy <= 1)) {
@@ -39,7 +40,8 @@ export function checkParams(meta: ModelMetadata, file: string, actual: number): 
   if (typeof meta.params === 'number' && meta.params !== actual) {
     throw new ModelFileError(
       file,
-      `metadata field params: expected the model's ${actual} trainable parameters, found ${meta.params} (metadata of another model?)`,
+      `metadata field params: expected the model's ${actual} trainable parameters, ` +
+        `found ${meta.params} (metadata of another model?)`,
       { code: 'MODEL_METADATA_INVALID' },
     )
   }

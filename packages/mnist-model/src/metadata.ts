@@ -45,7 +45,10 @@ export interface ModelMetadata {
   extra?: Record<string, unknown>
 }
 
-export type MetadataInput = Omit<ModelMetadata, 'params' | 'modelConfig' | 'normalization' | 'versions' | 'createdAt' | 'weightsSha256'> &
+export type MetadataInput = Omit<
+  ModelMetadata,
+  'params' | 'modelConfig' | 'normalization' | 'versions' | 'createdAt' | 'weightsSha256'
+> &
   Partial<Pick<ModelMetadata, 'modelConfig' | 'normalization' | 'versions' | 'createdAt'>>
 
 /**

@@ -18,7 +18,11 @@ export interface ByteLimit {
  */
 export async function readModelFile(file: string, limit: ByteLimit, missing: string): Promise<Uint8Array>
 export async function readModelFile(file: string, limit: ByteLimit, missing: null): Promise<Uint8Array | undefined>
-export async function readModelFile(file: string, limit: ByteLimit, missing: string | null): Promise<Uint8Array | undefined> {
+export async function readModelFile(
+  file: string,
+  limit: ByteLimit,
+  missing: string | null,
+): Promise<Uint8Array | undefined> {
   const { fs } = await nodeModules('loadModel(path)')
   const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)
   let handle: Awaited<ReturnType<typeof fs.open>>
@@ -26,14 +30,17 @@ export async function readModelFile(file: string, limit: ByteLimit, missing: str
     handle = await fs.open(file, flags)
   } catch (cause) {
     // No `cause` on these errors: the message says it all, and the CLI prints a cause as a second line.
-    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new ModelFileError(file, `could not be read: ${(cause as Error).message}`)
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ModelFileError(file, `could not be read: ${(cause as Error).message}`)
     if (missing === null) return undefined
     throw new ModelFileError(file, missing)
   }
   try {
     const stat = await handle.stat()
     if (!stat.isFile()) {
-      throw new ModelFileError(file, `expected a regular file, found ${kindOf(stat)}`, { code: 'MODEL_FILE_NOT_REGULAR' })
+      throw new ModelFileError(file, `expected a regular file, found ${kindOf(stat)}`, {
+        code: 'MODEL_FILE_NOT_REGULAR',
+      })
     }
     checkSize(file, stat.size, limit)
     // One byte more than allowed: a file that grew after fstat is caught instead of silently cut.
@@ -57,17 +64,31 @@ export async function readModelFile(file: string, limit: ByteLimit, missing: str
 /** @internal Throw when `size` breaks `limit` (shared with the URL loader, which counts streamed bytes). */
 export function checkSize(file: string, size: number, limit: ByteLimit, final = true): void {
   if (limit.exact === true && final && size < limit.max) {
-    throw new ModelFileError(file, `expected ${limit.max} bytes for ${limit.what}, got ${size} (truncated or from another model?)`)
+    throw new ModelFileError(
+      file,
+      `expected ${limit.max} bytes for ${limit.what}, got ${size} (truncated or from another model?)`,
+    )
   }
   if (size > limit.max) {
     const expected = limit.exact === true ? `${limit.max}` : `at most ${limit.max}`
-    throw new ModelFileError(file, `expected ${expected} bytes for ${limit.what}, got ${size}${limit.exact === true ? ' (from another model?)' : ''}`, {
-      code: 'MODEL_FILE_TOO_LARGE',
-    })
+    throw new ModelFileError(
+      file,
+      `expected ${expected} bytes for ${limit.what}, got ${size}` +
+        (limit.exact === true ? ' (from another model?)' : ''),
+      {
+        code: 'MODEL_FILE_TOO_LARGE',
+      },
+    )
   }
 }
 
-function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(stat: {
+  isDirectory(): boolean
+  isFIFO(): boolean
+  isCharacterDevice(): boolean
+  isBlockDevice(): boolean
+  isSocket(): boolean
+}): string {
   if (stat.isDirectory()) return 'a folder'
   if (stat.isFIFO()) return 'a FIFO (named pipe)'
   if (stat.isCharacterDevice()) return 'a character device'

@@ -12,7 +12,8 @@ export async function verifyWeightsChecksum(weights: Uint8Array, expected: strin
   if (found === expected) return
   throw new ModelFileError(
     file,
-    `SHA-256 ${found} does not match weightsSha256 ${expected} in the model's metadata (the file is corrupt or was replaced)`,
+    `SHA-256 ${found} does not match weightsSha256 ${expected} in the model's metadata ` +
+      '(the file is corrupt or was replaced)',
     { code: 'MODEL_WEIGHTS_CHECKSUM_MISMATCH' },
   )
 }
@@ -21,7 +22,12 @@ export async function verifyWeightsChecksum(weights: Uint8Array, expected: strin
  * @internal Refuse NaN or ±Infinity in float32 weights (a diverged training or a corrupt file): they would turn
  * every prediction into NaN. `weights` holds the weights of `specs` back to back, as the manifest lays them out.
  */
-export function checkFiniteWeights(specs: readonly tfc.io.WeightsManifestEntry[], weights: Uint8Array, file: string, bytesPer: (dtype: string) => number): void {
+export function checkFiniteWeights(
+  specs: readonly tfc.io.WeightsManifestEntry[],
+  weights: Uint8Array,
+  file: string,
+  bytesPer: (dtype: string) => number,
+): void {
   const view = new DataView(weights.buffer, weights.byteOffset, weights.byteLength)
   let offset = 0
   for (const spec of specs) {
@@ -31,9 +37,13 @@ export function checkFiniteWeights(specs: readonly tfc.io.WeightsManifestEntry[]
       for (let i = 0; i < size; i++) {
         const v = view.getFloat32(offset + i * 4, true)
         if (!Number.isFinite(v)) {
-          throw new ModelFileError(file, `weight ${spec.name}[${i}] is ${v} (expected finite numbers: a corrupt file or a diverged training?)`, {
-            code: 'MODEL_WEIGHTS_NOT_FINITE',
-          })
+          throw new ModelFileError(
+            file,
+            `weight ${spec.name}[${i}] is ${v} (expected finite numbers: a corrupt file or a diverged training?)`,
+            {
+              code: 'MODEL_WEIGHTS_NOT_FINITE',
+            },
+          )
         }
       }
     }

@@ -92,9 +92,12 @@ async function readImageFile(file: string): Promise<Uint8Array> {
   try {
     const stat = await handle.stat()
     if (stat.isDirectory()) throw badInput(`cannot read image ${file}: is a folder, expected a PNG file`)
-    if (!stat.isFile()) throw badInput(`cannot read image ${file}: not a regular file (a pipe or a device?), expected a PNG file`)
+    if (!stat.isFile()) {
+      throw badInput(`cannot read image ${file}: not a regular file (a pipe or a device?), expected a PNG file`)
+    }
     if (stat.size > MAX_IMAGE_BYTES) {
-      throw badInput(`cannot read image ${file}: ${stat.size} bytes; the limit is ${MAX_IMAGE_BYTES} bytes (64 MiB) per image`)
+      const limit = `the limit is ${MAX_IMAGE_BYTES} bytes (64 MiB) per image`
+      throw badInput(`cannot read image ${file}: ${stat.size} bytes; ${limit}`)
     }
     // One byte more than fstat said, so a file that grows meanwhile is caught rather than read without end.
     const buffer = new Uint8Array(stat.size + 1)

@@ -52,12 +52,13 @@ afterEach(async () => {
 
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
-  for (const name of (await realFs.readdir(dir)).sort()) out[name] = (await realFs.readFile(join(dir, name))).toString('base64')
+  for (const name of (await realFs.readdir(dir)).sort())
+    out[name] = (await realFs.readFile(join(dir, name))).toString('base64')
   return out
 }
 
 describe('writeReport on a full disk', () => {
-  it('into an existing report folder: every earlier file stays byte-identical, whichever file hits ENOSPC', async () => {
+  it('into an existing report folder: every earlier file stays byte-identical, whichever write fails', async () => {
     const dir = join(root, 'report')
     await writeReport(input, dir)
     await realFs.writeFile(join(dir, 'notes.txt'), 'keep me')
@@ -66,9 +67,14 @@ describe('writeReport on a full disk', () => {
     for (let failAt = 0; failAt < FILES.length; failAt++) {
       fault.calls = 0
       fault.failAt = failAt
-      const err = await writeReport(input, dir).then(() => undefined, (e: unknown) => e)
+      const err = await writeReport(input, dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(err).toBeInstanceOf(ReportWriteError)
-      expect((err as ReportWriteError).message).toMatch(/^\[@mnist\/eval\] \S+\/report\/\S+: cannot write the file \(ENOSPC\)$/)
+      expect((err as ReportWriteError).message).toMatch(
+        /^\[@mnist\/eval\] \S+\/report\/\S+: cannot write the file \(ENOSPC\)$/,
+      )
       expect(await snapshot(dir)).toEqual(before)
     }
   })

@@ -45,10 +45,18 @@ async function editMetadata(d: string, edit: (m: Record<string, unknown>) => voi
 }
 
 /** The load fails with a ModelFileError of `code` about `file`, within `ms`, one line, no tensors left. */
-async function fails(p: () => Promise<unknown>, code: MnistModelErrorCode, file: string, ms = 5_000): Promise<ModelFileError> {
+async function fails(
+  p: () => Promise<unknown>,
+  code: MnistModelErrorCode,
+  file: string,
+  ms = 5_000,
+): Promise<ModelFileError> {
   const before = tfc.memory().numTensors
   const start = Date.now()
-  const err = await p().then(() => undefined, (e: unknown) => e)
+  const err = await p().then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(Date.now() - start).toBeLessThan(ms)
   expect(err).toBeInstanceOf(ModelFileError)
   const e = err as ModelFileError
@@ -96,7 +104,11 @@ describe('loadModel reads only regular files, never more than declared', () => {
     await truncate(join(d, 'model.json'), 4 * 1024 ** 3)
     await fails(() => loadModel(d), 'MODEL_FILE_TOO_LARGE', join(d, 'model.json'), 2_000)
     const small = await saved()
-    const m = await fails(() => loadModel(small, { maxModelJsonBytes: 1000 }), 'MODEL_FILE_TOO_LARGE', join(small, 'model.json'))
+    const m = await fails(
+      () => loadModel(small, { maxModelJsonBytes: 1000 }),
+      'MODEL_FILE_TOO_LARGE',
+      join(small, 'model.json'),
+    )
     expect(m.message).toMatch(/expected at most 1000 bytes for model.json \(maxModelJsonBytes\), got \d+/)
   })
 
@@ -149,7 +161,9 @@ describe('loadModel verifies the weights', () => {
     bytes[12_345] ^= 0x10
     await writeFile(join(d, 'weights.bin'), bytes)
     const e = await fails(() => loadModel(d), 'MODEL_WEIGHTS_CHECKSUM_MISMATCH', join(d, 'weights.bin'))
-    expect(e.message).toContain(`SHA-256 ${createHash('sha256').update(bytes).digest('hex')} does not match weightsSha256`)
+    expect(e.message).toContain(
+      `SHA-256 ${createHash('sha256').update(bytes).digest('hex')} does not match weightsSha256`,
+    )
   })
 
   it('NaN or Infinity in the weights of a model saved without a checksum: refused naming the weight', async () => {
@@ -187,13 +201,23 @@ describe('loadModel verifies the weights', () => {
     const files = await modelToArtifacts(model, metadata)
     const weights = new Uint8Array(files.weights.slice(0))
     weights[7] ^= 1
-    await fails(() => loadModel({ modelJson: files.modelJson, weights }), 'MODEL_WEIGHTS_CHECKSUM_MISMATCH', 'weights.bin')
+    await fails(
+      () => loadModel({ modelJson: files.modelJson, weights }),
+      'MODEL_WEIGHTS_CHECKSUM_MISMATCH',
+      'weights.bin',
+    )
   })
 })
 
 describe('loadModel checks the metadata', () => {
   it('normalization std 0, negative or missing, or a NaN mean: refused naming metadata.json', async () => {
-    for (const normalization of [{ mean: 0.1, std: 0 }, { mean: 0.1, std: -1 }, { mean: 0.1 }, { mean: null, std: 0.3 }, 'x']) {
+    for (const normalization of [
+      { mean: 0.1, std: 0 },
+      { mean: 0.1, std: -1 },
+      { mean: 0.1 },
+      { mean: null, std: 0.3 },
+      'x',
+    ]) {
       const d = await saved()
       await editMetadata(d, (m) => (m.normalization = normalization))
       const e = await fails(() => loadModel(d), 'MODEL_METADATA_INVALID', join(d, 'metadata.json'))
@@ -201,10 +225,16 @@ describe('loadModel checks the metadata', () => {
     }
   })
 
-  it('in memory (no metadata.json): the message names model.json\'s userDefinedMetadata', async () => {
+  it("in memory (no metadata.json): the message names model.json's userDefinedMetadata", async () => {
     const files = await modelToArtifacts(model, { ...metadata, normalization: { mean: 0.1, std: 0 } })
-    const e = await fails(() => loadModel({ modelJson: files.modelJson, weights: files.weights }), 'MODEL_METADATA_INVALID', 'model.json (userDefinedMetadata)')
-    expect(e.message).toContain('metadata field normalization.std: expected a finite number > 0 (pixels are divided by it), found 0')
+    const e = await fails(
+      () => loadModel({ modelJson: files.modelJson, weights: files.weights }),
+      'MODEL_METADATA_INVALID',
+      'model.json (userDefinedMetadata)',
+    )
+    expect(e.message).toContain(
+      'metadata field normalization.std: expected a finite number > 0 (pixels are divided by it), found 0',
+    )
   })
 
   it('other fields: params of another model, a bad checksum string, epochs, testAccuracy', async () => {
@@ -240,7 +270,8 @@ describe('predict with a model of another architecture', () => {
     const tfl = await import('@tensorflow/tfjs-layers')
     const other = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [32], units: 10 })] })
     expect(() => predict(other, randomPixels(1))).toThrow(
-      '[@mnist/model] model input: expected one input of shape [null, 28, 28, 1] (28x28 grayscale images), found [null, 32]',
+      '[@mnist/model] model input: expected one input of shape [null, 28, 28, 1] (28x28 grayscale images), ' +
+        'found [null, 32]',
     )
     other.dispose()
   })
