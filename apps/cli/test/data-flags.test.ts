@@ -2,14 +2,14 @@ import type { Command, Option } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { createProgram } from '../src/main'
 
-const DATA_FLAGS = ['--dataset', '--data-dir', '--mirror', '--cache-dir']
+const DATA_FLAGS = ['--dataset', '--data-dir', '--mirror', '--cache-dir', '--timeout', '--retries']
 
 function dataOptions(command: Command): Record<string, Option> {
   return Object.fromEntries(command.options.filter((o) => DATA_FLAGS.includes(o.long!)).map((o) => [o.long!, o]))
 }
 
 describe('the data flags', () => {
-  it('are the same four flags with the same help text in every command that reads data', () => {
+  it('are the same six flags with the same help text in every command that reads data', () => {
     const commands = createProgram().commands.filter((c) => c.options.some((o) => o.long === '--data-dir'))
     expect(commands.map((c) => c.name()).sort()).toEqual(['augment-demo', 'data', 'eval', 'train'])
     const [first, ...rest] = commands.map(dataOptions)

@@ -21,7 +21,7 @@ export interface DatasetInfo {
   mirrors: readonly string[]
   /** Expected sample counts, or undefined when any count is accepted. */
   counts: { train: number; test: number } | undefined
-  /** Number of classes: labels must be in 0..classes-1 (undefined: no range check). */
+  /** Number of classes: labels must be in 0..classes-1 (10 for every dataset, custom too: the models have 10 outputs). */
   classes: number | undefined
   normalization: Normalization
 }
@@ -76,7 +76,8 @@ export const DATASETS: Readonly<Record<DatasetName, Readonly<DatasetInfo>>> = Ob
     sha256: Object.freeze({}),
     mirrors: Object.freeze([]),
     counts: undefined,
-    classes: undefined,
+    // The models have ten outputs: a label of 10 or more would train on the next example's target.
+    classes: 10,
     // Unknown data: scale to [0, 1] only. Pass computeNormalization(train.images) for real statistics.
     normalization: Object.freeze({ mean: 0, std: 1 }),
   }),
@@ -97,4 +98,17 @@ export function datasetInfo(dataset: string): Readonly<DatasetInfo> {
 export function normalizationFor(dataset: DatasetName): Normalization {
   const { mean, std } = datasetInfo(dataset).normalization
   return { mean, std }
+}
+
+/** Side of the square images of every dataset: what the models take (28x28x1). */
+export const IMAGE_SIDE = 28
+
+/**
+ * Decompressed size in bytes of one published file of a built-in dataset (IDX header of 16 bytes plus 28x28 bytes per
+ * image, or 8 bytes plus one per label); undefined for `custom`, whose sizes are whatever its headers say.
+ */
+export function publishedBytes(info: Readonly<DatasetInfo>, role: keyof DatasetFiles): number | undefined {
+  if (info.counts === undefined) return undefined
+  const count = role.startsWith('train') ? info.counts.train : info.counts.test
+  return role.endsWith('Images') ? 16 + count * IMAGE_SIDE * IMAGE_SIDE : 8 + count
 }

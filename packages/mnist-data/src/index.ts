@@ -19,6 +19,7 @@ export {
   DatasetError,
   OptionError,
   CacheLockError,
+  CacheWriteError,
 } from './errors'
 
 export type { IdxArray, IdxData, IdxDType } from './idx'
@@ -28,4 +29,5 @@ export type { DatasetName, DatasetFiles, DatasetInfo } from './datasets'
 export type { Normalization } from './normalization'
 export type { Rng } from './random'
 export type { DownloadProgress } from './download'
+export type { LockWait } from './cache'
 export type { MnistDataErrorCode, DownloadAttempt } from './errors'

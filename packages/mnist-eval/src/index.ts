@@ -6,13 +6,14 @@ export { confusionMatrix, perClassMetrics, accuracyFromConfusion, macroAverage }
 export { createRng } from '@mnist/data/stats'
 export { writeReport, renderMarkdownReport } from './report'
 export { renderDigitGrid, renderConfusionMatrix, renderNoiseCurve } from './render'
-export { decodePng, encodePng } from './png'
+export { decodePng, encodePng, DEFAULT_MAX_PIXELS } from './png'
 export {
   MnistEvalError,
   DatasetShapeError,
   InvalidOptionError,
   ModelShapeError,
   ImageDecodeError,
+  ImageTooLargeError,
   ReportWriteError,
 } from './errors'
 

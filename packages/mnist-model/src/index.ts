@@ -45,4 +45,4 @@ export {
   PretrainedUnavailableError,
   UnsupportedEnvironmentError,
 } from './errors.js'
-export type { MnistModelErrorCode } from './errors.js'
+export type { MnistModelErrorCode, ModelFileErrorCode } from './errors.js'

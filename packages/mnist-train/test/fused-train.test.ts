@@ -78,7 +78,7 @@ describe('train on simd with the fused step', () => {
       ...(await base({ data: await subset(16, 20), config: { batchSize: 2 } })),
       onProgress: () => {
         counts.push(tf.memory().numTensors)
-        heap.push(getSimdBackend()!.rt.heap.bytesInUse)
+        heap.push(getSimdBackend()!.memory().wasmBytesInUse)
       },
     })
     expect(result.stepEngine).toBe('fused')

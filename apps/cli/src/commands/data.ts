@@ -42,7 +42,12 @@ export function registerData(program: Command): void {
         ...dataSource(flags),
         verify: flags.verify,
         ...(progress ? { onProgress: progress.onProgress } : {}),
+        onLockWait: ({ lockPath, pid, host }) => {
+          const holder = pid !== undefined ? ` held by pid ${pid}${host ? ` on ${host}` : ''}` : ''
+          process.stderr.write(`waiting for the cache lock ${lockPath}${holder}\n`)
+        },
       }).finally(() => progress?.done())
+      for (const note of data.notes) process.stderr.write(`note: ${note}\n`)
       const split = (s: { count: number; rows: number; cols: number }) => ({ count: s.count, rows: s.rows, cols: s.cols })
       if (flags.json) {
         process.stdout.write(

@@ -15,6 +15,7 @@ import type { Command } from 'commander'
 import { addDataOptions, dataSource, datasetOf, type DataFlags } from '../data-flags'
 import { backendOption, intFlag, numberList } from '../flags'
 import { humanSummary, jsonResult } from './eval-output'
+import { checkDigitModel } from './model-check'
 
 interface EvalFlags extends DataFlags {
   model: string
@@ -67,6 +68,7 @@ async function runEval(flags: EvalFlags): Promise<void> {
   const selection = await selectBackend(flags.backend)
   const { model, metadata } = await loadModel(flags.model)
   try {
+    checkDigitModel(model, `model ${flags.model}`)
     if (metadata?.dataset && metadata.dataset !== dataset) {
       process.stderr.write(`warning: the model was trained on ${metadata.dataset} but is evaluated on ${dataset}\n`)
     }

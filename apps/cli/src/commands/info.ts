@@ -3,6 +3,7 @@ import { runtimeVersions } from '@mnist/train'
 import type { Command } from 'commander'
 import { cliVersion } from '../version'
 import { threadsOption } from '../flags'
+import { endOfLifeNote, nodeSupport } from '../node-support'
 
 interface InfoFlags {
   threads?: number
@@ -20,12 +21,16 @@ export function registerInfo(program: Command): void {
       const versions: Record<string, string> = { '@mnist/cli': cliVersion(), ...runtimeVersions() }
       const backends = await listBackends(flags.threads !== undefined ? { threads: flags.threads } : {})
       const auto = backends.find((b) => b.available)?.backend ?? null
+      const node = nodeSupport(process.versions.node)
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ versions, platform: `${process.platform} ${process.arch}`, auto, backends })}\n`)
+        const info = { versions, platform: `${process.platform} ${process.arch}`, auto, backends, node }
+        process.stdout.write(`${JSON.stringify(info)}\n`)
         return
       }
       const out: string[] = []
       out.push(`mnist ${versions['@mnist/cli']} on node ${versions['node']} (${process.platform} ${process.arch})`)
+      const note = endOfLifeNote(node)
+      if (note != null) out.push(note)
       out.push('')
       out.push('packages:')
       const width = Math.max(...Object.keys(versions).map((k) => k.length))

@@ -5,6 +5,7 @@ import {
   MAX_THREADS,
   setThreadsCount,
   simdFeatures,
+  simdLoadError,
   SimdConfigError,
 } from '@mnist/backend-simd'
 import { BackendsConfigError } from '../errors'
@@ -28,7 +29,10 @@ export const simdBackend: BackendDescriptor = {
 
 async function probeSimd(threads: number | undefined): Promise<Probe> {
   if (tf.findBackendFactory(BACKEND_NAME) == null) {
-    return { ok: false, reason: '@mnist/backend-simd loaded but registered no "simd" backend', fix: FIX }
+    // A failed wasm load unregisters the backend; its error says which file could not be loaded.
+    const failed = simdLoadError()
+    const reason = failed ? failed.message : '@mnist/backend-simd loaded but registered no "simd" backend'
+    return { ok: false, reason, fix: FIX }
   }
   try {
     if (threads !== undefined) setThreadsCount(threads)

@@ -3,8 +3,25 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-core/dist/register_all_gradients'
 import '@tensorflow/tfjs-backend-cpu'
 import * as tfl from '@tensorflow/tfjs-layers'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isSoftwareAdapter, probeWebGpu, registerWebGpuBackend } from './webgpu'
+import { isSoftwareAdapter, probeWebGpu, probeWebGpuWithDawn, registerWebGpuBackend } from './webgpu'
+
+// Stand-ins for the npm package `webgpu`, as the probe child uses it (`create(options).requestAdapter()`).
+const HANGING_ADAPTER = 'export const create = () => ({ requestAdapter: () => new Promise(() => {}) })\n'
+const BLOCKED_CREATE = 'export const create = () => { for (;;) {} }\n'
+const standIns: string[] = []
+async function standInDawn(source: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mnist-dawn-'))
+  standIns.push(dir)
+  await writeFile(join(dir, 'index.mjs'), source)
+  return join(dir, 'index.mjs')
+}
+afterAll(async () => {
+  for (const dir of standIns) await rm(dir, { recursive: true, force: true })
+})
 
 describe('isSoftwareAdapter', () => {
   it.each([
@@ -43,11 +60,25 @@ describe('probeWebGpu without a usable adapter', () => {
     expect(writes).toEqual([])
   })
 
-  it('gives up after its time box instead of hanging', async () => {
+  it('gives up after its time box when the adapter request never settles', async () => {
+    const started = Date.now()
+    const probe = await probeWebGpuWithDawn(await standInDawn(HANGING_ADAPTER), { timeoutMs: 300, allowSoftware: true })
+    expect(probe).toEqual({ available: false, reason: 'no answer from Dawn within 300 ms' })
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
+  it('stops a probe stuck in native code (event loop blocked) shortly after its time box', async () => {
+    const started = Date.now()
+    const probe = await probeWebGpuWithDawn(await standInDawn(BLOCKED_CREATE), { timeoutMs: 300, allowSoftware: true })
+    expect(probe).toEqual({ available: false, reason: 'Dawn did not answer within 300 ms and was stopped' })
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  it('with the real Dawn and a 1 ms box, answers at once (time box or Dawn\'s own error, whichever wins)', async () => {
     const started = Date.now()
     const probe = await probeWebGpu({ timeoutMs: 1, allowSoftware: true })
     expect(probe.available).toBe(false)
-    expect(probe.reason).toMatch(/within 1 ms/)
+    expect(probe.reason).toMatch(/within 1 ms|Dawn/)
     expect(Date.now() - started).toBeLessThan(10_000)
   })
 

@@ -215,20 +215,33 @@ function probeKey(resolved: ResolvedOptions): string {
  * and leaves nothing running: the work happens in a short-lived child process.
  */
 export async function probeWebGpu(options?: WebGpuOptions): Promise<WebGpuProbe> {
+  try {
+    resolveOptions(options)
+  } catch (error) {
+    return { available: false, reason: message(error) }
+  }
+  const dawn = resolveDawn()
+  if ('error' in dawn) return { available: false, reason: dawn.error }
+  return probeWebGpuWithDawn(dawn.path, options)
+}
+
+/**
+ * `probeWebGpu` with the Dawn module given by path: the probe child imports it and calls its `create()`. Tests pass
+ * stand-ins (an adapter request that never settles, a `create()` that never returns) to check the time boxes
+ * deterministically, whatever the real Dawn on the machine does and however fast it fails.
+ */
+export async function probeWebGpuWithDawn(dawnEntry: string, options?: WebGpuOptions): Promise<WebGpuProbe> {
   let resolved: ResolvedOptions
   try {
     resolved = resolveOptions(options)
   } catch (error) {
     return { available: false, reason: message(error) }
   }
-  const dawn = resolveDawn()
-  if ('error' in dawn) return { available: false, reason: dawn.error }
-
   const args = [
     '--input-type=module',
     '--eval',
     CHILD_SCRIPT,
-    pathToFileURL(dawn.path).href,
+    pathToFileURL(dawnEntry).href,
     JSON.stringify(resolved.dawnOptions),
     String(resolved.timeoutMs),
     JSON.stringify(REQUESTED_LIMITS),
