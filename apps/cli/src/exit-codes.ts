@@ -9,12 +9,25 @@ const EXIT_CODES: Readonly<Record<string, number>> = {
   BACKENDS_BAD_THREADS: 2,
   // the user's input files or flag combinations
   CLI_BAD_INPUT: 1,
-  // Ctrl-C before training started
+  // a value of a train flag found unusable when training starts (named in the message)
+  TRAIN_OUT_DIR_UNWRITABLE: 2,
+  TRAIN_BATCH_TOO_LARGE: 2,
+  TRAIN_RESUME_BACKEND_UNAVAILABLE: 2,
+  // `mnist train` stopped (after writing its checkpoint when training had started): 128 + the signal's number, as a
+  // shell reports a process killed by it; a closed stdout counts as SIGPIPE
   CLI_INTERRUPTED: 130,
+  CLI_HANGUP: 129,
+  CLI_TERMINATED: 143,
+  CLI_OUTPUT_CLOSED: 141,
 }
 
 /** Exit code for an error thrown by a command: by its `code` (see the table), else 1. */
 export function exitCodeFor(error: unknown): number {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
-  return typeof code === 'string' ? (EXIT_CODES[code] ?? 1) : 1
+  return typeof code === 'string' ? exitCodeOf(code) : 1
+}
+
+/** Exit code of an error code (see the table), else 1. */
+export function exitCodeOf(code: string): number {
+  return EXIT_CODES[code] ?? 1
 }

@@ -23,13 +23,18 @@ export {
   UnsupportedKernelError,
 } from '@mnist/backends'
 export { runtimeVersions } from './versions'
-export { readCheckpoint, CHECKPOINT_FORMAT, OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint'
+export { readCheckpoint } from './checkpoint'
+export { CHECKPOINT_FORMAT, OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint-format'
 export {
   MnistTrainError,
   InvalidTrainConfigError,
   NonFiniteLossError,
   CheckpointError,
   CheckpointWriteError,
+  RunDirError,
+  TrainDataError,
+  BatchTooLargeError,
+  ResumeBackendError,
 } from './errors'
 
 export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult, StepEngineName } from './options'
@@ -45,5 +50,11 @@ export type {
   SelectBackendOptions,
   SkippedBackend,
 } from '@mnist/backends'
-export type { CheckpointState, EpochSummary, LoadedCheckpoint, TrainingPosition } from './checkpoint'
+export type {
+  CheckpointFiles,
+  CheckpointState,
+  EpochSummary,
+  LoadedCheckpoint,
+  TrainingPosition,
+} from './checkpoint-format'
 export type { MnistTrainErrorCode } from './errors'

@@ -110,7 +110,7 @@ export class TrainingLoop {
     this.lastYield = performance.now()
   }
 
-  /** Evaluates on the test set, closes the epoch, checkpoints. */
+  /** Evaluates on the test set, closes the epoch, checkpoints, then reports the epoch. */
   private async endEpoch(): Promise<void> {
     const { options, facts, model, engine, run } = this.parts
     options.onEvaluate?.({ epoch: run.position.epoch + 1, images: facts.data.testCount })
@@ -122,8 +122,9 @@ export class TrainingLoop {
       limit: facts.data.testCount,
     })
     const summary = run.finishEpoch(evaluation, (performance.now() - evalStart) / 1000)
-    options.onEpochEnd?.(summary)
+    // Saved before it is reported: a caller that stops while reporting (a closed pipe, a signal) keeps the epoch.
     await this.checkpoint(run.position.epoch >= facts.config.epochs)
+    options.onEpochEnd?.(summary)
   }
 
   private async checkpoint(complete: boolean): Promise<void> {

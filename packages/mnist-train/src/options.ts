@@ -1,7 +1,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { DatasetName, DownloadProgress, MnistSplit } from '@mnist/data'
 import type { BackendName, BackendRequest, BackendSelection } from '@mnist/backends'
-import type { EpochSummary, TrainingPosition } from './checkpoint'
+import type { EpochSummary, TrainingPosition } from './checkpoint-format'
 import type { TrainConfig, TrainConfigInput } from './config'
 
 // The options, callbacks and result of `train()`.
@@ -17,20 +17,25 @@ export interface TrainData {
 export interface TrainOptions {
   /** Hyper-parameters; anything left out comes from `DEFAULT_TRAIN_CONFIG`. Ignored fields on resume must match. */
   config?: TrainConfigInput
-  /** Default `'auto'`. */
+  /**
+   * Default `'auto'`. When resuming, `'auto'` (or leaving it out) continues on the backend the checkpoint recorded, so
+   * that the result is that of an uninterrupted run (`ResumeBackendError` when it is not available here); another
+   * backend overrides it, with a warning in `TrainStartInfo.warnings`.
+   */
   backend?: BackendRequest
-  /** Threads for the simd / wasm backends. */
+  /** Threads for the simd / wasm backends. When resuming, default: the number the checkpoint recorded. */
   threads?: number
   /**
    * Where the active backend is `simd`, run each training step as a few fused WebAssembly passes per layer
    * (@mnist/backend-simd's FusedTrainer, built from the model's `ModelConfig`) instead of tfjs ops and autodiff: the
    * same math, about 5x faster. Default true. Models with a layer the fused step does not run (e.g. global average
-   * pooling) use the tfjs step; `TrainStartInfo.stepEngine` and `stepEngineReason` say which and why.
+   * pooling) use the tfjs step; `TrainStartInfo.stepEngine` and `stepEngineReason` say which and why. When resuming,
+   * default: the step engine the checkpoint recorded.
    */
   fusedStep?: boolean
   /** Accept a software WebGPU adapter when `backend` is `'webgpu'` (default true there). */
   allowSoftwareWebGpu?: boolean
-  /** Use these splits instead of calling `loadMnist`. */
+  /** Use these splits instead of calling `loadMnist` (labels must be class indices, images the model's size). */
   data?: TrainData
   /** `loadMnist` options (when `data` is not given). */
   dataset?: DatasetName
@@ -42,8 +47,10 @@ export interface TrainOptions {
   /** Evaluate on the first `testLimit` test images only. */
   testLimit?: number
   /**
-   * Parent folder of the run folder `<timestamp>-<backend>/`. Default: the resumed checkpoint's parent when resuming,
-   * else `MNIST_OUT_DIR`, else `models` (relative to the current directory).
+   * Parent folder of the run folder `<timestamp>-<backend>/` (`-2`, `-3`, ... when a run started in the same second
+   * took the name). The run folder is created when training starts (an unwritable folder fails then, with
+   * `RunDirError`) and removed again if the run ends before its first checkpoint. Default: the resumed checkpoint's
+   * parent when resuming, else `MNIST_OUT_DIR`, else `models` (relative to the current directory).
    */
   outDir?: string
   /** Write checkpoints (default true). With false nothing is written, and an interrupted run cannot be resumed. */
@@ -89,6 +96,8 @@ export interface TrainStartInfo {
   /** Where a resumed run starts. */
   position: TrainingPosition
   resumedFrom: string | undefined
+  /** Why the result will differ from an uninterrupted run (a resume overriding the recorded backend or engine). */
+  warnings: string[]
 }
 
 export interface TrainProgress {

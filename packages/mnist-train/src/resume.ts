@@ -1,6 +1,9 @@
-import { readCheckpoint, type LoadedCheckpoint } from './checkpoint'
+import { readCheckpoint } from './checkpoint'
+import type { LoadedCheckpoint } from './checkpoint-format'
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
 import { CheckpointError, InvalidTrainConfigError } from './errors'
+import type { BackendRequest } from '@mnist/backends'
+import type { StepEngineName, TrainOptions } from './options'
 
 /** The checkpoint to continue (undefined for a fresh run); a complete run cannot be resumed. */
 export async function openResume(dir: string | undefined): Promise<LoadedCheckpoint | undefined> {
@@ -35,4 +38,62 @@ function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput): TrainCo
     }
   }
   return saved
+}
+
+/** How a run selects its backend and step engine; for a resumed run, those it recorded unless overridden. */
+export interface RunSettings {
+  backend: BackendRequest
+  threads: number | undefined
+  fusedStep: boolean | undefined
+  /** The backend comes from the checkpoint (not from the caller): when unavailable, resume refuses. */
+  backendFromCheckpoint: boolean
+  /** What an override changes (shown to the user: the result will differ from an uninterrupted run). */
+  warnings: string[]
+}
+
+/**
+ * A resumed run continues on the backend, threads and step engine its checkpoint recorded, so that it gives the
+ * same weights as an uninterrupted run. `backend` other than `'auto'`, `threads` or `fusedStep` given by the caller
+ * override them, with a warning where that changes the numerics.
+ */
+export function runSettings(options: TrainOptions, resumed: LoadedCheckpoint | undefined): RunSettings {
+  const given = { backend: options.backend ?? 'auto', threads: options.threads, fusedStep: options.fusedStep }
+  if (!resumed) return { ...given, backendFromCheckpoint: false, warnings: [] }
+  const saved = resumed.state
+  const warnings: string[] = []
+  const override = given.backend !== 'auto' && given.backend !== saved.backend
+  if (override) {
+    warnings.push(
+      `resuming on backend "${given.backend}", not "${saved.backend}" as the checkpoint was trained: ` +
+        'the weights will differ from an uninterrupted run',
+    )
+  }
+  const savedThreads = saved.threads ?? undefined
+  const threadsSet = given.threads !== undefined && saved.threads !== undefined && given.threads !== savedThreads
+  // The fused step sums in a fixed order on any number of threads; the stock backends may not.
+  if (threadsSet && (override ? given.backend : saved.backend) !== 'simd') {
+    warnings.push(
+      `resuming with ${given.threads} threads, the checkpoint used ${savedThreads ?? 'the default'}: ` +
+        'the weights may differ from an uninterrupted run',
+    )
+  }
+  return {
+    backend: override ? given.backend : saved.backend,
+    threads: given.threads ?? savedThreads,
+    // The recorded step engine matters on the recorded backend only (on another one the numerics differ anyway).
+    fusedStep: given.fusedStep ?? (!override && saved.stepEngine === 'tfjs' ? false : undefined),
+    backendFromCheckpoint: !override,
+    warnings,
+  }
+}
+
+/** A warning when the step engine differs from the one the checkpoint trained with on the same backend. */
+export function stepEngineWarning(
+  resumed: LoadedCheckpoint | undefined,
+  settings: RunSettings,
+  engine: StepEngineName,
+): string[] {
+  const saved = resumed?.state.stepEngine
+  if (saved === undefined || saved === engine || !settings.backendFromCheckpoint) return []
+  return [`training with the ${engine} step, the checkpoint used the ${saved} step: the weights will differ`]
 }

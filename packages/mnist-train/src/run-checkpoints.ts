@@ -3,11 +3,11 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { createMetadata, getModelConfig, type ModelMetadata } from '@mnist/model'
 import type { AdamWState } from './adamw'
 import type { BackendSelection } from '@mnist/backends'
-import { CHECKPOINT_FORMAT, writeCheckpoint, type CheckpointState } from './checkpoint'
+import { writeCheckpoint } from './checkpoint-commit'
+import { CHECKPOINT_FORMAT, type CheckpointState } from './checkpoint-format'
 import type { TrainConfig } from './config'
 import type { StepEngineName } from './options'
 import type { RunData } from './run-data'
-import { uniqueRunDir } from './run-dir'
 import type { RunState } from './run-state'
 import type { StepEngine } from './step-engine'
 
@@ -24,20 +24,19 @@ export interface RunFacts {
   stepEngine: StepEngineName
   /** The checkpoint folder this run continues. */
   resumedFrom: string | undefined
+  /** `TrainOptions.threads` as given (recorded so that a resume uses the same). */
+  threads: number | undefined
 }
 
 /**
- * The run folder `<outDir>/<timestamp>-<backend>/` and its checkpoints: model + metadata, optimiser moments and
- * `training.json`, replaced atomically at each write.
+ * The run folder (created, exclusively, by `createRunDir` at the start) and its checkpoints: model + metadata,
+ * optimiser moments and `training.json`, written by the commit protocol of checkpoint-commit.ts at each save.
  */
 export class RunCheckpoints {
-  /** Undefined when not saving. */
-  dir: string | undefined
   saves = 0
 
-  constructor(private readonly outDir: string, private readonly backend: string, save: boolean) {
-    this.dir = save ? uniqueRunDir(outDir, backend, new Date()) : undefined
-  }
+  /** `dir`: the run folder, undefined when not saving. */
+  constructor(readonly dir: string | undefined) {}
 
   /** Writes the model as `engine` trained it (synced first) with the run's state. Nothing when not saving. */
   async write(
@@ -48,8 +47,6 @@ export class RunCheckpoints {
     run: RunState,
   ): Promise<void> {
     if (this.dir === undefined) return
-    // First write of this run: never replace a folder someone else wrote since we picked the name.
-    if (this.saves === 0) this.dir = uniqueRunDir(this.outDir, this.backend, new Date(), this.dir)
     engine.syncModel()
     const optimizer = engine.optimizerState()
     const state = checkpointState(facts, run, optimizer, complete)
@@ -85,6 +82,8 @@ function checkpointState(facts: RunFacts, run: RunState, optimizer: AdamWState, 
     startedAt,
     savedAt: new Date().toISOString(),
     ...(facts.resumedFrom !== undefined ? { resumedFrom: path.resolve(facts.resumedFrom) } : {}),
+    threads: facts.threads ?? null,
+    stepEngine: facts.stepEngine,
   }
 }
 

@@ -1,6 +1,7 @@
 import { loadMnist, normalizationFor, type DatasetName, type MnistSplit, type Normalization } from '@mnist/data'
-import { fingerprint, type LoadedCheckpoint } from './checkpoint'
-import { CheckpointError, InvalidTrainConfigError } from './errors'
+import { fingerprint } from './checkpoint'
+import type { LoadedCheckpoint } from './checkpoint-format'
+import { CheckpointError, InvalidTrainConfigError, TrainDataError } from './errors'
 import type { TrainOptions } from './options'
 
 /** The images a run trains and tests on. */
@@ -72,4 +73,27 @@ function pickCount(option: string, value: number | undefined, available: number)
     throw new InvalidTrainConfigError(option, `an integer in [1, ${available}] (images available)`, value)
   }
   return value
+}
+
+/**
+ * Refuses data the model cannot train on, naming the split and index: a label outside [0, classes) (it would spill
+ * into the next example's one-hot target on some backends) or images of another size than the model's input.
+ */
+export function checkRunData(data: RunData, classes: number, inputShape: readonly (number | null)[]): void {
+  const [rows, cols] = inputShape.slice(1, 3)
+  for (const [name, split, count] of [
+    ['train', data.train, data.trainCount],
+    ['test', data.test, data.testCount],
+  ] as const) {
+    if (split.rows !== rows || split.cols !== cols) {
+      throw new TrainDataError(`${name} images`, `are ${split.rows}x${split.cols}; the model takes ${rows}x${cols}`)
+    }
+    const labels = split.labels
+    for (let i = 0; i < count; i++) {
+      if (labels[i]! >= classes) {
+        const expected = `expected a class index in [0, ${classes - 1}]`
+        throw new TrainDataError(`${name}.labels[${i}]`, `is ${labels[i]}: ${expected}`)
+      }
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import type { CheckpointState, EpochSummary, TrainingPosition } from './checkpoint'
+import type { CheckpointState, EpochSummary, TrainingPosition } from './checkpoint-format'
 
 /** Sums of the epoch in progress: its running loss and accuracy, and the seconds its steps took. */
 export interface EpochProgress {

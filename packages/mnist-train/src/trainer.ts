@@ -2,42 +2,66 @@ import path from 'node:path'
 import type { Variable } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { countParams, createModel, loadModel, PARAM_BUDGET } from '@mnist/model'
+import { BackendUnavailableError, selectBackend, type BackendSelection } from '@mnist/backends'
 import { AdamW } from './adamw'
-import { selectBackend } from '@mnist/backends'
-import type { LoadedCheckpoint } from './checkpoint'
+import type { LoadedCheckpoint } from './checkpoint-format'
 import { chooseStepEngine, type EngineChoice } from './choose-engine'
 import type { TrainConfig } from './config'
+import { BatchTooLargeError, ResumeBackendError } from './errors'
 import { TrainingLoop } from './loop'
 import type { TrainOptions, TrainResult } from './options'
 import { RunCheckpoints, type RunFacts } from './run-checkpoints'
-import { loadRunData } from './run-data'
-import { defaultOutDir } from './run-dir'
+import { checkRunData, loadRunData } from './run-data'
+import { createRunDir, defaultOutDir, removeUnusedRunDir } from './run-dir'
 import { RunState } from './run-state'
-import { openResume, runConfig } from './resume'
+import { openResume, runConfig, runSettings, stepEngineWarning, type RunSettings } from './resume'
 import type { BatchShape } from './tfjs-engine'
 import { STREAM, streamRng, withSeededMathRandom } from './_random'
 
 /**
- * Train (or resume) the @mnist/model CNN: select the backend, load the data, run the one-cycle AdamW loop with the
- * test-set evaluation after each epoch, checkpoint each epoch (and on abort), return the metrics. Deterministic: the
- * same config, seed and backend give bit-identical weights on the same machine, also across an interrupt + resume.
+ * Train (or resume) the @mnist/model CNN: select the backend, create the run folder, load the data, run the
+ * one-cycle AdamW loop with the test-set evaluation after each epoch, checkpoint each epoch (and on abort), return
+ * the metrics. Deterministic: the same config, seed and backend give bit-identical weights on the same machine, also
+ * across an interrupt + resume (which continues on the backend and step engine the checkpoint recorded).
  */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const processStart = performance.now()
   const resumed = await openResume(options.resume)
   const config = runConfig(options.config, resumed)
-  const selection = await selectBackend(options.backend ?? 'auto', {
-    threads: options.threads,
-    allowSoftwareWebGpu: options.allowSoftwareWebGpu,
-  })
+  const settings = runSettings(options, resumed)
+  const selection = await selectRunBackend(options, settings)
   options.onBackend?.(selection)
+  // Created now, exclusively: a concurrent run cannot take the same folder, and an unusable outDir fails at once.
+  const save = options.save ?? true
+  const runDir = save ? await createRunDir(outDirOf(options), selection.backend, new Date()) : undefined
+  const checkpoints = new RunCheckpoints(runDir)
+  try {
+    return await trainWith({ options, processStart, resumed, config, settings, selection, checkpoints })
+  } finally {
+    if (runDir !== undefined && checkpoints.saves === 0) await removeUnusedRunDir(runDir)
+  }
+}
+
+interface RunSetup {
+  options: TrainOptions
+  processStart: number
+  resumed: LoadedCheckpoint | undefined
+  config: TrainConfig
+  settings: RunSettings
+  selection: BackendSelection
+  checkpoints: RunCheckpoints
+}
+
+async function trainWith(setup: RunSetup): Promise<TrainResult> {
+  const { options, resumed, config, settings, selection, checkpoints } = setup
   const data = await loadRunData(options, resumed)
   const model = resumed ? (await loadModel(options.resume!)).model : createSeededModel(config)
   let keepModel = false
   let choice: EngineChoice | undefined
   try {
     const classes = (model.outputs[0]!.shape[1] as number | null) ?? 10
-    choice = setUpEngine(model, config, { ...data.train, classes }, resumed, options.fusedStep)
+    checkRunData(data, classes, model.inputs[0]!.shape)
+    choice = setUpEngine(model, config, { ...data.train, classes }, resumed, settings.fusedStep, selection.backend)
     const batchesPerEpoch = Math.ceil(data.trainCount / config.batchSize)
     const facts: RunFacts = {
       config,
@@ -49,14 +73,15 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       params: countParams(model),
       stepEngine: choice.engine.name,
       resumedFrom: options.resume,
+      threads: settings.threads,
     }
-    const outDir =
-      options.outDir ?? (options.resume !== undefined ? path.dirname(path.resolve(options.resume)) : defaultOutDir())
-    const checkpoints = new RunCheckpoints(outDir, selection.backend, options.save ?? true)
-    const run = new RunState(processStart, resumed?.state)
-    reportStart(options, facts, choice.reason, checkpoints.dir, run)
-
-    const result = await new TrainingLoop({ options, facts, model, engine: choice.engine, run, checkpoints }).train()
+    const run = new RunState(setup.processStart, resumed?.state)
+    const warnings = [...settings.warnings, ...stepEngineWarning(resumed, settings, choice.engine.name)]
+    reportStart(options, facts, choice.reason, checkpoints.dir, run, warnings)
+    const loop = new TrainingLoop({ options, facts, model, engine: choice.engine, run, checkpoints })
+    const result = await loop.train().catch((e: unknown) => {
+      throw asBatchTooLarge(e, config.batchSize, selection.backend)
+    })
     if (options.keepModel) {
       choice.engine.syncModel()
       result.model = model
@@ -66,6 +91,27 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   } finally {
     choice?.engine.dispose()
     if (!keepModel) model.dispose()
+  }
+}
+
+/** The parent of the run folder: `outDir`, else the resumed checkpoint's parent, else the default. */
+function outDirOf(options: TrainOptions): string {
+  if (options.outDir !== undefined) return options.outDir
+  return options.resume !== undefined ? path.dirname(path.resolve(options.resume)) : defaultOutDir()
+}
+
+/** The backend of `settings`; when it is the resumed checkpoint's and unavailable here, a `ResumeBackendError`. */
+async function selectRunBackend(options: TrainOptions, settings: RunSettings): Promise<BackendSelection> {
+  try {
+    return await selectBackend(settings.backend, {
+      threads: settings.threads,
+      allowSoftwareWebGpu: options.allowSoftwareWebGpu,
+    })
+  } catch (e) {
+    if (settings.backendFromCheckpoint && options.resume !== undefined && e instanceof BackendUnavailableError) {
+      throw new ResumeBackendError(options.resume, settings.backend, e)
+    }
+    throw e
   }
 }
 
@@ -83,6 +129,7 @@ function setUpEngine(
   shape: BatchShape,
   resumed: LoadedCheckpoint | undefined,
   fusedStep: boolean | undefined,
+  backend: string,
 ): EngineChoice {
   const optimizer = new AdamW(
     model.trainableWeights.map((w) => w.read() as Variable),
@@ -106,8 +153,22 @@ function setUpEngine(
     })
   } catch (e) {
     optimizer.dispose()
-    throw e
+    throw asBatchTooLarge(e, config.batchSize, backend)
   }
+}
+
+/**
+ * An allocation failure (the simd backend's wasm heap, a typed array too large) as the error naming the batch size,
+ * which is what makes a step's memory grow; anything else unchanged.
+ */
+function asBatchTooLarge(error: unknown, batchSize: number, backend: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  const message = error instanceof Error ? error.message : ''
+  // tfjs-backend-wasm does not check its allocations: a step too large for its heap traps as an out-of-bounds access.
+  const wasmTrap = backend === 'wasm' && error instanceof WebAssembly.RuntimeError && /out of bounds/.test(message)
+  const oom =
+    code === 'SIMD_OUT_OF_MEMORY' || wasmTrap || /out of memory|\bOOM\b|Array buffer allocation failed/i.test(message)
+  return oom ? new BatchTooLargeError(batchSize, backend, error) : error
 }
 
 function reportStart(
@@ -116,6 +177,7 @@ function reportStart(
   reason: string | undefined,
   runDir: string | undefined,
   run: RunState,
+  warnings: string[],
 ): void {
   const { selection, data } = facts
   options.onStart?.({
@@ -136,5 +198,6 @@ function reportStart(
     runDir,
     position: { ...run.position },
     resumedFrom: options.resume,
+    warnings,
   })
 }

@@ -4,8 +4,10 @@ import type { EpochSummary, TrainResult, TrainStartInfo } from '@mnist/train'
 // What `mnist train` prints: the header, one line per epoch, and the result (human lines and the --json object).
 
 export type Say = (line?: string) => void
+/** Writes the --json result line to stdout (nothing once stdout is closed). */
+export type Emit = (line: string) => void
 
-export function header(info: TrainStartInfo, say: Say): void {
+export function header(info: TrainStartInfo, say: Say, warn: Say): void {
   const c = info.config
   say(`backend: ${info.backend} (${info.device})`)
   for (const s of info.skipped) say(`  skipped ${s.backend}: ${s.reason}`)
@@ -23,6 +25,7 @@ export function header(info: TrainStartInfo, say: Say): void {
       `${c.labelSmoothing ? `label smoothing ${c.labelSmoothing}, ` : ''}${c.augment ? 'augmentation' : 'no augmentation'}, seed ${c.seed}`,
   )
   if (info.resumedFrom) say(`resuming ${info.resumedFrom} at step ${info.position.step}/${info.totalSteps}`)
+  for (const w of info.warnings ?? []) warn(`warning: ${w}`)
   if (info.runDir) say(`checkpoints: ${absolute(info.runDir)}`)
 }
 
@@ -34,8 +37,8 @@ export function epochLine(s: EpochSummary, epochs: number): string {
   )
 }
 
-/** After a Ctrl-C: where the checkpoint is and how to resume; with --json, one object on stdout. */
-export function printInterrupted(result: TrainResult, json: boolean, say: Say): void {
+/** After a Ctrl-C (or another stop): where the checkpoint is and how to resume; with --json, one object on stdout. */
+export function printInterrupted(result: TrainResult, json: boolean, say: Say, emit: Emit): void {
   say(`stopped at step ${result.step}/${result.totalSteps} (epoch ${result.epochsCompleted + 1}/${result.epochs})`)
   if (result.checkpointDir) {
     say(`checkpoint: ${absolute(result.checkpointDir)}`)
@@ -44,12 +47,12 @@ export function printInterrupted(result: TrainResult, json: boolean, say: Say): 
   if (json) {
     const { step, totalSteps } = result
     const checkpointDir = result.checkpointDir ?? null
-    process.stdout.write(`${JSON.stringify({ interrupted: true, step, totalSteps, checkpointDir })}\n`)
+    emit(`${JSON.stringify({ interrupted: true, step, totalSteps, checkpointDir })}\n`)
   }
 }
 
 /** After a finished run: accuracy, time and where the model is; with --json, one object on stdout (the last line). */
-export function printResult(result: TrainResult, json: boolean, say: Say): void {
+export function printResult(result: TrainResult, json: boolean, say: Say, emit: Emit): void {
   const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(2)} %`)
   say()
   say(`test accuracy ${pct(result.testAccuracy)} (train ${pct(result.trainAccuracy)}, loss ${result.trainLoss.toFixed(4)})`)
@@ -60,7 +63,7 @@ export function printResult(result: TrainResult, json: boolean, say: Say): void 
   // Absolute: under `pnpm turbo train` the process runs in apps/cli, not where the user typed the command.
   if (result.modelDir) say(`saved to ${absolute(result.modelDir)}`)
   if (!json) return
-  process.stdout.write(
+  emit(
     `${JSON.stringify({
       testAccuracy: result.testAccuracy ?? null,
       trainAccuracy: result.trainAccuracy,

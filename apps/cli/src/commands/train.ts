@@ -11,7 +11,10 @@ import { addDataOptions, dataSource, type DataFlags } from '../data-flags'
 import { CliError } from '../errors'
 import { backendOption, intFlag, numberFlag, threadsOption } from '../flags'
 import { createProgressView, type ProgressView } from '../progress-view'
-import { epochLine, header, printInterrupted, printResult, type Say } from './train-output'
+import { exitCodeOf } from '../exit-codes'
+import { epochLine, header, printInterrupted, printResult, type Emit, type Say } from './train-output'
+import { withFlagName } from './train-flags'
+import { installStopper } from './train-stop'
 
 interface TrainFlags extends DataFlags {
   epochs?: number
@@ -31,7 +34,10 @@ interface TrainFlags extends DataFlags {
 
 const d = DEFAULT_TRAIN_CONFIG
 
-/** `mnist train`: flags -> @mnist/train's `train()`; header, progress and result on the terminal. */
+/**
+ * `mnist train`: flags -> @mnist/train's `train()`; header, progress and result on the terminal. SIGINT, SIGTERM,
+ * SIGHUP and a closed stdout stop it with a checkpoint (train-stop.ts); errors naming an option name the flag too.
+ */
 export function registerTrain(program: Command): void {
   const command = program
     .command('train')
@@ -41,7 +47,7 @@ export function registerTrain(program: Command): void {
     .option('--augment', `random affine augmentation (rotate +-7 deg, shift +-7 %, scale 0.93-1.07)${d.augment ? ' (default)' : ''}`)
     .option('--no-augment', `no augmentation${d.augment ? '' : ' (default)'}`)
     .option('--out <dir>', 'parent folder of the run folder <timestamp>-<backend> (default: $MNIST_OUT_DIR, else ./models)')
-    .option('--resume <dir>', 'continue an interrupted run from its checkpoint folder (keeps its settings)')
+    .option('--resume <dir>', 'continue an interrupted run from its checkpoint folder (keeps its settings and backend)')
   addDataOptions(command)
     .addOption(threadsOption())
     .option('--limit <n>', 'train on the first N training images only (quick runs)', intFlag('--limit', 1, 1_000_000))
@@ -65,31 +71,43 @@ function addRecipeOptions(command: Command): Command {
 }
 
 async function runTrain(flags: TrainFlags): Promise<void> {
-  const human = flags.json ? process.stderr : process.stdout
-  const say: Say = (line = '') => {
-    human.write(`${line}\n`)
+  const json = Boolean(flags.json)
+  const progress = createProgressView(json)
+  const stopper = installStopper((signal) => {
+    progress.interrupt()
+    const again = signal === 'SIGINT' ? 'Ctrl-C' : signal
+    err(`\n${signalName(signal)}: saving a checkpoint at the end of this step (${again} again to quit without it)\n`)
+  })
+  const write = (stream: 'stdout' | 'stderr', text: string): void => {
+    if (!stopper.closed(stream)) process[stream].write(text)
   }
-  const progress = createProgressView(Boolean(flags.json))
-  const interrupt = onCtrlC(progress)
+  const err = (text: string): void => write('stderr', text)
+  const say: Say = (line = '') => write(json ? 'stderr' : 'stdout', `${line}\n`)
+  const warn: Say = (line = '') => err(`${line}\n`)
+  const emit: Emit = (line) => write('stdout', line)
   let result: TrainResult
   try {
-    result = await train({ ...trainOptions(flags), signal: interrupt.signal, ...progressCallbacks(progress, say) })
+    result = await train({ ...trainOptions(flags), signal: stopper.signal, ...progressCallbacks(progress, say, warn) })
   } catch (error) {
     progress.clear()
-    if (interrupt.signal.aborted) {
-      throw new CliError('CLI_INTERRUPTED', 'interrupted before training started; nothing was saved', { cause: error })
+    if (stopper.reason !== undefined) {
+      throw new CliError(stopper.reason, 'stopped before training started; nothing was saved', { cause: error })
     }
-    throw error
+    throw withFlagName(error)
   } finally {
-    interrupt.dispose()
+    stopper.dispose()
     progress.stop()
   }
-  if (result.interrupted) {
-    printInterrupted(result, Boolean(flags.json), say)
-    process.exitCode = 130
-    return
+  if (result.interrupted) printInterrupted(result, json, say, emit)
+  else printResult(result, json, say, emit)
+  // A run that finished all its epochs before a signal took effect succeeded; a closed stdout lost its output.
+  if (stopper.reason !== undefined && (result.interrupted || stopper.reason === 'CLI_OUTPUT_CLOSED')) {
+    process.exitCode = exitCodeOf(stopper.reason)
   }
-  printResult(result, Boolean(flags.json), say)
+}
+
+function signalName(signal: NodeJS.Signals): string {
+  return signal === 'SIGINT' ? 'interrupted' : `${signal} received`
 }
 
 /** The flags as `train()` options (flags not given are left out, so the package's defaults apply). */
@@ -114,15 +132,15 @@ function trainOptions(flags: TrainFlags): TrainOptions {
   }
 }
 
-/** `train()`'s callbacks: the header once training starts, progress, and one line per epoch. */
-function progressCallbacks(progress: ProgressView, say: Say): Partial<TrainOptions> {
+/** `train()`'s callbacks: the header once training starts, progress, and one line per epoch (after its checkpoint). */
+function progressCallbacks(progress: ProgressView, say: Say, warn: Say): Partial<TrainOptions> {
   let epochs = 0
   return {
     onDataProgress: (p) => progress.download(p.file, p.bytes, p.total),
     onStart: (info) => {
       progress.clear()
       epochs = info.config.epochs
-      header(info, say)
+      header(info, say, warn)
     },
     onProgress: (p) => progress.step(p),
     onEvaluate: ({ epoch, images }) => progress.evaluating(epoch, images),
@@ -131,19 +149,4 @@ function progressCallbacks(progress: ProgressView, say: Say): Partial<TrainOptio
       say(epochLine(s, epochs))
     },
   }
-}
-
-/** First Ctrl-C: stop at the end of the step and checkpoint (via the signal); second: quit at once. */
-function onCtrlC(progress: ProgressView): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController()
-  let interrupts = 0
-  const onSigint = (): void => {
-    interrupts += 1
-    if (interrupts > 1) process.exit(130)
-    progress.interrupt()
-    process.stderr.write('\ninterrupted: saving a checkpoint at the end of this step (Ctrl-C again to quit without it)\n')
-    controller.abort()
-  }
-  process.on('SIGINT', onSigint)
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) }
 }
