@@ -42,6 +42,10 @@ export interface TrainOptions {
   dataDir?: string
   mirror?: string
   cacheDir?: string
+  /** Download inactivity timeout per try, in ms (`loadMnist`'s `timeoutMs`). */
+  timeoutMs?: number
+  /** Download tries per mirror after the first (`loadMnist`'s `retries`). */
+  retries?: number
   /** Train on the first `limit` training images only (quick runs, tests). */
   limit?: number
   /** Evaluate on the first `testLimit` test images only. */

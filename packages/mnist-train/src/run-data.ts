@@ -31,6 +31,8 @@ export async function loadRunData(options: TrainOptions, resumed: LoadedCheckpoi
         dataDir: options.dataDir,
         mirror: options.mirror,
         cacheDir: options.cacheDir,
+        timeoutMs: options.timeoutMs,
+        retries: options.retries,
         onProgress: options.onDataProgress,
         signal: options.signal,
       })
