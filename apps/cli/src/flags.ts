@@ -1,4 +1,5 @@
-import { BACKEND_ORDER } from '@mnist/train'
+import { BACKEND_ORDER } from '@mnist/backends'
+import { MAX_THREADS } from '@mnist/backend-simd'
 import { InvalidArgumentError, Option } from 'commander'
 
 // Flag parsers shared by every command: each error names the flag and the expected range, and commander turns it
@@ -40,7 +41,18 @@ export function numberList(min: number, max: number, what: string): (value: stri
   }
 }
 
-/** `--backend <name>`, restricted to the backends @mnist/train knows. */
-export function backendOption(): Option {
-  return new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKEND_ORDER]).default('auto')
+/**
+ * `--backend <name>`, restricted to the backends @mnist/backends knows; every command reads `MNIST_BACKEND` when the
+ * flag is not given.
+ */
+export function backendOption(description = 'tfjs backend; auto takes the fastest that works here'): Option {
+  return new Option('--backend <name>', description)
+    .choices(['auto', ...BACKEND_ORDER])
+    .env('MNIST_BACKEND')
+    .default('auto')
+}
+
+/** `--threads <n>` for the simd and wasm backends: 1 to @mnist/backend-simd's `MAX_THREADS`, env `MNIST_THREADS`. */
+export function threadsOption(description = 'threads for the simd and wasm backends (default: all cores)'): Option {
+  return new Option('--threads <n>', description).env('MNIST_THREADS').argParser(intFlag('--threads', 1, MAX_THREADS))
 }

@@ -5,6 +5,7 @@ import { registerEval } from './commands/eval'
 import { registerInfo } from './commands/info'
 import { registerPredict } from './commands/predict'
 import { registerTrain } from './commands/train'
+import { exitCodeFor } from './exit-codes'
 import { formatError } from './format-error'
 import { cliVersion } from './version'
 
@@ -36,8 +37,6 @@ export async function runMain(argv: string[]): Promise<void> {
       return
     }
     process.stderr.write(`${formatError(error)}\n`)
-    process.exitCode = typeof (error as { exitCode?: unknown }).exitCode === 'number'
-      ? (error as { exitCode: number }).exitCode
-      : 1
+    process.exitCode = exitCodeFor(error)
   }
 }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { loadMnist } from '@mnist/data'
 import { evaluate, noiseRobustness } from '@mnist/eval'
 import { createMetadata, createModel, saveModel } from '@mnist/model'
-import { selectBackend } from '@mnist/train'
+import { selectBackend } from '@mnist/backends'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bin, runCli, type CliResult } from './run-cli'
 
@@ -109,6 +109,18 @@ describe('mnist eval', () => {
     expect(rates.code).toBe(2)
     expect(rates.stderr).toMatch(/--salt-pepper <rates>.*numbers in 0\.\.1/)
   }, 60_000)
+
+  it('reads the backend from MNIST_BACKEND when --backend is not given; a bad value is a usage error', () => {
+    const r = runCli(['eval', '--model', modelDir, '--limit', '20', '--no-noise', '--json'], {
+      MNIST_CACHE_DIR: cache,
+      MNIST_BACKEND: 'cpu',
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect((JSON.parse(r.stdout) as { backend: string }).backend).toBe('cpu')
+    const bad = runCli(['eval', '--model', modelDir, '--no-noise'], { MNIST_CACHE_DIR: cache, MNIST_BACKEND: 'tpu' })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/'tpu' from env 'MNIST_BACKEND' is invalid\. Allowed choices are auto, node-gpu, node, webgpu, simd, wasm, cpu/)
+  }, 120_000)
 
   it('a missing model folder is one clear line naming it (exit 1, no stack trace)', () => {
     const r = mnist(['eval', '--model', join(work, 'nope'), '--backend', 'cpu'])

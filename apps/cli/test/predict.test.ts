@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { loadMnist } from '@mnist/data'
 import { decodePng, encodePng } from '@mnist/eval'
 import { createMetadata, createModel, loadModel, predict, preprocessImage, saveModel } from '@mnist/model'
-import { selectBackend } from '@mnist/train'
+import { selectBackend } from '@mnist/backends'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bin, runCli, type CliResult } from './run-cli'
 
@@ -126,6 +126,15 @@ describe('mnist predict', () => {
     expect(noImages.code).toBe(2)
     expect(noImages.stderr).toContain("missing required argument 'images'")
   }, 60_000)
+
+  it('reads MNIST_BACKEND; MNIST_THREADS above the simd limit is a usage error, not a fall back to stock wasm', () => {
+    const r = runCli(['predict', '--model', modelDir, '--json', files.gray!], { MNIST_BACKEND: 'cpu' })
+    expect(r.code, r.stderr).toBe(0)
+    const threads = runCli(['predict', '--model', modelDir, '--backend', 'auto', files.gray!], { MNIST_THREADS: '65' })
+    expect(threads.code).toBe(2)
+    expect(threads.stderr).toMatch(/^error: \[@mnist\/backends\] option "MNIST_THREADS": expected an integer from 1 to 64, found "65"/)
+    expect(threads.stdout).toBe('')
+  }, 120_000)
 
   it('--pretrained uses the shipped weights, or says clearly that none ship yet', () => {
     const r = mnist(['predict', '--pretrained', '--json', '--backend', 'cpu', files.gray!])

@@ -14,10 +14,11 @@ export interface CliResult {
 }
 
 /** Runs `mnist ...args` as a child process, offline and without MNIST_DEBUG (so errors must read without a stack). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 120_000): CliResult {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 120_000, cwd?: string): CliResult {
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
     timeout,
+    ...(cwd !== undefined ? { cwd } : {}),
     env: { ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '', ...env },
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }

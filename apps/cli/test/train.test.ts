@@ -35,7 +35,7 @@ describe('mnist train', { timeout: 600_000 }, () => {
     expect(result['trainAccuracy']).toBeGreaterThan(0)
     expect(result['params']).toBeLessThan(25_000)
     expect(result['epochs']).toBe(1)
-    expect(['simd', 'wasm', 'cpu']).toContain(result['backend'])
+    expect(['node-gpu', 'node', 'webgpu', 'simd', 'wasm', 'cpu']).toContain(result['backend'])
     expect(result['seconds']).toBeGreaterThan(0)
     expect(result['imagesPerSecond']).toBeGreaterThan(0)
     const modelDir = result['modelDir'] as string
@@ -43,7 +43,11 @@ describe('mnist train', { timeout: 600_000 }, () => {
     expect(readdirSync(modelDir).sort()).toEqual(['metadata.json', 'model.json', 'optimizer.bin', 'training.json', 'weights.bin'])
     // Human output went to stderr: the header like the PyTorch project's, then plain progress lines (not a TTY).
     expect(r.stderr).toMatch(new RegExp(`^backend: ${String(result['backend'])} \\(`, 'm'))
-    expect(r.stderr).toMatch(/^ {2}skipped node: .*native addon/m)
+    // Every backend ranked above the one auto took was skipped with a reason (which ones depends on the machine).
+    const order = ['node-gpu', 'node', 'webgpu', 'simd', 'wasm', 'cpu']
+    for (const b of order.slice(0, order.indexOf(String(result['backend'])))) {
+      expect(r.stderr).toMatch(new RegExp(`^ {2}skipped ${b}: .+$`, 'm'))
+    }
     expect(r.stderr).toMatch(/^model: \d{2},\d{3} parameters, budget OK \(< 25,000\)$/m)
     expect(r.stderr).toMatch(/^epoch 1\/1 batch 8\/8 loss \d\.\d{4} acc [\d.]+% \d+ img\/s eta \d+s$/m)
   })
@@ -54,6 +58,18 @@ describe('mnist train', { timeout: 600_000 }, () => {
     expect(r.stdout).toMatch(/^backend: /m)
     expect(r.stdout).toMatch(/^test accuracy [\d.]+ % \(train [\d.]+ %, loss [\d.]+\)$/m)
     expect(r.stdout).toMatch(new RegExp(`^saved to ${join(out, 'plain')}/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ-${backend}$`, 'm'))
+  })
+
+  it('prints where the model went as an absolute path when --out is relative', () => {
+    const r = runCli(['train', '--limit', '64', '--test-limit', '50', '--backend', backend, '--out', 'rel'], {}, 300_000, out)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(new RegExp(`^saved to ${join(out, 'rel')}/\\d{4}-\\d\\d-\\d\\dT[\\dT-]+Z-${backend}$`, 'm'))
+  })
+
+  it('threads above the limit of @mnist/backend-simd are a usage error naming it, not a slower backend', () => {
+    const r = mnist(['train', '--limit', '64', '--threads', '65'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--threads expects an integer from 1 to 64, got "65"/)
   })
 
   it('Ctrl-C writes a resumable checkpoint and exits 130; --resume finishes the run', async () => {
@@ -116,10 +132,14 @@ describe('mnist train', { timeout: 600_000 }, () => {
     }
   })
 
-  it('an unavailable explicit backend exits non-zero with the reason and the fix', () => {
-    const r = mnist(['train', '--backend', 'node', '--limit', '64'])
+  it('an unavailable explicit backend exits 2 with the reason and the fix', () => {
+    // Which backend is unavailable depends on the machine: ask the probe (mnist info) for one.
+    const info = JSON.parse(mnist(['info', '--json']).stdout) as { backends: { backend: string; available: boolean; reason?: string }[] }
+    const missing = info.backends.find((b) => !b.available)
+    expect(missing, 'every backend runs here: nothing to check').toBeDefined()
+    const r = mnist(['train', '--backend', missing!.backend, '--limit', '64'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/backend "node" is not available: .*native addon.*\. Fix: /)
+    expect(r.stderr).toContain(`backend "${missing!.backend}" is not available: ${missing!.reason}. Fix: `)
   })
 
   it('a --limit larger than the dataset names the option', () => {

@@ -1,19 +1,7 @@
-import { normalizationFor, type DatasetName, type Normalization } from './datasets'
+import { normalizationFor, type DatasetName } from './datasets'
 import { OptionError } from './errors'
-
-/**
- * mulberry32 (Tommy Ettinger, public domain): a 32-bit state PRNG built only from integer ops (Math.imul, shifts)
- * and one exact division by 2^32, so a seed gives the same sequence on every machine and JS engine.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { lookupTable, type Normalization } from './normalization'
+import { mulberry32 } from './random'
 
 function checkCount(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min || value > 0xffffffff) {
@@ -38,50 +26,6 @@ export function shuffledIndices(count: number, seed: number): Uint32Array {
     out[j] = t
   }
   return out
-}
-
-const MNIST: Normalization = { mean: 0.1307, std: 0.3081 }
-
-function lookupTable(stats: Normalization): Float32Array {
-  if (!Number.isFinite(stats.mean) || !Number.isFinite(stats.std) || stats.std <= 0) {
-    throw new OptionError(
-      'normalization',
-      `expected a finite mean and a std > 0, got mean ${String(stats.mean)}, std ${String(stats.std)}`,
-    )
-  }
-  const table = new Float32Array(256)
-  for (let v = 0; v < 256; v++) table[v] = (v / 255 - stats.mean) / stats.std
-  return table
-}
-
-/**
- * Maps uint8 pixels to float32 (x/255 - mean) / std (MNIST constants by default). Writes into `out` when given
- * (it must have images.length elements) and returns it.
- */
-export function normalizeImages(images: Uint8Array, out?: Float32Array, stats: Normalization = MNIST): Float32Array {
-  const target = out ?? new Float32Array(images.length)
-  if (target.length !== images.length) {
-    throw new OptionError('out', `expected a Float32Array of ${images.length} elements, got ${target.length}`)
-  }
-  const table = lookupTable(stats)
-  for (let i = 0; i < images.length; i++) target[i] = table[images[i]!]!
-  return target
-}
-
-/** Mean and standard deviation of the pixels scaled to [0, 1]; use it for a custom dataset's normalization. */
-export function computeNormalization(images: Uint8Array): Normalization {
-  if (images.length === 0) throw new OptionError('images', 'expected at least one pixel, got 0')
-  const histogram = new Float64Array(256)
-  for (let i = 0; i < images.length; i++) histogram[images[i]!]!++
-  let sum = 0
-  let squares = 0
-  for (let v = 0; v < 256; v++) {
-    const x = v / 255
-    sum += histogram[v]! * x
-    squares += histogram[v]! * x * x
-  }
-  const mean = sum / images.length
-  return { mean, std: Math.sqrt(Math.max(0, squares / images.length - mean * mean)) }
 }
 
 export interface BatchOptions {

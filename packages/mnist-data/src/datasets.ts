@@ -1,4 +1,5 @@
 import { OptionError } from './errors'
+import { FASHION_MNIST_NORMALIZATION, MNIST_NORMALIZATION, type Normalization } from './normalization'
 
 /** Built-in datasets with published checksums, plus `custom` (any folder holding the four standard names). */
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'custom'
@@ -11,12 +12,6 @@ export interface DatasetFiles {
   testLabels: string
 }
 
-/** Per-pixel statistics of the training images scaled to [0, 1]; batches compute (x/255 - mean) / std. */
-export interface Normalization {
-  mean: number
-  std: number
-}
-
 export interface DatasetInfo {
   name: DatasetName
   files: DatasetFiles
@@ -26,7 +21,7 @@ export interface DatasetInfo {
   mirrors: readonly string[]
   /** Expected sample counts, or undefined when any count is accepted. */
   counts: { train: number; test: number } | undefined
-  /** Number of classes: labels must be in 0..classes-1 (undefined: no range check). */
+  /** Number of classes: labels must be in 0..classes-1 (10 for every dataset, custom too: the models have 10 outputs). */
   classes: number | undefined
   normalization: Normalization
 }
@@ -56,7 +51,7 @@ export const DATASETS: Readonly<Record<DatasetName, Readonly<DatasetInfo>>> = Ob
     ]),
     counts: { train: 60000, test: 10000 },
     classes: 10,
-    normalization: Object.freeze({ mean: 0.1307, std: 0.3081 }),
+    normalization: MNIST_NORMALIZATION,
   }),
   'fashion-mnist': Object.freeze({
     name: 'fashion-mnist',
@@ -73,8 +68,7 @@ export const DATASETS: Readonly<Record<DatasetName, Readonly<DatasetInfo>>> = Ob
     ]),
     counts: { train: 60000, test: 10000 },
     classes: 10,
-    // Computed over the 60,000 training images (0.28604, 0.35302).
-    normalization: Object.freeze({ mean: 0.286, std: 0.353 }),
+    normalization: FASHION_MNIST_NORMALIZATION,
   }),
   custom: Object.freeze({
     name: 'custom',
@@ -82,7 +76,8 @@ export const DATASETS: Readonly<Record<DatasetName, Readonly<DatasetInfo>>> = Ob
     sha256: Object.freeze({}),
     mirrors: Object.freeze([]),
     counts: undefined,
-    classes: undefined,
+    // The models have ten outputs: a label of 10 or more would train on the next example's target.
+    classes: 10,
     // Unknown data: scale to [0, 1] only. Pass computeNormalization(train.images) for real statistics.
     normalization: Object.freeze({ mean: 0, std: 1 }),
   }),
@@ -103,4 +98,17 @@ export function datasetInfo(dataset: string): Readonly<DatasetInfo> {
 export function normalizationFor(dataset: DatasetName): Normalization {
   const { mean, std } = datasetInfo(dataset).normalization
   return { mean, std }
+}
+
+/** Side of the square images of every dataset: what the models take (28x28x1). */
+export const IMAGE_SIDE = 28
+
+/**
+ * Decompressed size in bytes of one published file of a built-in dataset (IDX header of 16 bytes plus 28x28 bytes per
+ * image, or 8 bytes plus one per label); undefined for `custom`, whose sizes are whatever its headers say.
+ */
+export function publishedBytes(info: Readonly<DatasetInfo>, role: keyof DatasetFiles): number | undefined {
+  if (info.counts === undefined) return undefined
+  const count = role.startsWith('train') ? info.counts.train : info.counts.test
+  return role.endsWith('Images') ? 16 + count * IMAGE_SIDE * IMAGE_SIDE : 8 + count
 }

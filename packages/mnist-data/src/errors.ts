@@ -20,6 +20,11 @@ export type MnistDataErrorCode =
   | 'MNIST_LABEL_OUT_OF_RANGE'
   | 'MNIST_BAD_OPTION'
   | 'MNIST_CACHE_LOCK'
+  | 'DATA_IDX_EMPTY'
+  | 'DATA_IDX_TOO_LARGE'
+  | 'DATA_NOT_A_FILE'
+  | 'DATA_DISK_FULL'
+  | 'DATA_CACHE_UNWRITABLE'
 
 function describeCause(cause: unknown): Error | undefined {
   if (cause === undefined) return undefined
@@ -38,7 +43,7 @@ export class MnistDataError extends Error {
   }
 }
 
-type IdxCode = Extract<MnistDataErrorCode, `MNIST_IDX_${string}` | `MNIST_GZIP_${string}`>
+type IdxCode = Extract<MnistDataErrorCode, `MNIST_IDX_${string}` | `MNIST_GZIP_${string}` | `DATA_IDX_${string}`>
 
 /** The bytes are not a valid (optionally gzip-compressed) IDX file. `file` names the input. */
 export class IdxFormatError extends MnistDataError {
@@ -72,8 +77,34 @@ export class ChecksumError extends MnistDataError {
 /** One failed try of one URL, kept on DownloadError for diagnostics. */
 export interface DownloadAttempt {
   url: string
+  /** 1 for the first try of this URL; 0 when the URL was skipped (its mirror timed out on an earlier file). */
   attempt: number
   reason: string
+}
+
+const OFFLINE_HINT =
+  'point MNIST_DATA_DIR (or the dataDir option) at a folder with the four files, ' +
+  'or MNIST_MIRROR (the mirror option) at a reachable copy'
+
+/**
+ * The message of a failed download; when a host name did not resolve (offline, most likely) the hint leads; when every
+ * mirror answered with a bad payload the network is fine, so there is no offline hint at all.
+ */
+function downloadFailedMessage(file: string, attempts: DownloadAttempt[], offline: boolean, payload: boolean): string {
+  const lines = attempts
+    .map((a) => `\n  - ${a.url} (${a.attempt === 0 ? 'skipped' : `try ${a.attempt}`}): ${a.reason}`)
+    .join('')
+  const tries = `${attempts.length} failed ${attempts.length === 1 ? 'try' : 'tries'}`
+  if (payload) {
+    return `${file}: every mirror served a file that failed verification; nothing was written to the cache ` +
+      `(expected the published file, got ${tries}):${lines}`
+  }
+  if (offline) {
+    return `${file}: download failed, a mirror's host name did not resolve. Offline? ${OFFLINE_HINT}. ` +
+      `Tried (expected a verified file, got ${tries}):${lines}`
+  }
+  return `${file}: download failed from every mirror (expected a verified file, got ${tries}):` +
+    `${lines}\n  offline? ${OFFLINE_HINT}`
 }
 
 /** Every mirror (and every retry) failed for one file, or the download was aborted. */
@@ -82,18 +113,22 @@ export class DownloadError extends MnistDataError {
   readonly file: string
   readonly attempts: DownloadAttempt[]
 
+  /** `offline`: some host name did not resolve, so the message starts with how to work offline. */
   constructor(
     file: string,
     attempts: DownloadAttempt[],
-    options?: { cause?: unknown; code?: 'MNIST_DOWNLOAD_FAILED' | 'MNIST_DOWNLOAD_ABORTED'; message?: string },
+    options?: {
+      cause?: unknown
+      code?: 'MNIST_DOWNLOAD_FAILED' | 'MNIST_DOWNLOAD_ABORTED'
+      message?: string
+      offline?: boolean
+      /** Every try got a payload that failed verification (too large, corrupt, wrong hash). */
+      payload?: boolean
+    },
   ) {
-    const lines = attempts.map((a) => `\n  - ${a.url} (try ${a.attempt}): ${a.reason}`).join('')
     super(
       options?.code ?? 'MNIST_DOWNLOAD_FAILED',
-      options?.message ??
-        `${file}: download failed from every mirror (expected a verified file, got ${attempts.length} failed tries):${lines}` +
-        '\n  offline? point MNIST_DATA_DIR (or --data-dir / the dataDir option) at a folder with the four files, ' +
-        'or MNIST_MIRROR (--mirror) at a reachable copy',
+      options?.message ?? downloadFailedMessage(file, attempts, options?.offline ?? false, options?.payload ?? false),
       options,
     )
     this.file = file
@@ -109,6 +144,7 @@ type DatasetCode = Extract<
   | 'MNIST_BAD_SHAPE'
   | 'MNIST_COUNT_MISMATCH'
   | 'MNIST_LABEL_OUT_OF_RANGE'
+  | 'DATA_NOT_A_FILE'
 >
 
 /** The files parse, but do not form a usable dataset: missing files, wrong shapes, counts that disagree, bad labels. */
@@ -142,4 +178,43 @@ export class CacheLockError extends MnistDataError {
     super('MNIST_CACHE_LOCK', `${lockPath}: ${message}`, options)
     this.lockPath = lockPath
   }
+}
+
+/** A disk error that rules out the cache for now (full, read-only, no permission). Never retried: not the network. */
+export class CacheWriteError extends MnistDataError {
+  override name = 'CacheWriteError'
+  readonly dir: string
+
+  constructor(
+    code: 'DATA_DISK_FULL' | 'DATA_CACHE_UNWRITABLE',
+    dir: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `${dir}: ${message}`, options)
+    this.dir = dir
+  }
+}
+
+/** Error codes of a file system that is full or refuses writes; anything else is treated as transient. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT'])
+const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM'])
+
+/** Turns a write error in the cache folder `dir` into a CacheWriteError, or undefined when it is not a disk problem. */
+export function cacheWriteError(dir: string, error: unknown): CacheWriteError | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code !== 'string') return undefined
+  const detail = error instanceof Error ? error.message : String(error)
+  if (DISK_FULL.has(code)) {
+    const message =
+      `disk full: expected room for the download in the cache folder, got ${code} (${detail}); ` +
+      'free space there or choose another cacheDir / MNIST_CACHE_DIR'
+    return new CacheWriteError('DATA_DISK_FULL', dir, message, { cause: error })
+  }
+  if (UNWRITABLE.has(code)) {
+    const message =
+      `cannot write to the cache folder: got ${code} (${detail}); choose a writable cacheDir / MNIST_CACHE_DIR`
+    return new CacheWriteError('DATA_CACHE_UNWRITABLE', dir, message, { cause: error })
+  }
+  return undefined
 }

@@ -1,5 +1,4 @@
-import { gunzip, gunzipSync } from 'node:zlib'
-import { promisify } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 import { IdxFormatError } from './errors'
 
 /** Element types of the IDX format. */
@@ -41,7 +40,8 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b
 }
 
-function gzipError(error: unknown, name: string, compressedLength: number): IdxFormatError {
+/** A zlib failure as an IdxFormatError naming `name`. Internal. */
+export function gzipError(error: unknown, name: string, compressedLength: number): IdxFormatError {
   const code = (error as { code?: unknown }).code
   const message = error instanceof Error ? error.message : String(error)
   if (code === 'Z_BUF_ERROR') {
@@ -69,18 +69,6 @@ export function gunzipBytes(bytes: Uint8Array, name = '<bytes>'): Uint8Array {
   }
 }
 
-const gunzipAsync = promisify(gunzip)
-
-/** Async variant: runs on libuv's thread pool so several files inflate in parallel. Internal. */
-export async function inflateIfGzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
-  if (!isGzip(bytes)) return bytes
-  try {
-    return await gunzipAsync(bytes)
-  } catch (error) {
-    throw gzipError(error, name, bytes.length)
-  }
-}
-
 /**
  * Parses an IDX file (http://yann.lecun.com/exdb/mnist/ format): 2 zero bytes, a type code, the rank, then one
  * big-endian uint32 per dimension and the big-endian elements. Gzip input is detected by magic and inflated.
@@ -92,6 +80,46 @@ export function parseIdx(bytes: Uint8Array, name = '<bytes>'): IdxArray {
 }
 
 function parseRawIdx(bytes: Uint8Array, name: string): IdxArray {
+  const header = parseIdxHeader(bytes, name)
+  const { headerLength, dataLength, shape, dtype } = header
+  const found = bytes.length - headerLength
+  if (found < dataLength) {
+    throw new IdxFormatError(
+      'MNIST_IDX_TRUNCATED_DATA',
+      name,
+      `truncated: expected ${dataLength} bytes of ${dtype} data for shape [${shape.join(', ')}], got ${found}`,
+    )
+  }
+  if (found > dataLength) {
+    throw new IdxFormatError(
+      'MNIST_IDX_TRAILING_BYTES',
+      name,
+      `trailing bytes: expected ${dataLength} bytes of ${dtype} data for shape [${shape.join(', ')}], got ${found} (${found - dataLength} extra)`,
+    )
+  }
+  const out = new Uint8Array(dataLength)
+  out.set(bytes.subarray(headerLength, headerLength + dataLength))
+  return idxArrayOf(header, out)
+}
+
+/** What an IDX header says: element type, shape, and the byte lengths of the header and of the data after it. */
+export interface IdxHeader {
+  dtype: IdxDType
+  shape: number[]
+  headerLength: number
+  dataLength: number
+}
+
+/** Bytes of header the file needs: 4 until the rank byte is there, then 4 + 4 * rank. Internal. */
+export function idxHeaderLength(bytes: Uint8Array): number {
+  return bytes.length < 4 ? 4 : 4 + 4 * bytes[3]!
+}
+
+/**
+ * Validates and decodes the IDX header at the start of `bytes` (the data may follow or not): magic, type, rank,
+ * dimensions, and a data size that a typed array can hold. Internal; errors name `name`.
+ */
+export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   if (bytes.length < 4) {
     throw new IdxFormatError(
       'MNIST_IDX_TRUNCATED_HEADER',
@@ -143,25 +171,14 @@ function parseRawIdx(bytes: Uint8Array, name: string): IdxArray {
       `dimension product overflow: expected at most ${2 ** 32} bytes of data, got dimensions [${shape.join(', ')}] of ${info.dtype} (${dataLength} bytes)`,
     )
   }
-  const found = bytes.length - headerLength
-  if (found < dataLength) {
-    throw new IdxFormatError(
-      'MNIST_IDX_TRUNCATED_DATA',
-      name,
-      `truncated: expected ${dataLength} bytes of ${info.dtype} data for shape [${shape.join(', ')}], got ${found}`,
-    )
-  }
-  if (found > dataLength) {
-    throw new IdxFormatError(
-      'MNIST_IDX_TRAILING_BYTES',
-      name,
-      `trailing bytes: expected ${dataLength} bytes of ${info.dtype} data for shape [${shape.join(', ')}], got ${found} (${found - dataLength} extra)`,
-    )
-  }
-  const out = new Uint8Array(dataLength)
-  out.set(bytes.subarray(headerLength, headerLength + dataLength))
-  if (info.size > 1 && LITTLE_ENDIAN) swapBytes(out, info.size)
-  return { dtype: info.dtype, shape, data: info.make(out.buffer, count) }
+  return { dtype: info.dtype, shape, headerLength, dataLength }
+}
+
+/** Wraps `data` (big-endian bytes, owned by the caller and swapped in place) as the typed array of the header's dtype. */
+export function idxArrayOf(header: IdxHeader, data: Uint8Array): IdxArray {
+  const info = BY_NAME.get(header.dtype)!
+  if (info.size > 1 && LITTLE_ENDIAN) swapBytes(data, info.size)
+  return { dtype: header.dtype, shape: header.shape, data: info.make(data.buffer as ArrayBuffer, header.dataLength / info.size) }
 }
 
 function swapBytes(bytes: Uint8Array, size: number): void {

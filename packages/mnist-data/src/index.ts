@@ -1,8 +1,15 @@
 // Public surface of @mnist/data. Re-exports only: no logic, no side effects.
 export { parseIdx, encodeIdx, isGzip, gunzipBytes } from './idx'
 export { loadMnist } from './load'
-export { batches, shuffledIndices, normalizeImages, computeNormalization, mulberry32 } from './batches'
+export { batches, shuffledIndices } from './batches'
 export { DATASETS, normalizationFor } from './datasets'
+export {
+  MNIST_NORMALIZATION,
+  FASHION_MNIST_NORMALIZATION,
+  normalizeImages,
+  computeNormalization,
+} from './normalization'
+export { mulberry32, mixSeed, createRng } from './random'
 export { defaultCacheDir } from './cache'
 export {
   MnistDataError,
@@ -12,11 +19,15 @@ export {
   DatasetError,
   OptionError,
   CacheLockError,
+  CacheWriteError,
 } from './errors'
 
 export type { IdxArray, IdxData, IdxDType } from './idx'
 export type { LoadMnistOptions, MnistData, MnistSplit } from './load'
 export type { Batch, BatchOptions } from './batches'
-export type { DatasetName, DatasetFiles, DatasetInfo, Normalization } from './datasets'
+export type { DatasetName, DatasetFiles, DatasetInfo } from './datasets'
+export type { Normalization } from './normalization'
+export type { Rng } from './random'
 export type { DownloadProgress } from './download'
+export type { LockWait } from './cache'
 export type { MnistDataErrorCode, DownloadAttempt } from './errors'

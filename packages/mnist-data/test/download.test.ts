@@ -114,7 +114,9 @@ describe('downloads against a local mirror', () => {
     expect((error as DownloadError).code).toBe('MNIST_DOWNLOAD_FAILED')
     expect((error as DownloadError).attempts).toHaveLength(2)
     // Every failed download says how to work offline.
-    expect((error as DownloadError).message).toContain('offline? point MNIST_DATA_DIR (or --data-dir')
+    expect((error as DownloadError).message).toContain('offline? point MNIST_DATA_DIR (or the dataDir option)')
+    // A library names its options and environment, never CLI flags.
+    expect((error as DownloadError).message).not.toContain('--')
     expect((error as Error).message).toContain('train-images-idx3-ubyte')
     expect((error as Error).message).toContain('truncated gzip')
     expect(cacheListing()).toEqual([])
@@ -150,13 +152,62 @@ describe('downloads against a local mirror', () => {
     expect(Date.now() - started).toBeLessThan(3000)
     expect(error).toBeInstanceOf(DownloadError)
     const attempts = (error as DownloadError).attempts
+    // A timeout is not retried against the same mirror (retries: 1 notwithstanding): a stalled mirror costs one.
     expect(attempts.map((a) => [a.url.startsWith(silentBody.url) ? 'silent' : 'none', a.reason])).toEqual([
       ['silent', 'timeout: no data for 200 ms'],
-      ['silent', 'timeout: no data for 200 ms'],
-      ['none', 'timeout: no data for 200 ms'],
       ['none', 'timeout: no data for 200 ms'],
     ])
     expect(cacheListing()).toEqual([])
+  })
+
+  it('a host name that does not resolve is tried once, and the error leads with the offline hint', async () => {
+    // `.invalid` never resolves (RFC 6761): the resolver answers ENOTFOUND (or EAI_AGAIN without DNS at all).
+    const started = Date.now()
+    const mirror = ['http://mnist.invalid/', 'http://other.mnist.invalid/']
+    const error = await loadMnist({ cacheDir, mirror, retries: 3, retryDelayMs: 20_000 }).catch((e: unknown) => e)
+    // No backoff: one 20 s delay would time the test out.
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(error).toBeInstanceOf(DownloadError)
+    const { attempts, message } = error as DownloadError
+    expect((error as DownloadError).code).toBe('MNIST_DOWNLOAD_FAILED')
+    // One try per mirror, not retries + 1.
+    expect(attempts.map((a) => [a.url.replace(/idx\d-ubyte\.gz$/, ''), a.attempt])).toEqual([
+      ['http://mnist.invalid/train-images-', 1],
+      ['http://other.mnist.invalid/train-images-', 1],
+    ])
+    expect(attempts[0]!.reason).toMatch(/ENOTFOUND|EAI_AGAIN/)
+    // The hint comes before the list of tries.
+    const hint = message.indexOf('Offline? point MNIST_DATA_DIR (or the dataDir option) at a folder with the four')
+    expect(hint).toBeGreaterThan(0)
+    expect(hint).toBeLessThan(message.indexOf('http://mnist.invalid/'))
+    expect(message).toMatch(/^\[@mnist\/data\] train-images-idx3-ubyte: download failed, a mirror's host name did not/)
+    expect(cacheListing()).toEqual([])
+  })
+
+  it('an unresolvable mirror is skipped after one try; the next one is retried as usual', async () => {
+    const flaky = await server((_req, res, ctx) => (ctx.hit === 1 ? res.writeHead(503).end() : ctx.serve()))
+    expectComplete(await loadMnist({ ...fast, cacheDir, mirror: ['http://mnist.invalid/', flaky.url] }))
+    // A 503 is still retried (once here, then served).
+    expect([...flaky.hits.values()]).toEqual([2, 2, 2, 2])
+
+    rmSync(cacheDir, { recursive: true })
+    const down = await server((_req, res) => res.writeHead(500).end())
+    const mirror = ['http://mnist.invalid/', down.url]
+    const error = await loadMnist({ ...fast, cacheDir, mirror }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DownloadError)
+    const attempts = (error as DownloadError).attempts
+    // 1 try of the name that does not resolve, retries + 1 of the server that answers 500.
+    expect(attempts.map((a) => a.url.startsWith(down.url))).toEqual([false, true, true, true])
+    expect(attempts.slice(1).map((a) => a.reason)).toEqual(Array(3).fill('HTTP 500 Internal Server Error'))
+    expect((error as Error).message.indexOf('Offline?')).toBeLessThan((error as Error).message.indexOf(down.url))
+  })
+
+  it('servers that answer keep the hint after the list of tries (they are reachable: not offline)', async () => {
+    const down = await server((_req, res) => res.writeHead(500).end())
+    const error = await loadMnist({ ...fast, retries: 0, cacheDir, mirror: down.url }).catch((e: unknown) => e)
+    const message = (error as DownloadError).message
+    expect(message).toMatch(/download failed from every mirror .*got 1 failed try\)/)
+    expect(message.indexOf('offline? point MNIST_DATA_DIR')).toBeGreaterThan(message.indexOf(down.url))
   })
 
   it('abort signal stops a download with a typed error', async () => {

@@ -25,8 +25,8 @@ export function writeToyDataset(
     writeFileSync(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(bytes) : bytes)
   }
   for (const [prefix, s] of [['train', train], ['t10k', test]] as const) {
-    const rows = s.rows ?? 4
-    const cols = s.cols ?? 3
+    const rows = s.rows ?? 28
+    const cols = s.cols ?? 28
     const images = Uint8Array.from({ length: s.count * rows * cols }, (_, i) => (i * 7) % 256)
     const labelCount = s.labelCount ?? s.count
     const labels = Uint8Array.from({ length: labelCount }, (_, i) => (s.label ? s.label(i) : i % 10))

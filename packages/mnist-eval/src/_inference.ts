@@ -2,7 +2,7 @@
 // batch at a time and runs it, so memory stays bounded by the batch size whatever the dataset size.
 import * as tf from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { MNIST_NORMALIZATION } from '@mnist/model'
+import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
 import { DatasetShapeError, InvalidOptionError, ModelShapeError, describe } from './errors'
 
 /** Images and labels: `images` holds `count * rows * cols` grayscale pixels (0..255), image after image, row-major. */
@@ -12,12 +12,6 @@ export interface LabeledImages {
   count: number
   rows?: number
   cols?: number
-}
-
-/** The mean and standard deviation the model was trained with; pixels are fed as `(p / 255 - mean) / std`. */
-export interface Normalization {
-  mean: number
-  std: number
 }
 
 /**
@@ -30,7 +24,8 @@ export type ModelOutputKind = 'auto' | 'logits' | 'probabilities'
 export interface InferenceOptions {
   /** Images per forward pass (default 256). Peak memory grows with it; results do not depend on it. */
   batchSize?: number
-  /** Input normalisation (default `MNIST_NORMALIZATION` from @mnist/model: mean 0.1307, std 0.3081). */
+  /** Input normalisation (default `MNIST_NORMALIZATION` from @mnist/data: mean 0.1307, std 0.3081;
+   * pixels are fed as `(p / 255 - mean) / std`). */
   normalization?: Normalization
   /** Evaluate only the first `limit` images (default: all). */
   limit?: number

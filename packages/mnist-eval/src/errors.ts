@@ -4,6 +4,7 @@ export type MnistEvalErrorCode =
   | 'MNIST_EVAL_MODEL_SHAPE'
   | 'MNIST_EVAL_IMAGE_DECODE'
   | 'MNIST_EVAL_REPORT_WRITE'
+  | 'EVAL_IMAGE_TOO_LARGE'
 
 /** Catch this one class to handle every failure @mnist/eval throws. Branch on `code`, not on message text. */
 export class MnistEvalError extends Error {
@@ -48,6 +49,25 @@ export class ImageDecodeError extends MnistEvalError {
   constructor(file: string, detail: string, cause?: unknown) {
     super('MNIST_EVAL_IMAGE_DECODE', `${file}: ${detail}`, cause === undefined ? undefined : { cause })
     this.file = file
+  }
+}
+
+/** A PNG declares more pixels than `maxPixels` allows; refused from its IHDR header, before any pixel is decoded. */
+export class ImageTooLargeError extends MnistEvalError {
+  override name = 'ImageTooLargeError'
+  readonly file: string
+  readonly width: number
+  readonly height: number
+  readonly maxPixels: number
+  constructor(file: string, width: number, height: number, maxPixels: number) {
+    super(
+      'EVAL_IMAGE_TOO_LARGE',
+      `${file}: the PNG declares ${width}x${height} = ${width * height} pixels; the limit is ${maxPixels} (maxPixels)`,
+    )
+    this.file = file
+    this.width = width
+    this.height = height
+    this.maxPixels = maxPixels
   }
 }
 

@@ -2,24 +2,26 @@
 export { evaluate } from './evaluate'
 export { noiseRobustness, DEFAULT_NOISE_SIGMAS, DEFAULT_SALT_PEPPER_RATES, DEFAULT_NOISE_SEED, LOGIT_DELTA_SIGMA } from './noise'
 export { confusionMatrix, perClassMetrics, accuracyFromConfusion, macroAverage } from './metrics'
-export { createRng } from './random'
+// Owned by @mnist/data (one seeded RNG and one set of statistics for every package); re-exported for compatibility.
+export { createRng } from '@mnist/data/stats'
 export { writeReport, renderMarkdownReport } from './report'
 export { renderDigitGrid, renderConfusionMatrix, renderNoiseCurve } from './render'
-export { decodePng, encodePng } from './png'
+export { decodePng, encodePng, DEFAULT_MAX_PIXELS } from './png'
 export {
   MnistEvalError,
   DatasetShapeError,
   InvalidOptionError,
   ModelShapeError,
   ImageDecodeError,
+  ImageTooLargeError,
   ReportWriteError,
 } from './errors'
 
-export type { LabeledImages, Normalization, InferenceOptions, ModelOutputKind } from './_inference'
+export type { LabeledImages, InferenceOptions, ModelOutputKind } from './_inference'
+export type { Normalization, Rng } from '@mnist/data/stats'
 export type { EvalResult, EvaluateOptions } from './evaluate'
 export type { NoiseOptions, NoiseResult } from './noise'
 export type { ClassMetrics, MacroAverage } from './metrics'
-export type { Rng } from './random'
 export type { ReportInput, ReportModelInfo, WriteReportResult } from './report'
 export type { DigitCell, DigitGridOptions, ConfusionPlotOptions, NoiseCurveData, NoiseCurveOptions } from './render'
 export type { DecodedImage, DecodePngOptions } from './png'

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PIXELS, constantImages, constantModel, linearModel, nearestLevelModel } from '../test/tiny-models'
 import { InvalidOptionError } from './errors'
 import { noiseRobustness, saltAndPepper } from './noise'
-import { createRng } from './random'
+import { createRng } from '@mnist/data/stats'
 
 
 const values = Array.from({ length: 40 }, (_, i) => (i * 37) % 256)

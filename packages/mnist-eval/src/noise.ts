@@ -2,8 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { argMaxRow, fillNormalized, forward, plan } from './_inference'
 import type { InferenceOptions, LabeledImages } from './_inference'
 import { InvalidOptionError } from './errors'
-import { createRng } from './random'
-import type { Rng } from './random'
+import { createRng, type Rng } from '@mnist/data/stats'
 
 export const DEFAULT_NOISE_SIGMAS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.5]
 export const DEFAULT_SALT_PEPPER_RATES: readonly number[] = [0.02, 0.05, 0.1]
@@ -54,7 +53,7 @@ interface Condition {
  * Measures accuracy under Gaussian noise (added to the normalised input, as the original PyTorch project did) and
  * salt-and-pepper noise (on the 0..255 pixels, then normalised), plus the mean absolute logit change under sigma 0.1.
  *
- * The noise comes from this package's seeded generator (mulberry32 + Box-Muller, see `createRng`), drawn image after
+ * The noise comes from @mnist/data's seeded generator (mulberry32 + Box-Muller, see `createRng`), drawn image after
  * image from one stream per condition. The stream of a condition depends only on the seed and its own sigma or rate,
  * so a sigma's result does not change with the batch size or with which other sigmas are asked for; the sigma 0.1
  * accuracy and `meanLogitDelta` see the same noisy images.

@@ -1,5 +1,11 @@
 import { PNG } from 'pngjs'
-import { ImageDecodeError, InvalidOptionError, describe } from './errors'
+import { ImageDecodeError, ImageTooLargeError, InvalidOptionError, describe } from './errors'
+
+/**
+ * Default `maxPixels` of `decodePng`: 4096 x 4096 = 16,777,216 pixels (64 MiB as 8-bit RGBA). Far above any picture
+ * of one digit, and low enough that a decode stays within a few hundred MB of memory.
+ */
+export const DEFAULT_MAX_PIXELS = 4096 * 4096
 
 /** Decoded pixels, 8 bits per channel, row-major, interleaved: the shape `preprocessImage` of @mnist/model takes. */
 export interface DecodedImage {
@@ -19,6 +25,11 @@ export interface DecodePngOptions {
    * `white` / `black` always use that background; `false` keeps the alpha channel (channels 4).
    */
   flattenAlpha?: 'auto' | 'white' | 'black' | false
+  /**
+   * Most pixels (width x height) accepted, checked from the IHDR header before anything is allocated
+   * (default `DEFAULT_MAX_PIXELS` = 4096 x 4096). A PNG of a few hundred KB can declare 20000 x 20000 pixels.
+   */
+  maxPixels?: number
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
@@ -38,6 +49,7 @@ export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): De
   if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) {
     throw new ImageDecodeError(file, `not a PNG file (${sniff(bytes)}); expected a PNG image`)
   }
+  checkDeclaredSize(bytes, file, options.maxPixels ?? DEFAULT_MAX_PIXELS)
   let png: PNG
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
@@ -45,7 +57,6 @@ export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): De
     throw new ImageDecodeError(file, `corrupt or truncated PNG: ${error instanceof Error ? error.message : String(error)}`, error)
   }
   const { width, height } = png
-  if (bytes.length < 26) throw new ImageDecodeError(file, 'truncated PNG: no IHDR chunk')
   if (width < 1 || height < 1) throw new ImageDecodeError(file, `PNG has no pixels (${width}x${height})`)
   const rgba = png.data
   const pixels = width * height
@@ -112,6 +123,25 @@ export function encodePng(image: DecodedImage): Uint8Array {
   png.data = rgba
   const buffer = PNG.sync.write(png, { colorType, inputColorType: 6, inputHasAlpha: true })
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+/**
+ * Read width and height from IHDR (always the first chunk: length 13 at byte 8, type at 12, width at 16, height at
+ * 20, big-endian) and refuse the image before pngjs allocates width * height * 4 bytes for it.
+ */
+function checkDeclaredSize(bytes: Uint8Array, file: string, maxPixels: number): void {
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
+    throw new InvalidOptionError('maxPixels', 'a positive integer', maxPixels)
+  }
+  if (bytes.length < 26) throw new ImageDecodeError(file, 'truncated PNG: no IHDR chunk')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const type = String.fromCharCode(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!)
+  if (type !== 'IHDR' || view.getUint32(8) !== 13) {
+    throw new ImageDecodeError(file, `corrupt PNG: expected the IHDR chunk first, found ${JSON.stringify(type)}`)
+  }
+  const width = view.getUint32(16)
+  const height = view.getUint32(20)
+  if (width * height > maxPixels) throw new ImageTooLargeError(file, width, height, maxPixels)
 }
 
 function luminance(r: number, g: number, b: number): number {

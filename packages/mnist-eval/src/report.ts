@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { LabeledImages } from './_inference'
-import { DatasetShapeError, InvalidOptionError, ReportWriteError } from './errors'
+import { DatasetShapeError, InvalidOptionError } from './errors'
 import type { EvalResult } from './evaluate'
 import { macroAverage } from './metrics'
 import type { NoiseResult } from './noise'
 import { renderConfusionMatrix, renderDigitGrid, renderNoiseCurve } from './render'
+import { writeFolderAtomically } from './write-folder'
 
 /** Free-form facts about the model shown in the report (e.g. @mnist/model's metadata plus its folder). */
 export type ReportModelInfo = Readonly<Record<string, unknown>>
@@ -31,9 +30,9 @@ export interface WriteReportResult {
 
 /**
  * Writes `report.json`, `report.md`, `confusion.png`, `noise.png` (when `noise` is given) and `misclassified.png`
- * (when `images` is given) into `dir`, creating it if needed. Everything is rendered in memory first; each file is
- * written to a temporary name beside its target and renamed over it, so a failure never leaves a half-written file
- * and never touches other files in `dir`.
+ * (when `images` is given) into `dir`, creating it if needed. Everything is rendered in memory first, then written
+ * all-or-nothing (see `writeFolderAtomically`): a failure such as a full disk leaves no partial report, no temporary
+ * files, and every file already in `dir` as it was.
  */
 export async function writeReport(report: ReportInput, dir: string): Promise<WriteReportResult> {
   const { evaluation, noise, images } = report
@@ -57,18 +56,7 @@ export async function writeReport(report: ReportInput, dir: string): Promise<Wri
   }
   if (images) outputs.push(['misclassified.png', misclassifiedGrid(evaluation, images, maxMisclassified)])
 
-  try {
-    await mkdir(target, { recursive: true })
-  } catch (error) {
-    throw new ReportWriteError(target, `cannot create the report folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error)
-  }
-  const files: string[] = []
-  for (const [name, content] of outputs) {
-    const path = join(target, name)
-    await atomicWrite(path, content)
-    files.push(path)
-  }
-  return { files }
+  return { files: await writeFolderAtomically(target, outputs) }
 }
 
 /** The Markdown text of `report.md`: overall numbers, per-class table, confusion matrix, noise tables. */
@@ -162,17 +150,6 @@ function misclassifiedGrid(e: EvalResult, images: LabeledImages, max: number): U
     : `Misclassified: ${e.misclassified.length} of ${e.count}` +
       `${shown.length < e.misclassified.length ? ` (first ${shown.length} shown)` : ''} - caption: index: true \u2192 predicted`
   return renderDigitGrid(cells, { columns: 10, scale: 3, rows, cols, title })
-}
-
-async function atomicWrite(path: string, content: Uint8Array | string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-  try {
-    await writeFile(temp, content)
-    await rename(temp, path)
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined)
-    throw new ReportWriteError(path, `cannot write the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error)
-  }
 }
 
 function signedPoints(delta: number): string {

@@ -1,6 +1,6 @@
 // Writes PNG files byte by byte, so tests can cover what pngjs cannot write: palettes, 1/2/4-bit depths, tRNS and
 // Adam7 interlacing.
-import { deflateSync } from 'node:zlib'
+import { createDeflate, deflateSync } from 'node:zlib'
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }
 const ADAM7: [number, number, number, number][] = [
@@ -43,6 +43,31 @@ export function buildPng(spec: RawPngSpec): Uint8Array {
   if (spec.trns) chunks.push(chunk('tRNS', Uint8Array.from(spec.trns)))
   chunks.push(chunk('IDAT', new Uint8Array(deflateSync(Uint8Array.from(raw)))))
   chunks.push(chunk('IEND', new Uint8Array(0)))
+  return concat([Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), ...chunks])
+}
+
+/**
+ * A valid 8-bit grayscale PNG of `width` x `height` black pixels, deflated as a stream (the raw rows never exist in
+ * memory at once): 20000 x 20000 gives a ~390 KB file that decodes to 1.6 GB of RGBA.
+ */
+export async function blankPng(width: number, height: number): Promise<Uint8Array> {
+  const ihdr = new Uint8Array(13)
+  const view = new DataView(ihdr.buffer)
+  view.setUint32(0, width)
+  view.setUint32(4, height)
+  ihdr.set([8, 0, 0, 0, 0], 8)
+  const deflate = createDeflate({ level: 9 })
+  const parts: Buffer[] = []
+  deflate.on('data', (b: Buffer) => parts.push(b))
+  const done = new Promise((resolve, reject) => deflate.on('end', resolve).on('error', reject))
+  const row = new Uint8Array(width + 1)
+  for (let y = 0; y < height; y++) {
+    if (!deflate.write(row)) await new Promise((r) => deflate.once('drain', r))
+  }
+  deflate.end()
+  await done
+  const idat = new Uint8Array(Buffer.concat(parts))
+  const chunks = [chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]
   return concat([Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), ...chunks])
 }
 

@@ -3,14 +3,6 @@ import { ModelConfigError } from './errors.js'
 /** Hard upper bound on trainable parameters: a model must have strictly fewer. */
 export const PARAM_BUDGET = 25_000
 
-/** Mean and standard deviation of the MNIST training pixels (scaled to [0, 1]); every input is normalised with them. */
-export const MNIST_NORMALIZATION: Readonly<Normalization> = Object.freeze({ mean: 0.1307, std: 0.3081 })
-
-export interface Normalization {
-  mean: number
-  std: number
-}
-
 export type Activation = 'relu' | 'linear'
 
 /** 2-D convolution; with `batchNorm` it is conv (no bias by default) -> BatchNorm -> activation. */
@@ -92,7 +84,7 @@ export type ResolvedModelConfig = Required<ModelConfig>
 /**
  * The default architecture, chosen by a search in PyTorch (same init, same recipe) for the cheapest network that
  * reaches >= 99.2 % after one epoch: 21,778 trainable parameters and 0.72 M multiply-adds per image (model C of
- * REFERENCE.md needs 2.6 M for the same accuracy). Every conv is 3x3 'same' without bias, followed by BatchNorm +
+ * docs/pytorch-reference.md needs 2.6 M for the same accuracy). Every conv is 3x3 'same' without bias, followed by BatchNorm +
  * ReLU; one conv at 28x28 is enough, the capacity sits at 7x7, and a flatten + dense head beat global average
  * pooling after one epoch. Dropout 0.05 before the logits measured the same as none; 0.1 cost 0.15 points.
  */

@@ -9,6 +9,11 @@ export type MnistModelErrorCode =
   | 'MODEL_CONFIG_INVALID'
   | 'PARAM_BUDGET_EXCEEDED'
   | 'MODEL_FILE_INVALID'
+  | 'MODEL_FILE_NOT_REGULAR'
+  | 'MODEL_FILE_TOO_LARGE'
+  | 'MODEL_WEIGHTS_CHECKSUM_MISMATCH'
+  | 'MODEL_WEIGHTS_NOT_FINITE'
+  | 'MODEL_METADATA_INVALID'
   | 'INPUT_SHAPE_INVALID'
   | 'INPUT_RANGE_INVALID'
   | 'EMPTY_IMAGE'
@@ -54,12 +59,25 @@ export class ParamBudgetError extends MnistModelError {
   }
 }
 
-/** A model file (model.json, weights.bin, ...) is missing, unreadable, malformed or does not match the manifest. */
+/** The codes a {@link ModelFileError} carries: what is wrong with the file. */
+export type ModelFileErrorCode =
+  | 'MODEL_FILE_INVALID'
+  | 'MODEL_FILE_NOT_REGULAR'
+  | 'MODEL_FILE_TOO_LARGE'
+  | 'MODEL_WEIGHTS_CHECKSUM_MISMATCH'
+  | 'MODEL_WEIGHTS_NOT_FINITE'
+  | 'MODEL_METADATA_INVALID'
+
+/**
+ * A model file (model.json, weights.bin, metadata.json, ...) is missing, unreadable, not a regular file, too large,
+ * malformed, does not match the manifest or its checksum, or holds non-finite weights or invalid metadata.
+ * `code` says which (default `MODEL_FILE_INVALID`).
+ */
 export class ModelFileError extends MnistModelError {
   /** The file (path or URL) the problem is about. */
   readonly file: string
-  constructor(file: string, message: string, options?: { cause?: unknown }) {
-    super('MODEL_FILE_INVALID', `${file}: ${message}`, options)
+  constructor(file: string, message: string, options?: { cause?: unknown; code?: ModelFileErrorCode }) {
+    super(options?.code ?? 'MODEL_FILE_INVALID', `${file}: ${message}`, options)
     this.name = 'ModelFileError'
     this.file = file
   }

@@ -1,6 +1,5 @@
 export {
   DEFAULT_MODEL_CONFIG,
-  MNIST_NORMALIZATION,
   PARAM_BUDGET,
   planLayers,
   resolveConfig,
@@ -15,10 +14,12 @@ export type {
   LayerSpec,
   MaxPoolLayerSpec,
   ModelConfig,
-  Normalization,
   PlannedLayer,
   ResolvedModelConfig,
 } from './config.js'
+// Owned by @mnist/data (one set of dataset statistics for every package); re-exported for compatibility.
+export { MNIST_NORMALIZATION } from '@mnist/data/stats'
+export type { Normalization } from '@mnist/data/stats'
 export { assertParamBudget, countParams, createModel, getModelConfig } from './model.js'
 export type { CreateModelOptions } from './model.js'
 export { formatSummary, summary } from './summary.js'
@@ -44,4 +45,4 @@ export {
   PretrainedUnavailableError,
   UnsupportedEnvironmentError,
 } from './errors.js'
-export type { MnistModelErrorCode } from './errors.js'
+export type { MnistModelErrorCode, ModelFileErrorCode } from './errors.js'

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -70,14 +71,19 @@ describe('saveModel / loadModel', () => {
     expect(json.userDefinedMetadata.modelConfig.layers.length).toBeGreaterThan(5)
     expect(JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'))).toEqual(json.userDefinedMetadata)
     // 21,778 trainable + 320 BatchNorm moving statistics, float32
-    expect((await readFile(join(dir, 'weights.bin'))).byteLength).toBe(21_922 * 4)
+    const weights = await readFile(join(dir, 'weights.bin'))
+    expect(weights.byteLength).toBe(21_922 * 4)
+    // what `sha256sum weights.bin` prints
+    expect(json.userDefinedMetadata.weightsSha256).toBe(createHash('sha256').update(weights).digest('hex'))
   })
 
   it('round trip gives identical predictions, metadata and config', async () => {
     const { model: loaded, metadata: meta } = await loadModel(dir)
     expect(Array.from(logits(loaded, pixels))).toEqual(Array.from(logits(model, pixels)))
     expect(predict(loaded, pixels)).toEqual(predict(model, pixels))
-    expect(meta).toEqual(JSON.parse(JSON.stringify(metadata)))
+    const { weightsSha256, ...rest } = meta!
+    expect(rest).toEqual(JSON.parse(JSON.stringify(metadata)))
+    expect(weightsSha256).toMatch(/^[0-9a-f]{64}$/)
     expect(countParams(loaded)).toBe(21_778)
     expect(getModelConfig(loaded)).toEqual(getModelConfig(model))
     loaded.dispose()

@@ -1,11 +1,12 @@
 import * as tfc from '@tensorflow/tfjs-core'
-import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers'
-import { resolveConfig } from './config.js'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { ModelFileError, MnistModelError } from './errors.js'
-import { asModelMetadata, validNormalization, type ModelMetadata } from './metadata.js'
-import { countParams, rememberModelConfig } from './model.js'
+import { DEFAULT_MAX_MODEL_JSON_BYTES, DEFAULT_MAX_WEIGHT_BYTES, fromFiles, type FileSet } from './load-files.js'
+import type { ModelMetadata } from './metadata.js'
+import { countParams } from './model.js'
 import { isNode, nodeModules } from './_node.js'
-import { rememberNormalization } from './predict.js'
+import { checkSize, readModelFile, type ByteLimit } from './read-file.js'
+import { sha256Hex } from './sha256.js'
 
 export const MODEL_JSON_FILE = 'model.json'
 export const WEIGHTS_FILE = 'weights.bin'
@@ -42,11 +43,16 @@ export interface LoadModelOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>
   /** Extra `fetch` options for URLs (headers, credentials, ...). */
   requestInit?: RequestInit
+  /** Largest model.json (and metadata.json) read, in bytes (default 16 MiB). */
+  maxModelJsonBytes?: number
+  /** Most weight bytes a weightsManifest may declare (default 64 MiB = 16 M float32 weights). */
+  maxWeightBytes?: number
 }
 
 /**
  * Serialise a model into the standard TensorFlow.js Layers format in memory (works in browsers).
- * `metadata.params` is replaced by the model's real trainable-parameter count.
+ * `metadata.params` is replaced by the model's real trainable-parameter count and `metadata.weightsSha256` by the
+ * SHA-256 of the weights (verified by `loadModel`).
  */
 export async function modelToArtifacts(model: LayersModel, metadata?: ModelMetadata): Promise<ModelFiles> {
   let captured: tfc.io.ModelArtifacts | undefined
@@ -60,7 +66,10 @@ export async function modelToArtifacts(model: LayersModel, metadata?: ModelMetad
     throw new MnistModelError('MODEL_FILE_INVALID', 'model.save() produced no weights')
   }
   const weights = tfc.io.CompositeArrayBuffer.join(captured.weightData)
-  const meta = metadata === undefined ? undefined : { ...metadata, params: countParams(model) }
+  const meta =
+    metadata === undefined
+      ? undefined
+      : { ...metadata, params: countParams(model), weightsSha256: await sha256Hex(new Uint8Array(weights)) }
   // A JSON round trip drops `undefined` fields and proves the metadata is serialisable before anything is written.
   const metaJson = meta === undefined ? undefined : (JSON.parse(JSON.stringify(meta)) as ModelMetadata)
   const modelJson: tfc.io.ModelJSON = {
@@ -109,21 +118,40 @@ export async function saveModel(model: LayersModel, dir: string, metadata?: Mode
  * - an `http(s):` URL / `URL` of model.json or of its folder (anywhere `fetch` exists; in browsers a relative
  *   string is resolved against the page);
  * - in-memory files `{ modelJson, weights }`.
+ * Nothing beyond the size limits and the bytes the manifest declares is read; the weights' checksum (when the
+ * metadata has one), their finiteness and the metadata fields are checked before the model is used.
  * Every file problem is a `ModelFileError` naming the file and what was expected.
  */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const maxWeightBytes = options.maxWeightBytes ?? DEFAULT_MAX_WEIGHT_BYTES
   if (typeof source === 'object' && !(source instanceof URL)) {
     const buffers = Array.isArray(source.weights) ? source.weights : [source.weights]
-    return fromFiles(source.modelJson, MODEL_JSON_FILE, async (p, i) => {
-      const b = buffers[i]
-      if (b === undefined) throw new ModelFileError(p, `missing: model.json lists weight file #${i + 1} but only ${buffers.length} buffer(s) were given`)
-      return toArrayBuffer(b)
+    return fromFiles({
+      modelJson: source.modelJson,
+      modelJsonName: MODEL_JSON_FILE,
+      maxWeightBytes,
+      displayName: (p) => p,
+      readWeights: async (p, i, limit) => {
+        const b = buffers[i]
+        if (b === undefined) {
+          const given = `only ${buffers.length} buffer(s) were given`
+          throw new ModelFileError(p, `missing: model.json lists weight file #${i + 1} but ${given}`)
+        }
+        const bytes = toBytes(b)
+        checkSize(p, bytes.byteLength, limit)
+        return bytes
+      },
     })
   }
   const str = source instanceof URL ? source.href : source
   if (/^https?:\/\//i.test(str) || (!isNode() && !/^file:/i.test(str))) {
-    return loadFromUrl(str, options)
+    return loadFromUrl(str, options, maxWeightBytes)
   }
+  return fromFiles(await folderFiles(str, options, maxWeightBytes))
+}
+
+/** Node: the files of a model folder (or of the folder of a model.json path), every read bounded. */
+async function folderFiles(str: string, options: LoadModelOptions, maxWeightBytes: number): Promise<FileSet> {
   const { fs, path, url } = await nodeModules('loadModel(path)')
   const target = /^file:/i.test(str) ? url.fileURLToPath(str) : str
   let modelJsonPath = path.join(target, MODEL_JSON_FILE)
@@ -133,37 +161,40 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     throw new ModelFileError(target, 'not found: expected a folder with model.json and weights.bin', { cause })
   }
   const dir = path.dirname(modelJsonPath)
-  let text: string
-  try {
-    text = await fs.readFile(modelJsonPath, 'utf8')
-  } catch (cause) {
-    throw new ModelFileError(modelJsonPath, `could not be read: ${(cause as Error).message}`, { cause })
+  const maxJson = options.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES
+  const jsonLimit = (what: string): ByteLimit => ({ max: maxJson, what: `${what} (maxModelJsonBytes)` })
+  const missing = 'missing: expected model.json in the model folder'
+  const text = utf8(await readModelFile(modelJsonPath, jsonLimit('model.json'), missing))
+  const metadataPath = path.join(dir, METADATA_FILE)
+  // metadata.json is optional (models saved without metadata, or by other tools).
+  const metadataBytes = await readModelFile(metadataPath, jsonLimit('metadata.json'), null)
+  const metadataFile =
+    metadataBytes === undefined
+      ? undefined
+      : { name: metadataPath, value: parseJson(utf8(metadataBytes), metadataPath) }
+  return {
+    modelJson: text,
+    modelJsonName: modelJsonPath,
+    maxWeightBytes,
+    ...(metadataFile !== undefined ? { metadataFile } : {}),
+    displayName: (p) => path.resolve(dir, p),
+    readWeights: async (p, _i, limit) => {
+      const file = path.resolve(dir, p)
+      if (path.isAbsolute(p) || path.relative(dir, file).startsWith('..')) {
+        throw new ModelFileError(modelJsonPath, `weightsManifest path ${JSON.stringify(p)} leaves the model folder`)
+      }
+      return readModelFile(file, limit, 'missing: model.json lists it in weightsManifest')
+    },
   }
-  return fromFiles(text, modelJsonPath, async (p) => {
-    const file = path.resolve(dir, p)
-    if (path.isAbsolute(p) || path.relative(dir, file).startsWith('..')) {
-      throw new ModelFileError(modelJsonPath, `weightsManifest path ${JSON.stringify(p)} leaves the model folder`)
-    }
-    try {
-      return toArrayBuffer(await fs.readFile(file))
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code
-      throw new ModelFileError(
-        file,
-        code === 'ENOENT' ? 'missing: model.json lists it in weightsManifest' : `could not be read: ${(cause as Error).message}`,
-        { cause },
-      )
-    }
-  }, (p) => path.resolve(dir, p))
 }
 
-async function loadFromUrl(href: string, options: LoadModelOptions): Promise<LoadedModel> {
+async function loadFromUrl(href: string, options: LoadModelOptions, maxWeightBytes: number): Promise<LoadedModel> {
   const doFetch = options.fetch ?? (globalThis.fetch as LoadModelOptions['fetch'])
   if (doFetch === undefined) throw new ModelFileError(href, 'cannot be fetched: no fetch() in this environment; pass options.fetch')
   const base = typeof location !== 'undefined' && location?.href ? location.href : undefined
   const u = new URL(href, base)
   if (!u.pathname.endsWith('.json')) u.pathname = `${u.pathname.replace(/\/?$/, '/')}${MODEL_JSON_FILE}`
-  const get = async (target: URL, file: string): Promise<Response> => {
+  const get = async (target: URL, file: string, limit: ByteLimit): Promise<Uint8Array> => {
     let res: Response
     try {
       res = await doFetch(target.href, options.requestInit)
@@ -171,105 +202,69 @@ async function loadFromUrl(href: string, options: LoadModelOptions): Promise<Loa
       throw new ModelFileError(file, `could not be fetched: ${(cause as Error).message}`, { cause })
     }
     if (!res.ok) throw new ModelFileError(file, `${res.status === 404 ? 'missing' : 'could not be fetched'}: HTTP ${res.status} ${res.statusText}`.trim())
-    return res
+    return readBody(res, file, limit)
   }
-  const text = await (await get(u, u.href)).text()
-  return fromFiles(text, u.href, async (p) => {
-    const w = new URL(p, u)
-    return (await get(w, w.href)).arrayBuffer()
-  }, (p) => new URL(p, u).href)
+  const maxJson = options.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES
+  const text = utf8(await get(u, u.href, { max: maxJson, what: 'model.json (maxModelJsonBytes)' }))
+  return fromFiles({
+    modelJson: text,
+    modelJsonName: u.href,
+    maxWeightBytes,
+    displayName: (p) => new URL(p, u).href,
+    readWeights: async (p, _i, limit) => {
+      const w = new URL(p, u)
+      return get(w, w.href, limit)
+    },
+  })
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 }
+/** A response body, streamed and cut off as soon as it passes `limit.max` (a server may send anything). */
+async function readBody(res: Response, file: string, limit: ByteLimit): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? NaN)
+  if (Number.isFinite(declared)) checkSize(file, declared, { ...limit, exact: false })
+  const reader = res.body?.getReader()
+  let bytes: Uint8Array
+  if (reader === undefined) {
+    bytes = new Uint8Array(await res.arrayBuffer())
+  } else {
+    const chunks: Uint8Array[] = []
+    let got = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      got += value.byteLength
+      if (got > limit.max) {
+        await reader.cancel().catch(() => undefined)
+        checkSize(file, got, limit)
+      }
+      chunks.push(value)
+    }
+    bytes = new Uint8Array(got)
+    let off = 0
+    for (const c of chunks) {
+      bytes.set(c, off)
+      off += c.byteLength
+    }
+  }
+  checkSize(file, bytes.byteLength, limit)
+  return bytes
+}
 
-async function fromFiles(
-  modelJsonInput: object | string,
-  modelJsonName: string,
-  readWeights: (path: string, index: number) => Promise<ArrayBuffer>,
-  displayName: (path: string) => string = (p) => p,
-): Promise<LoadedModel> {
-  let json: unknown = modelJsonInput
-  if (typeof modelJsonInput === 'string') {
-    try {
-      json = JSON.parse(modelJsonInput)
-    } catch (cause) {
-      throw new ModelFileError(modelJsonName, `expected JSON, found malformed text (${(cause as Error).message})`, { cause })
-    }
-  }
-  const mj = json as Partial<tfc.io.ModelJSON> | null
-  if (mj === null || typeof mj !== 'object' || Array.isArray(mj)) {
-    throw new ModelFileError(modelJsonName, `expected a JSON object with modelTopology and weightsManifest, found ${Array.isArray(mj) ? 'an array' : String(mj)}`)
-  }
-  if (mj.format !== undefined && mj.format !== 'layers-model') {
-    throw new ModelFileError(modelJsonName, `expected a TensorFlow.js Layers model (format "layers-model"), found format ${JSON.stringify(mj.format)}`)
-  }
-  if (mj.modelTopology === null || typeof mj.modelTopology !== 'object') {
-    throw new ModelFileError(modelJsonName, 'expected a "modelTopology" object, found none')
-  }
-  const manifest = mj.weightsManifest
-  if (!Array.isArray(manifest) || manifest.some((g) => !g || !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
-    throw new ModelFileError(modelJsonName, 'expected "weightsManifest": [{ paths: string[], weights: [...] }], found none or a malformed one')
-  }
-  const specs: tfc.io.WeightsManifestEntry[] = []
-  const buffers: ArrayBuffer[] = []
-  let fileIndex = 0
-  for (const group of manifest) {
-    let expectedBytes = 0
-    let count = 0
-    const dtypes = new Set<string>()
-    for (const spec of group.weights) {
-      const size = (spec.shape ?? []).reduce((a: number, b: number) => a * b, 1)
-      const dtype = spec.quantization?.dtype ?? spec.dtype
-      const per = BYTES[dtype]
-      if (per === undefined) throw new ModelFileError(modelJsonName, `weight ${spec.name}: unsupported dtype ${JSON.stringify(dtype)}`)
-      expectedBytes += size * per
-      count += size
-      dtypes.add(dtype)
-      specs.push(spec)
-    }
-    const parts: ArrayBuffer[] = []
-    for (const p of group.paths) parts.push(await readWeights(p, fileIndex++))
-    const got = parts.reduce((s, b) => s + b.byteLength, 0)
-    if (got !== expectedBytes) {
-      throw new ModelFileError(
-        group.paths.map(displayName).join(' + ') || '(no weight file)',
-        `expected ${expectedBytes} bytes for ${count} ${[...dtypes].join('/') || 'float32'} weights, got ${got}` +
-          (got < expectedBytes ? ' (truncated or from another model?)' : ' (from another model?)'),
-      )
-    }
-    buffers.push(...parts)
-  }
-  const artifacts: tfc.io.ModelArtifacts = {
-    modelTopology: mj.modelTopology,
-    weightSpecs: specs,
-    weightData: tfc.io.CompositeArrayBuffer.join(buffers),
-    format: mj.format,
-    generatedBy: mj.generatedBy,
-    convertedBy: mj.convertedBy,
-    ...(mj.trainingConfig ? { trainingConfig: mj.trainingConfig } : {}),
-    ...(mj.userDefinedMetadata ? { userDefinedMetadata: mj.userDefinedMetadata } : {}),
-  }
-  let model: LayersModel
+function parseJson(text: string, file: string): unknown {
   try {
-    model = await loadLayersModel(tfc.io.fromMemory(artifacts))
+    return JSON.parse(text)
   } catch (cause) {
-    throw new ModelFileError(modelJsonName, `expected a loadable Layers model, but building it failed: ${(cause as Error).message}`, { cause })
+    // No `cause`: its text is in the message already, and the error stays one line wherever it is printed.
+    throw new ModelFileError(file, `expected JSON, found malformed text (${(cause as Error).message})`, {
+      code: 'MODEL_METADATA_INVALID',
+    })
   }
-  const metadata = asModelMetadata(mj.userDefinedMetadata)
-  const normalization = validNormalization(metadata)
-  if (normalization !== undefined) rememberNormalization(model, normalization)
-  if (metadata?.modelConfig !== undefined) {
-    try {
-      rememberModelConfig(model, resolveConfig(metadata.modelConfig))
-    } catch {
-      // A metadata config this version cannot resolve does not make the weights unusable.
-    }
-  }
-  return { model, metadata }
 }
 
-function toArrayBuffer(b: ArrayBuffer | ArrayBufferView): ArrayBuffer {
-  if (b instanceof ArrayBuffer) return b
-  const view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-  return view.slice().buffer
+function utf8(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes)
+}
+
+function toBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 }

@@ -1,6 +1,7 @@
 import { version_core } from '@tensorflow/tfjs-core'
 import { version_layers, type LayersModel } from '@tensorflow/tfjs-layers'
-import { MNIST_NORMALIZATION, type ModelConfig, type Normalization } from './config.js'
+import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
+import type { ModelConfig } from './config.js'
 import { countParams, getModelConfig } from './model.js'
 import { VERSION } from './version.js'
 
@@ -34,11 +35,20 @@ export interface ModelMetadata {
   versions: Record<string, string>
   /** ISO 8601 timestamp. */
   createdAt: string
+  /**
+   * SHA-256 (64 lowercase hex digits) of the weight files concatenated in manifest order: for the usual single
+   * `weights.bin`, what `sha256sum weights.bin` prints. Written by `saveModel` / `modelToArtifacts`, verified by
+   * `loadModel`; models saved without it still load (unverified).
+   */
+  weightsSha256?: string
   /** Anything else worth keeping (JSON-serialisable). */
   extra?: Record<string, unknown>
 }
 
-export type MetadataInput = Omit<ModelMetadata, 'params' | 'modelConfig' | 'normalization' | 'versions' | 'createdAt'> &
+export type MetadataInput = Omit<
+  ModelMetadata,
+  'params' | 'modelConfig' | 'normalization' | 'versions' | 'createdAt' | 'weightsSha256'
+> &
   Partial<Pick<ModelMetadata, 'modelConfig' | 'normalization' | 'versions' | 'createdAt'>>
 
 /**

@@ -1,6 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { MNIST_NORMALIZATION, type Normalization } from './config.js'
+import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
 import { InputRangeError, InputShapeError } from './errors.js'
 
 const SIDE = 28
@@ -90,6 +90,7 @@ export async function predictAsync(model: LayersModel, input: PredictInput, opti
 function probabilities(model: LayersModel, input: PredictInput, options: PredictOptions): tfc.Tensor2D {
   const normalization = options.normalization === undefined ? (normalizations.get(model) ?? MNIST_NORMALIZATION) : options.normalization
   const batchSize = options.batchSize ?? 256
+  checkModelInput(model)
   const x = toInputTensor(input, { normalization })
   return tfc.tidy(() => {
     try {
@@ -102,6 +103,16 @@ function probabilities(model: LayersModel, input: PredictInput, options: Predict
       x.dispose()
     }
   })
+}
+
+/** A model for other inputs would fail deep inside tfjs; say what it expects instead. */
+function checkModelInput(model: LayersModel): void {
+  const shape = model.inputs[0]?.shape ?? []
+  const want = [null, SIDE, SIDE, 1]
+  if (model.inputs.length !== 1 || shape.length !== 4 || shape.some((d, i) => i > 0 && d !== null && d !== want[i])) {
+    const found = model.inputs.map((t) => `[${t.shape.map((d) => d ?? 'null').join(', ')}]`).join(' and ')
+    throw new InputShapeError('model input', 'one input of shape [null, 28, 28, 1] (28x28 grayscale images)', found)
+  }
 }
 
 function toPredictions(data: Float32Array, classes: number): Prediction[] {

@@ -4,8 +4,8 @@ import { countParams } from './model.js'
 import { loadPretrained } from './pretrained.js'
 
 describe('loadPretrained', () => {
-  // The weights in pretrained/ are a one-epoch run of `mnist train` with the defaults (seed 2); @mnist/eval's tests
-  // measure their accuracy on the real test set.
+  // The weights in pretrained/ are a five-epoch run of `mnist train --epochs 5 --seed 2` (otherwise the defaults);
+  // @mnist/eval's tests measure their accuracy on the real test set.
   it('loads the shipped weights: the default architecture, with its training metadata', async () => {
     const { model, metadata } = await loadPretrained()
     expect(countParams(model)).toBe(21_778)

@@ -1,4 +1,8 @@
-import { mulberry32 } from '@mnist/data'
+// The trainer's view of the seeded RNG: the generator and the seed mixer are @mnist/data's (one owner for every
+// package); this module only names the trainer's streams and scopes tfjs's Math.random use.
+import { mixSeed, mulberry32 } from '@mnist/data'
+
+export { mixSeed }
 
 /** Independent random streams of one run; each (seed, stream, index) gets its own generator. */
 export const STREAM = {
@@ -6,34 +10,6 @@ export const STREAM = {
   augment: 2,
   ops: 3,
 } as const
-
-/**
- * A 31-bit seed mixed from integers (murmur3's finaliser on each part). Pure integer math, so the same parts give the
- * same seed on every machine; used so that any step's randomness can be recreated without replaying earlier steps
- * (that is what makes resume bit-exact).
- */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9 | 0
-  for (const part of parts) {
-    // Split into two 32-bit halves so seeds above 2^32 still matter.
-    const lo = part >>> 0
-    const hi = Math.floor(part / 4294967296) >>> 0
-    for (const word of [lo, hi]) {
-      let k = Math.imul(word, 0xcc9e2d51)
-      k = (k << 15) | (k >>> 17)
-      k = Math.imul(k, 0x1b873593)
-      h ^= k
-      h = (h << 13) | (h >>> 19)
-      h = (Math.imul(h, 5) + 0xe6546b64) | 0
-    }
-  }
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return (h >>> 0) & 0x7fffffff
-}
 
 /** A [0, 1) generator for one (seed, stream, index). */
 export function streamRng(seed: number, stream: number, index: number): () => number {

@@ -11,7 +11,7 @@ const norm = { mean: 0.1307, std: 0.3081 }
 
 describe('BatchFiller', () => {
   it('gathers the examples in `order` from `start`, normalised, with their labels and one-hot rows', () => {
-    const filler = new BatchFiller({ images, labels, rows, cols }, 4, norm, 10, true)
+    const filler = new BatchFiller({ images, labels, rows, cols }, 4, norm, 10, 'oneHot')
     const order = Uint32Array.from([9, 2, 7, 0, 5, 1, 3, 4, 6, 8])
     filler.fill(order, 2, 3)
     const { images: x, labels: y, oneHot } = filler.batch
@@ -27,17 +27,17 @@ describe('BatchFiller', () => {
   })
 
   it('clears the one-hot rows of the previous batch, and has none when not asked for', () => {
-    const filler = new BatchFiller({ images, labels, rows, cols }, 2, norm, 10, true)
+    const filler = new BatchFiller({ images, labels, rows, cols }, 2, norm, 10, 'oneHot')
     filler.fill(Uint32Array.from([1, 2]), 0, 2)
     filler.fill(Uint32Array.from([3, 4]), 0, 2)
     expect(filler.batch.oneHot!.reduce((a, b) => a + b, 0)).toBe(2)
-    expect(new BatchFiller({ images, labels, rows, cols }, 2, norm, 10, false).batch.oneHot).toBeUndefined()
+    expect(new BatchFiller({ images, labels, rows, cols }, 2, norm, 10, 'indices').batch.oneHot).toBeUndefined()
   })
 
   it('with augmentation, draws four numbers per image and warps (identity ranges reproduce the plain fill)', () => {
     const identity = { degrees: 0, translate: 0, scaleMin: 1, scaleMax: 1 }
-    const plain = new BatchFiller({ images, labels, rows, cols }, 3, norm, 10, false)
-    const warped = new BatchFiller({ images, labels, rows, cols }, 3, norm, 10, false)
+    const plain = new BatchFiller({ images, labels, rows, cols }, 3, norm, 10, 'indices')
+    const warped = new BatchFiller({ images, labels, rows, cols }, 3, norm, 10, 'indices')
     const order = Uint32Array.from([4, 8, 1])
     plain.fill(order, 0, 3)
     let draws = 0

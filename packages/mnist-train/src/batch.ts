@@ -1,4 +1,5 @@
 import { affineWarp, sampleAffine, type AugmentationRanges } from './augment'
+import type { LabelFormat } from './step-engine'
 
 /** The training images (uint8, `rows x cols` each) and their labels. */
 export interface BatchSource {
@@ -13,7 +14,7 @@ export interface Batch {
   /** Normalised (or warped and normalised) images, float32 [size, rows, cols]. */
   images: Float32Array
   labels: Uint8Array
-  /** One-hot labels [size, classes], when asked for (the tfjs step's loss needs them; the fused step does not). */
+  /** One-hot labels [size, classes], with the `'oneHot'` label format (the tfjs step's loss needs them). */
   oneHot: Float32Array | undefined
 }
 
@@ -34,7 +35,7 @@ export class BatchFiller {
     maxSize: number,
     normalization: { mean: number; std: number },
     private readonly classes: number,
-    oneHot: boolean,
+    labelFormat: LabelFormat,
   ) {
     this.pixels = source.rows * source.cols
     for (let v = 0; v < 256; v++) this.lut[v] = (v / 255 - normalization.mean) / normalization.std
@@ -43,7 +44,7 @@ export class BatchFiller {
     this.batch = {
       images: new Float32Array(maxSize * this.pixels),
       labels: new Uint8Array(maxSize),
-      oneHot: oneHot ? new Float32Array(maxSize * classes) : undefined,
+      oneHot: labelFormat === 'oneHot' ? new Float32Array(maxSize * classes) : undefined,
     }
   }
 

@@ -1,10 +1,12 @@
 export type MnistTrainErrorCode =
   | 'MNIST_TRAIN_INVALID_CONFIG'
   | 'MNIST_TRAIN_NON_FINITE_LOSS'
-  | 'MNIST_TRAIN_BACKEND_UNAVAILABLE'
   | 'MNIST_TRAIN_CHECKPOINT_INVALID'
   | 'MNIST_TRAIN_CHECKPOINT_WRITE_FAILED'
-  | 'MNIST_TRAIN_KERNEL_UNSUPPORTED'
+  | 'TRAIN_OUT_DIR_UNWRITABLE'
+  | 'TRAIN_BAD_DATA'
+  | 'TRAIN_BATCH_TOO_LARGE'
+  | 'TRAIN_RESUME_BACKEND_UNAVAILABLE'
 
 /** Catch this one class to handle every failure @mnist/train throws. Branch on `code`, not on message text. */
 export class MnistTrainError extends Error {
@@ -37,16 +39,6 @@ export class NonFiniteLossError extends MnistTrainError {
   }
 }
 
-/** A backend that was asked for by name cannot run here. `reason` says why, `fix` what to do about it. */
-export class BackendUnavailableError extends MnistTrainError {
-  override name = 'BackendUnavailableError'
-  /** Exit code the CLI uses for this error. */
-  readonly exitCode = 2
-  constructor(readonly backend: string, readonly reason: string, readonly fix: string, options?: { cause?: unknown }) {
-    super('MNIST_TRAIN_BACKEND_UNAVAILABLE', `backend "${backend}" is not available: ${reason}. Fix: ${fix}`, options)
-  }
-}
-
 /** A checkpoint folder given to `resume` is missing files or was written by an incompatible run. */
 export class CheckpointError extends MnistTrainError {
   override name = 'CheckpointError'
@@ -63,12 +55,59 @@ export class CheckpointWriteError extends MnistTrainError {
   }
 }
 
-/** A kernel registered by this package got attributes it does not implement. */
-export class UnsupportedKernelError extends MnistTrainError {
-  override name = 'UnsupportedKernelError'
-  constructor(readonly kernel: string, readonly backend: string, detail: string) {
-    super('MNIST_TRAIN_KERNEL_UNSUPPORTED', `${kernel} on "${backend}": ${detail}`)
+/** The run folder could not be created in `outDir` (or is not writable): found at the start, before any training. */
+export class RunDirError extends MnistTrainError {
+  override name = 'RunDirError'
+  readonly option = 'outDir'
+  constructor(readonly path: string, detail: string, cause?: unknown) {
+    super('TRAIN_OUT_DIR_UNWRITABLE', `option "outDir": ${path} ${detail}${reason(cause)}`, { cause })
   }
+}
+
+/** In-memory `data` given to `train()` that the model cannot train on (a label out of range, a wrong image size). */
+export class TrainDataError extends MnistTrainError {
+  override name = 'TrainDataError'
+  readonly option = 'data'
+  constructor(readonly field: string, detail: string) {
+    super('TRAIN_BAD_DATA', `option "data": ${field} ${detail}`)
+  }
+}
+
+/** The batch does not fit the backend's memory (e.g. the simd backend's 2 GiB wasm heap). */
+export class BatchTooLargeError extends MnistTrainError {
+  override name = 'BatchTooLargeError'
+  readonly option = 'batchSize'
+  constructor(readonly batchSize: number, readonly backend: string, cause: unknown) {
+    super(
+      'TRAIN_BATCH_TOO_LARGE',
+      `option "batchSize": ${batchSize} images per step do not fit in the memory of the ${backend} backend` +
+        `${reason(cause)}; use a smaller batch size`,
+      { cause },
+    )
+  }
+}
+
+/** Resuming on the backend the checkpoint recorded is not possible here (resume elsewhere by naming `backend`). */
+export class ResumeBackendError extends MnistTrainError {
+  override name = 'ResumeBackendError'
+  readonly option = 'backend'
+  constructor(readonly path: string, readonly backend: string, cause: unknown) {
+    super(
+      'TRAIN_RESUME_BACKEND_UNAVAILABLE',
+      `${path} was trained on backend "${backend}", which is not available here${reason(cause)}. A resumed run ` +
+        `continues on its backend so that it gives the same model; name another backend to continue there ` +
+        '(the weights will then differ from an uninterrupted run)',
+      { cause },
+    )
+  }
+}
+
+/** `: <the cause's message>` (without its package prefix), or nothing. */
+function reason(cause: unknown): string {
+  if (!(cause instanceof Error)) return ''
+  const code = (cause as NodeJS.ErrnoException).code
+  const message = cause.message.replace(/^\[@mnist\/[\w-]+\] /, '')
+  return code && !message.includes(code) ? `: ${message} (${code})` : `: ${message}`
 }
 
 function describe(value: unknown): string {

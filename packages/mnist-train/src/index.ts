@@ -1,5 +1,6 @@
 // Public surface of @mnist/train. Re-exports only: no logic, no side effects.
-export { train, defaultOutDir } from './trainer'
+export { train } from './trainer'
+export { defaultOutDir } from './run-dir'
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config'
 export { AdamW } from './adamw'
 export { oneCycle } from './schedule'
@@ -11,22 +12,32 @@ export {
   sampleAffine,
   validateAugmentation,
 } from './augment'
-export { BACKEND_ORDER, listBackends, selectBackend } from './backends/select'
-export { registerWasmTrainingKernels } from './backends/wasm-kernels'
-export { registerCpuTrainingKernels } from './backends/cpu-kernels'
+// Backend selection moved to @mnist/backends; re-exported so that code importing it from here keeps working.
+export {
+  BACKEND_ORDER,
+  listBackends,
+  selectBackend,
+  registerWasmTrainingKernels,
+  registerCpuTrainingKernels,
+  BackendUnavailableError,
+  UnsupportedKernelError,
+} from '@mnist/backends'
 export { runtimeVersions } from './versions'
-export { readCheckpoint, CHECKPOINT_FORMAT, OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint'
+export { readCheckpoint } from './checkpoint'
+export { CHECKPOINT_FORMAT, OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint-format'
 export {
   MnistTrainError,
   InvalidTrainConfigError,
   NonFiniteLossError,
-  BackendUnavailableError,
   CheckpointError,
   CheckpointWriteError,
-  UnsupportedKernelError,
+  RunDirError,
+  TrainDataError,
+  BatchTooLargeError,
+  ResumeBackendError,
 } from './errors'
 
-export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult } from './trainer'
+export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult, StepEngineName } from './options'
 export type { TrainConfig, TrainConfigInput } from './config'
 export type { AdamWOptions, AdamWState, AdamWSlot } from './adamw'
 export type { OneCycleOptions, ScheduleValue } from './schedule'
@@ -38,6 +49,12 @@ export type {
   BackendStatus,
   SelectBackendOptions,
   SkippedBackend,
-} from './backends/select'
-export type { CheckpointState, EpochSummary, LoadedCheckpoint, TrainingPosition } from './checkpoint'
+} from '@mnist/backends'
+export type {
+  CheckpointFiles,
+  CheckpointState,
+  EpochSummary,
+  LoadedCheckpoint,
+  TrainingPosition,
+} from './checkpoint-format'
 export type { MnistTrainErrorCode } from './errors'

@@ -5,7 +5,8 @@ import type { ModelConfig } from '@mnist/model'
 import { describe, expect, it } from 'vitest'
 import { readCheckpoint } from '../src/checkpoint'
 import { NonFiniteLossError } from '../src/errors'
-import { train, type TrainOptions } from '../src/trainer'
+import type { TrainOptions } from '../src/options'
+import { train } from '../src/trainer'
 import { SMALL_FLAT_MODEL, subset, tempDir, TINY_MODEL, weightsOf } from './helpers'
 
 // The simd backend's fused training step (one wasm pass per layer) inside the real training loop.
@@ -70,20 +71,21 @@ describe('train on simd with the fused step', () => {
     expect(same(two.weights, a.weights)).toBe(true)
   })
 
-  it('keeps tf.memory().numTensors and the wasm heap constant from step to step (300 steps)', async () => {
+  it('keeps tf.memory().numTensors and the wasm heap constant from step to step (after 2 warm-up steps)', async () => {
     const counts: number[] = []
     const heap: number[] = []
     const result = await train({
-      ...(await base({ data: await subset(600, 20), config: { batchSize: 2 } })),
+      ...(await base({ data: await subset(16, 20), config: { batchSize: 2 } })),
       onProgress: () => {
         counts.push(tf.memory().numTensors)
-        heap.push(getSimdBackend()!.rt.heap.bytesInUse)
+        heap.push(getSimdBackend()!.memory().wasmBytesInUse)
       },
     })
     expect(result.stepEngine).toBe('fused')
-    expect(counts).toHaveLength(300)
-    expect(new Set(counts.slice(1)).size).toBe(1)
-    expect(new Set(heap.slice(1)).size).toBe(1)
+    // Anything allocated per step shows as growth between any two of the steps after the warm-up.
+    expect(counts).toHaveLength(8)
+    expect(new Set(counts.slice(2)).size).toBe(1)
+    expect(new Set(heap.slice(2)).size).toBe(1)
   })
 
   it('resumes to the same final weights as an uninterrupted run', async () => {
@@ -105,7 +107,7 @@ describe('train on simd with the fused step', () => {
     let reason: string | undefined
     const gap = await train({ ...(await base({ config: { model: TINY_MODEL } })), onStart: (i) => (reason = i.stepEngineReason) })
     expect(gap.stepEngine).toBe('tfjs')
-    expect(reason).toMatch(/GlobalAveragePooling2D.*not supported by the fused step/)
+    expect(reason).toMatch(/layers\[4\]: layer type "globalAvgPool" is not supported by the fused step/)
     const off = await train({ ...(await base()), fusedStep: false, onStart: (i) => (reason = i.stepEngineReason) })
     expect(off.stepEngine).toBe('tfjs')
     expect(reason).toBe('fusedStep: false')

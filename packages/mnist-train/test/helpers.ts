@@ -5,7 +5,7 @@ import path from 'node:path'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { loadMnist, type MnistSplit } from '@mnist/data'
 import type { ModelConfig } from '@mnist/model'
-import type { TrainData } from '../src/trainer'
+import type { TrainData } from '../src/options'
 
 /** A small net with every layer kind the default has (conv+BN+ReLU, pooling, GAP, dropout): fast on `cpu`. */
 export const TINY_MODEL: Partial<ModelConfig> = {

@@ -1,16 +1,9 @@
 // Elementwise binary and unary kernels over broadcast-collapsed 4-D index spaces.
 
-export const OP_ADD = 0
-export const OP_SUB = 1
-export const OP_MUL = 2
-export const OP_DIV = 3
-export const OP_MAX = 4
-export const OP_MIN = 5
-export const OP_SQDIFF = 6
-/** 2·a·b: the gradient of Square (dy, x). */
-export const OP_SQUARE_GRAD = 7
-/** a·step(b): the gradient of Relu (dy, x); NaN in b gives NaN as tfjs's mul(dy, step(x)) does. */
-export const OP_RELU_GRAD = 8
+import {
+  OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MAX, OP_MIN, OP_SQUARE_GRAD, OP_RELU_GRAD,
+  U_RELU, U_NEG, U_SQUARE, U_SQRT, U_RSQRT, U_ABS, U_STEP, U_RECIPROCAL, U_RELU6, U_LEAKY, U_LINEAR,
+} from './abi'
 
 // @ts-ignore: decorator
 @inline function vop(op: i32, x: v128, y: v128): v128 {
@@ -94,17 +87,6 @@ export function binary_f32(op: i32, a: usize, b: usize, out: usize, n0: i32, n1:
   void n0
 }
 
-export const U_RELU = 0
-export const U_NEG = 1
-export const U_SQUARE = 2
-export const U_SQRT = 3
-export const U_RSQRT = 4
-export const U_ABS = 5
-export const U_STEP = 6
-export const U_RECIPROCAL = 7
-export const U_RELU6 = 8
-export const U_LEAKY = 9 // alpha = param
-export const U_LINEAR = 10
 
 // @ts-ignore: decorator
 @inline function uvec(op: i32, x: v128, p: v128): v128 {

@@ -1,7 +1,8 @@
 import { copyF32, addF32, zeroF32 } from './_vec'
 
-// Geometry block written by the host (src/kernels/_conv.ts), one i32 each:
-// 0 N, 1 H, 2 W, 3 C, 4 OH, 5 OW, 6 OC, 7 fh, 8 fw, 9 sh, 10 sw, 11 pt, 12 pl, 13 dh, 14 dw
+// Geometry block written by the host (geometryInts in src/kernels/_conv.ts), one i32 each, at the GEO_* offsets of
+// ./abi: 0 N, 1 H, 2 W, 3 C, 4 OH, 5 OW, 6 OC, 7 fh, 8 fw, 9 sh, 10 sw, 11 pt, 12 pl, 13 dh, 14 dw. The kernels read it
+// by these literal offsets: naming them (g(geo, GEO_H)) changes Binaryen's local allocation, and so the .wasm bytes.
 // @ts-ignore: decorator
 @inline export function g(geo: usize, i: i32): i32 { return load<i32>(geo + (<usize>i << 2)) }
 

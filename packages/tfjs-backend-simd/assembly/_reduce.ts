@@ -1,9 +1,6 @@
 // Reductions over the middle axis of a collapsed [A, R, B] view: out[a, b] = op over r of x[a, r, b].
 
-export const R_SUM = 0
-export const R_MAX = 1
-export const R_MIN = 2
-export const R_PROD = 3
+import { R_SUM, R_MAX, R_MIN } from './abi'
 
 // @ts-ignore: decorator
 @inline function sred(op: i32, acc: f32, x: f32): f32 {

@@ -1,6 +1,7 @@
 // The direct 3x3 conv kernels called straight on the wasm exports, two builds side by side: bytewise comparison of
 // their outputs (model shapes, odd shapes, random row ranges) and interleaved timings on the model's shapes.
-//   node --experimental-wasm-relaxed-simd --no-wasm-dynamic-tiering bench/conv-direct.mjs OLD.wasm NEW.wasm [check|time|both]
+//   node --no-wasm-dynamic-tiering bench/conv-direct.mjs OLD.wasm NEW.wasm [check|time|both]
+// (relaxed-simd builds on Node 20: add --experimental-wasm-relaxed-simd; Node 22+ has it on and refuses the flag)
 // Single thread; shared memory for builds whose file name says -shared.
 import { readFileSync } from 'node:fs'
 

@@ -1,6 +1,6 @@
 // One epoch-equivalent of model C training (60,000 images at batch 64 = 938 steps) on simd, with the time per step
 // split into kernel time and outside-kernel time, peak RSS, and a cpu-backend estimate from a few steps.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/epoch.ts
+//   node --import tsx bench/epoch.ts   (on Node 20 the backend turns relaxed SIMD on by itself)
 // env: BENCH_STEPS (default 938), BENCH_THREADS (default "1,2"), BENCH_CPU_STEPS (default 2; 0 = skip),
 //      MNIST_DATA_DIR (real MNIST train images, gzip IDX; random data otherwise)
 import * as tf from '@tensorflow/tfjs-core'

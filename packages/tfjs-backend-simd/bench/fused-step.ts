@@ -5,6 +5,7 @@
 //   node --import tsx bench/fused-step.ts
 import * as tf from '@tensorflow/tfjs-core'
 import { cpus, loadavg } from 'node:os'
+import type { KernelArgs, KernelName } from '../src/runtime'
 import { FusedTrainer, getSimdBackend, setThreadsCount, simdFeatures, type FusedLayer, type FusedNetwork } from '../src/index'
 
 const B = Number(process.env.BENCH_BATCH ?? 32)
@@ -58,7 +59,7 @@ if (process.env.BENCH_PROFILE !== '0') {
   const run = rt.run.bind(rt)
   const times = new Map<string, number[]>()
   let call = 0
-  rt.run = (name: string, jobs: number[][]) => {
+  rt.run = <K extends KernelName>(name: K, jobs: readonly KernelArgs<K>[]) => {
     const t0 = performance.now()
     run(name, jobs)
     const key = `${String(call++).padStart(2)} ${name} x${jobs.length}`

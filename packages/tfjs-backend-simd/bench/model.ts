@@ -1,4 +1,4 @@
-// The network the product trains (REFERENCE.md model C), built here with tf.layers so the benchmarks do not
+// Model C of docs/pytorch-reference.md (the PyTorch reference the project set out to beat), built here with tf.layers so the benchmarks do not
 // depend on @mnist/model, plus one training step the way @mnist/train runs it (variableGrads + softmax
 // cross-entropy + an AdamW update in JS over the gradient arrays).
 import * as tf from '@tensorflow/tfjs-core'

@@ -1,6 +1,7 @@
 // Test helpers (not part of the public API): run one kernel on 'cpu' and on 'simd' and compare.
 import * as tf from '@tensorflow/tfjs-core'
-import { registerSimdBackend, type SimdBackendOptions } from './base'
+import { getSimdBackend, registerSimdBackend, type SimdBackendOptions } from './base'
+import { SimdBackendError } from './errors'
 import { setThreadsCount } from './flags'
 import type { SimdBuild } from './flags'
 
@@ -53,9 +54,21 @@ export interface KernelResult {
   values: Float32Array | Int32Array | Uint8Array
 }
 
+/** Calls into wasm (Runtime.run) made by the running simd backend so far; 0 when none runs. */
+export function wasmCalls(): number {
+  return getSimdBackend()?.rt.calls ?? 0
+}
+
+/** Runs f and returns its result and the number of wasm calls it made. */
+export function countWasmCalls<T>(f: () => T): { result: T; calls: number } {
+  const before = wasmCalls()
+  const result = f()
+  return { result, calls: wasmCalls() - before }
+}
+
 /** Runs kernel `name` with the given inputs on `backend`; returns every output read back. */
 export async function runOn(backend: string, name: string, inputs: Record<string, InputSpec>,
-  attrs: Record<string, unknown>): Promise<KernelResult[]> {
+  attrs: Record<string, unknown>): Promise<KernelResult[] & { wasmCalls: number }> {
   await tf.setBackend(backend)
   const before = tf.memory().numTensors
   const ts: tf.NamedTensorMap = {}
@@ -64,13 +77,16 @@ export async function runOn(backend: string, name: string, inputs: Record<string
     const n = spec.shape.reduce((a, b) => a * b, 1)
     ts[k] = tf.tensor(spec.values ?? randn(n, seed++), spec.shape, spec.dtype ?? 'float32')
   }
-  const out = tf.engine().runKernel(name, ts, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[]
+  const { result: out, calls } = countWasmCalls(() =>
+    tf.engine().runKernel(name, ts, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[])
   const outs = Array.isArray(out) ? out : [out]
-  const res: KernelResult[] = []
+  const res = Object.assign([] as KernelResult[], { wasmCalls: calls })
   for (const o of outs) res.push({ shape: o.shape, values: (await o.data()) as Float32Array })
   tf.dispose(outs)
   tf.dispose(ts)
-  if (tf.memory().numTensors !== before) throw new Error(`${name} on ${backend} leaked tensors`)
+  if (tf.memory().numTensors !== before) {
+    throw new SimdBackendError('SIMD_KERNEL_FAILED', `${name} on ${backend} leaked tensors`)
+  }
   return res
 }
 
@@ -85,14 +101,20 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m
 }
 
+/**
+ * Runs kernel `name` on cpu and on simd; `err` is the largest relative difference, `wasmCalls` the calls into wasm the
+ * simd run made (0: it fell back to the cpu kernel).
+ */
 export async function compareKernel(name: string, inputs: Record<string, InputSpec>, attrs: Record<string, unknown>):
-  Promise<{ err: number; shapes: number[][] }> {
+  Promise<{ err: number; shapes: number[][]; wasmCalls: number }> {
   const ref = await runOn('cpu', name, inputs, attrs)
   const got = await runOn('simd', name, inputs, attrs)
   let err = 0
   for (let i = 0; i < ref.length; i++) {
-    if (JSON.stringify(ref[i]!.shape) !== JSON.stringify(got[i]!.shape)) return { err: Infinity, shapes: got.map((g) => g.shape) }
+    if (JSON.stringify(ref[i]!.shape) !== JSON.stringify(got[i]!.shape)) {
+      return { err: Infinity, shapes: got.map((g) => g.shape), wasmCalls: got.wasmCalls }
+    }
     err = Math.max(err, maxRelErr(got[i]!.values, ref[i]!.values))
   }
-  return { err, shapes: got.map((g) => g.shape) }
+  return { err, shapes: got.map((g) => g.shape), wasmCalls: got.wasmCalls }
 }

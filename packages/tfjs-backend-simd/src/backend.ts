@@ -1,6 +1,8 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu'
 import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core'
+import type { SimdBuild } from './flags'
 import type { Runtime } from './runtime'
+import { SHARED_KEY } from './shared'
 
 export const BACKEND_NAME = 'simd'
 
@@ -19,25 +21,54 @@ export interface SimdMemoryInfo {
  * any other array; tensors they make stay ordinary JS arrays and are copied in when a wasm kernel needs them.
  */
 export class SimdBackend extends MathBackendCPU {
-  /** Heap block of every tensor that lives in wasm memory. */
+  /** @internal Brand that both builds of this package (ESM and CJS) recognise: see Symbol.hasInstance below. */
+  readonly [SHARED_KEY] = true
+
+  /** true for a SimdBackend made by either build of this package loaded in this process (ESM or CJS). */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as { [SHARED_KEY]?: unknown })[SHARED_KEY] === true
+  }
+
+  /** @internal The wasm heap block of every tensor that lives in wasm memory. */
   private readonly ptrs = new Map<DataId, number>()
 
-  constructor(readonly rt: Runtime) {
+  /** @internal The wasm runtime (not part of the published types: kernels and the fused trainer use it). */
+  readonly rt: Runtime
+
+  /** @internal Made by the 'simd' backend factory (registerSimdBackend). */
+  constructor(rt: Runtime) {
     super()
+    this.rt = rt
     // The CPU backend greets Node users with "install tfjs-node"; this backend is the answer to that.
     ;(this as unknown as { firstUse: boolean }).firstUse = false
   }
 
-  /** Pointer of a tensor that already lives in wasm memory (shared mode only). */
+  /** Threads kernels split over right now: this one plus the workers that have started. */
+  get threads(): number {
+    return this.rt.threads
+  }
+
+  /** The wasm build that runs. */
+  get build(): SimdBuild {
+    return this.rt.build
+  }
+
+  /** Why worker threads could not start, if they could not (the backend then runs on one thread). */
+  get workerStartError(): unknown {
+    return this.rt.workerStartError
+  }
+
+  /** @internal Pointer of a tensor that already lives in wasm memory (shared mode only). */
   ptrOf(dataId: DataId): number | undefined {
     return this.ptrs.get(dataId)
   }
 
+  /** @internal */
   valuesOf(dataId: DataId): BackendValues {
     return this.data.get(dataId)!.values as BackendValues
   }
 
-  /** Registers `n` floats at `ptr` (allocated from rt.heap) as a new tensor; the heap block is freed with it. */
+  /** @internal Registers `n` floats at `ptr` (allocated from rt.heap) as a new tensor; the heap block is freed with it. */
   adoptHeapTensor(ptr: number, shape: number[], dtype: DataType, n: number): TensorInfo {
     const view = new Float32Array(this.rt.memory.buffer, ptr, n)
     const info = this.makeTensorInfo(shape, dtype, view)
@@ -46,7 +77,7 @@ export class SimdBackend extends MathBackendCPU {
   }
 
   /**
-   * Moves a tensor made by a CPU kernel into wasm memory (one copy), so that every later wasm kernel reads it in
+   * @internal Moves a tensor made by a CPU kernel into wasm memory (one copy), so that every later wasm kernel reads it in
    * place. Only float32 tensors, only with shared memory (views on unshared memory die with memory.grow).
    */
   adopt(dataId: DataId, n: number): number | undefined {
@@ -63,7 +94,7 @@ export class SimdBackend extends MathBackendCPU {
   }
 
   /**
-   * A CPU kernel may return a view of its input (Slice returns a subarray): such a view into wasm memory must not
+   * @internal A CPU kernel may return a view of its input (Slice returns a subarray): such a view into wasm memory must not
    * outlive the block, so it gets its own copy.
    */
   detachAliases(outputs: TensorInfo | TensorInfo[]): void {

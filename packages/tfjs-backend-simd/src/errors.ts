@@ -8,6 +8,9 @@ export type SimdBackendErrorCode =
   | 'SIMD_BACKEND_DISPOSED'
   | 'SIMD_UNSUPPORTED_NETWORK'
   | 'SIMD_BAD_TRAINING_INPUT'
+  | 'SIMD_BACKEND_NOT_ACTIVE'
+  | 'SIMD_GRADIENT_MISSING'
+  | 'SIMD_KERNEL_FAILED'
 
 /** Catch this one class to handle every failure @mnist/backend-simd throws. Branch on `code`, not on message text. */
 export class SimdBackendError extends Error {
@@ -22,7 +25,7 @@ export class WasmLoadError extends SimdBackendError {
   override name = 'WasmLoadError'
   constructor(readonly file: string, cause: unknown, code: 'SIMD_WASM_NOT_FOUND' | 'SIMD_WASM_INSTANTIATE_FAILED' = 'SIMD_WASM_NOT_FOUND') {
     super(code, code === 'SIMD_WASM_NOT_FOUND'
-      ? `could not read ${file}: expected the wasm build shipped in the package's wasm-out/ folder (run \`pnpm build:wasm\` in a checkout)`
+      ? `could not read ${file}: expected the wasm build shipped in the package's wasm-out/ folder (or pass wasmUrl)`
       : `could not compile/instantiate ${file}`, { cause })
   }
 }
@@ -57,5 +60,14 @@ export class FusedInputError extends SimdBackendError {
   override name = 'FusedInputError'
   constructor(readonly argument: string, expected: string, found: unknown) {
     super('SIMD_BAD_TRAINING_INPUT', `fused trainer, ${argument}: expected ${expected}, found ${typeof found === 'string' ? found : JSON.stringify(found)}`)
+  }
+}
+
+/** A simd-only API (such as FusedTrainer) was used while another backend, or none, is active. */
+export class SimdNotActiveError extends SimdBackendError {
+  override name = 'SimdNotActiveError'
+  constructor(readonly what: string, readonly activeBackend: string | undefined) {
+    super('SIMD_BACKEND_NOT_ACTIVE', `${what} needs the simd backend active (await tf.setBackend('simd')), found ` +
+      `${activeBackend === undefined ? 'no backend' : `'${activeBackend}'`}`)
   }
 }

@@ -1,4 +1,5 @@
 import { SimdConfigError } from './errors'
+import { shared } from './shared'
 
 export type SimdBuild = 'relaxed-simd' | 'simd' | 'scalar'
 
@@ -36,6 +37,16 @@ function validate(bytes: Uint8Array<ArrayBuffer>): boolean {
 }
 
 export const isNode: boolean = typeof process !== 'undefined' && process.versions?.node != null
+
+/** Major version of the running Node (0 outside Node). */
+export function nodeMajor(): number {
+  return isNode ? Number(process.versions.node.split('.')[0]) : 0
+}
+
+// The last Node line whose V8 has relaxed SIMD behind --experimental-wasm-relaxed-simd; from Node 22 it is on by
+// default and the flag is gone (V8 prints "unrecognized flag" to stderr when it is set at run time, and Node refuses it
+// on the command line).
+const LAST_NODE_WITH_RELAXED_FLAG = 21
 
 function sharedMemoryAvailable(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false
@@ -78,9 +89,11 @@ export function setNodeV8Flag(flag: string): boolean {
 /**
  * Node 20 implements relaxed SIMD (fused multiply-add) behind --experimental-wasm-relaxed-simd, on by default from
  * Node 22. Turning the V8 flag on at run time (before any relaxed module is compiled) gives Node 20 users the faster
- * build without a command-line flag. Returns whether relaxed SIMD now validates.
+ * build without a command-line flag. Only tried on Node lines that have the flag: newer V8s would print an
+ * "unrecognized flag" error. Returns whether relaxed SIMD now validates.
  */
 function enableRelaxedSimdInNode(): boolean {
+  if (!isNode || nodeMajor() > LAST_NODE_WITH_RELAXED_FLAG) return false
   return setNodeV8Flag('--experimental-wasm-relaxed-simd') && validate(RELAXED_PROBE)
 }
 
@@ -91,8 +104,11 @@ export function checkBuild(build: SimdBuild): SimdBuild {
     throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build, "'relaxed-simd', 'simd' or 'scalar'")
   }
   if (!ok) {
+    const hint = build === 'relaxed-simd' && isNode && nodeMajor() <= LAST_NODE_WITH_RELAXED_FLAG
+      ? `; Node ${nodeMajor()} has it only behind --experimental-wasm-relaxed-simd`
+      : ''
     throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build,
-      `a build this runtime supports (detected: ${f.build}${build === 'relaxed-simd' ? '; Node 20 needs --experimental-wasm-relaxed-simd' : ''})`)
+      `a build this runtime supports (detected: ${f.build}${hint})`)
   }
   return build
 }
@@ -135,13 +151,10 @@ function parseThreads(value: unknown, setting: string): number {
   return n
 }
 
-let threadsCount: number | undefined
-const listeners = new Set<(n: number) => void>()
-
 /** Number of threads (main thread included) the simd kernels split work over. */
 export function getThreadsCount(): number {
-  if (threadsCount === undefined) threadsCount = defaultThreads()
-  return threadsCount
+  shared.threadsCount ??= defaultThreads()
+  return shared.threadsCount
 }
 
 /**
@@ -149,11 +162,12 @@ export function getThreadsCount(): number {
  * (new workers join when they have started). Default: available cores, or env MNIST_THREADS.
  */
 export function setThreadsCount(n: number): void {
-  threadsCount = parseThreads(n, 'threads')
-  for (const l of listeners) l(threadsCount)
+  const count = parseThreads(n, 'threads')
+  shared.threadsCount = count
+  for (const l of shared.threadListeners) l(count)
 }
 
 export function onThreadsCountChange(l: (n: number) => void): () => void {
-  listeners.add(l)
-  return () => listeners.delete(l)
+  shared.threadListeners.add(l)
+  return () => shared.threadListeners.delete(l)
 }

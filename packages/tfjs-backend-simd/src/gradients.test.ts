@@ -38,7 +38,7 @@ async function grads(c: Case): Promise<Float32Array[]> {
   tf.dispose(gs)
   const leaked = tf.memory().numTensors - before
   tf.dispose(inputs)
-  if (leaked !== 0) throw new Error(`${c.name} leaked ${leaked} tensors`)
+  expect(leaked, `${c.name} leaked tensors`).toBe(0)
   return out
 }
 
@@ -65,4 +65,43 @@ test('other backends keep tfjs\'s own gradients', async () => {
   const profile = await tf.profile(() => tf.grad((x: tf.Tensor) => tf.relu(x).sum())(tf.ones([4])))
   expect(profile.kernels.map((k) => k.name)).toContain('Step')
   expect(profile.kernels.map((k) => k.name)).not.toContain('SimdReluGrad')
+})
+
+// The fused gradient kernels have no gradients: under a higher-order tape tfjs's own gradient must run instead.
+describe.each(MODES)('higher-order gradients on $label', (mode) => {
+  const x = () => tf.tensor1d([-2, -0.5, 0.5, 3])
+  test.each([
+    { name: 'grad(grad(x^2))', f: (t: tf.Tensor) => tf.square(t), want: [2, 2, 2, 2] },
+    { name: 'grad(grad(relu(x)·x))', f: (t: tf.Tensor) => tf.relu(t).mul(t), want: [0, 0, 2, 2] },
+    { name: 'grad(grad(mean(x^3)))', f: (t: tf.Tensor) => tf.mean(t.mul(t).mul(t)).mul(4), want: [-12, -3, 3, 18] },
+  ])('$name', async ({ f, want }) => {
+    await useMode(mode)
+    const before = tf.memory().numTensors
+    const xs = x()
+    const g2 = tf.grad((t: tf.Tensor) => tf.grad((u: tf.Tensor) => f(u))(t))(xs)
+    expect(Array.from(await g2.data())).toEqual(want)
+    tf.dispose([xs, g2])
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  test('batch norm: the second-order gradient matches cpu', async () => {
+    const run = () => tf.tidy(() => {
+      const xs = tf.tensor(randn(2 * 3 * 3 * 4, 5), [2, 3, 3, 4])
+      const f = (t: tf.Tensor) => {
+        const { mean, variance } = tf.moments(t, [0, 1, 2])
+        return tf.batchNorm(t, mean, variance, tf.fill([4], 0.5), tf.fill([4], 2), 1e-3).square().sum()
+      }
+      return tf.grad((t: tf.Tensor) => tf.grad(f)(t).square().sum())(xs).dataSync()
+    })
+    await tf.setBackend('cpu')
+    const ref = run()
+    await useMode(mode)
+    expect(maxRelErr(run(), ref)).toBeLessThan(1e-4)
+  })
+
+  test('first-order gradients still run the fused kernels', async () => {
+    await useMode(mode)
+    const profile = await tf.profile(() => tf.grad((t: tf.Tensor) => tf.square(t).sum())(x()))
+    expect(profile.kernels.map((k) => k.name)).toContain('SimdSquareGrad')
+  })
 })

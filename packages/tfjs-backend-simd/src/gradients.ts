@@ -1,18 +1,21 @@
 // Shorter backward passes on simd: the gradients of FusedBatchNorm, Relu, Square and Mean are routed to fused
 // kernels while 'simd' is the active backend (and the inputs are float32 of a supported layout); otherwise the
 // gradient registered before (tfjs's own) runs unchanged. Installed when the backend starts, so it wraps tfjs's
-// gradients whatever the import order was.
+// gradients whatever the import order was. The fused kernels have no gradients of their own: while a higher-order
+// tape records the backward pass (grad(grad(f))), tfjs's gradient runs instead, built from differentiable ops.
 import {
   backend_util, engine, FusedBatchNorm, getBackend, getGradient, Mean, registerGradient, Relu, reshape, Square, util,
   type GradConfig, type NamedAttrMap, type NamedTensorMap, type Tensor,
 } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME } from './backend'
+import { SimdBackendError } from './errors'
+import { shared } from './shared'
 import { SIMD_BATCH_NORM_GRAD } from './kernels/FusedBatchNormGrad'
 
 type GradResult = Record<string, () => Tensor>
 type Fused = (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => GradResult | null
 
-const installed = new Map<string, GradConfig>()
+const installed = shared.gradients
 
 function install(kernelName: string, inputsToSave: string[], fused: Fused): void {
   const current = getGradient(kernelName)
@@ -23,9 +26,13 @@ function install(kernelName: string, inputsToSave: string[], fused: Fused): void
     inputsToSave,
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const g = Array.isArray(dy) ? dy[0]! : dy
-      const r = getBackend() === BACKEND_NAME && g.dtype === 'float32' ? fused(g, saved, attrs) : null
+      const fusable = getBackend() === BACKEND_NAME && g.dtype === 'float32' && !engine().isTapeOn()
+      const r = fusable ? fused(g, saved, attrs) : null
       if (r) return r
-      if (!original) throw new Error(`Cannot compute gradient: gradient function not found for ${kernelName}.`)
+      if (!original) {
+        throw new SimdBackendError('SIMD_GRADIENT_MISSING',
+          `no gradient registered for ${kernelName}: import @tensorflow/tfjs (or tfjs-core's register_all_gradients)`)
+      }
       return original.gradFunc(dy, saved, attrs)
     },
   }

@@ -1,16 +1,23 @@
 // Public surface of @mnist/backend-simd. Importing it registers the 'simd' backend and its kernels.
+import { findBackendFactory } from '@tensorflow/tfjs-core'
 import './register-kernels'
-import { registerSimdBackend } from './base'
+import { BACKEND_NAME, registerSimdBackend } from './base'
 
-registerSimdBackend()
+// Unless the other build of this package (ESM or CJS), loaded first, registered it: re-registering would dispose a
+// running backend.
+if (findBackendFactory(BACKEND_NAME) == null) registerSimdBackend()
 
-export { BACKEND_NAME, BACKEND_PRIORITY, registerSimdBackend, getSimdBackend } from './base'
+export { BACKEND_NAME, BACKEND_PRIORITY, registerSimdBackend, getSimdBackend, simdLoadError } from './base'
 export { registeredKernels } from './register-kernels'
 export { simdFeatures, setThreadsCount, getThreadsCount, MAX_THREADS } from './flags'
 export { SimdBackend } from './backend'
-export { SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, FusedNetworkError, FusedInputError } from './errors'
+export {
+  SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, SimdNotActiveError, FusedNetworkError,
+  FusedInputError,
+} from './errors'
 export { FusedTrainer } from './fused/trainer'
 export { planNetwork } from './fused/network'
+export { fusedNetworkFromSpec } from './fused/spec'
 
 export type { SimdBackendOptions } from './base'
 export type { SimdFeatures, SimdBuild } from './flags'
@@ -30,3 +37,4 @@ export type {
   FusedWeightSpec,
   NetworkPlan,
 } from './fused/network'
+export type { FusedModelSpec, FusedSpecLayer } from './fused/spec'

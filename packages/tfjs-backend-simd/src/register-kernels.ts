@@ -2,6 +2,7 @@
 import '@tensorflow/tfjs-backend-cpu'
 import { getKernel, getKernelsForBackend, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME, type SimdBackend } from './backend'
+import { shared } from './shared'
 import { absConfig } from './kernels/Abs'
 import { addConfig } from './kernels/Add'
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/BatchMatMul'
@@ -81,19 +82,27 @@ function register(config: KernelConfig): void {
   registerKernel(config)
 }
 
-for (const cpu of getKernelsForBackend('cpu')) {
-  const inner = cpu.kernelFunc
-  register({
-    ...cpu,
-    backendName: BACKEND_NAME,
-    kernelFunc: (args) => {
-      const out = inner(args)
-      ;(args.backend as SimdBackend).detachAliases(out)
-      return out
-    },
-  })
+function registerAll(): void {
+  for (const cpu of getKernelsForBackend('cpu')) {
+    const inner = cpu.kernelFunc
+    register({
+      ...cpu,
+      backendName: BACKEND_NAME,
+      kernelFunc: (args) => {
+        const out = inner(args)
+        ;(args.backend as SimdBackend).detachAliases(out)
+        return out
+      },
+    })
+  }
+  for (const k of KERNELS) register(k)
 }
-for (const k of KERNELS) register(k)
+
+// The other build of this package (ESM or CJS) may have registered them already: one set per process.
+if (!shared.kernelsRegistered) {
+  registerAll()
+  shared.kernelsRegistered = true
+}
 
 /** Kernel names whose 'simd' implementation is WebAssembly (the rest are the stock CPU kernels). */
 export function registeredKernels(): string[] {

@@ -1,15 +1,20 @@
 import { SimdBackendError, WasmLoadError } from './errors'
-import { checkBuild, getThreadsCount, isNode, loadNodeOs, onThreadsCountChange, setNodeV8Flag, simdFeatures, type SimdBuild } from './flags'
+import {
+  checkBuild, getThreadsCount, isNode, MAX_THREADS, loadNodeOs, onThreadsCountChange, setNodeV8Flag, simdFeatures,
+  type SimdBuild,
+} from './flags'
 import { Heap, MAX_PAGES } from './heap'
 
-/** The exports of assembly/index.ts. Pointers are byte offsets into the shared memory. */
-export type WasmFn = (...args: number[]) => number | void
-export interface WasmExports {
-  heap_base(): number
-  [name: string]: WasmFn
-}
+import type { WasmExports } from './_wasm-exports'
 
-export interface RuntimeOptions {
+export type { WasmExports }
+/** The kernels among the exports (of assembly/index.ts; pointers are byte offsets into the shared memory). */
+export type KernelName = Exclude<keyof WasmExports, 'heap_base'>
+/** The arguments of one call of kernel K, as asc's --bindings typings declare them. */
+export type KernelArgs<K extends KernelName> = Readonly<Parameters<WasmExports[K]>>
+type WasmFn = (...args: number[]) => void
+
+export interface SimdBackendOptions {
   /** Which build to load; default: the best one the runtime validates (see simdFeatures()). */
   build?: SimdBuild
   /** false = never use shared memory / workers (tensors are then copied in and out of wasm per kernel). */
@@ -35,8 +40,8 @@ const ACTIVE = 3 // workers taking part (tids 1..ACTIVE)
 const ARGC = 4
 const QUIT = 5
 const FAILED = 6 // a worker's job threw (a trap): set by the worker, checked by the main thread
-const READY_BASE = 8 // READY_BASE + tid: 1 once worker tid runs
-const CTRL_INTS = READY_BASE + 72
+const READY_BASE = 8 // READY_BASE + tid: 1 once worker tid runs, tid < MAX_THREADS
+const CTRL_INTS = READY_BASE + MAX_THREADS
 const ARG_STRIDE = 32
 /** How long an idle worker (and the main thread waiting for the workers) spins before it sleeps. */
 const SPIN_MS = 0.25
@@ -45,7 +50,7 @@ const SPIN_MS = 0.25
 const WORKER_MAIN = `
 function serve(init) {
   const { module, memory, ctrlBuf, argsBuf, tid, names } = init;
-  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
+  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new WebAssembly.RuntimeError('wasm abort'); } } });
   const fns = names.map((n) => inst.exports[n]);
   const ctrl = new Int32Array(ctrlBuf);
   const args = new Float64Array(argsBuf);
@@ -114,9 +119,14 @@ async function readWasm(url: string | URL): Promise<Uint8Array> {
       throw new WasmLoadError(path, cause)
     }
   }
+  let res: Response
   try {
-    const res = await fetch(url)
-    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    res = await fetch(url)
+  } catch (cause) {
+    throw new WasmLoadError(String(url), cause)
+  }
+  if (!res.ok) throw new WasmLoadError(String(url), `HTTP ${res.status} ${res.statusText}`)
+  try {
     return new Uint8Array(await res.arrayBuffer())
   } catch (cause) {
     throw new WasmLoadError(String(url), cause)
@@ -136,20 +146,24 @@ export class Runtime {
   /** Browsers may not block the main thread: wait by spinning there. */
   private readonly canBlock = isNode
   parallelThreshold = 400_000
+  /** run() calls so far: tests read it (src/_testing.ts) to see whether a kernel ran in wasm or fell back. */
+  calls = 0
 
   private constructor(readonly build: SimdBuild, readonly module: WebAssembly.Module, readonly memory: WebAssembly.Memory,
     readonly exports: WasmExports, readonly shared: boolean) {
     this.heap = new Heap(memory, exports.heap_base(), shared)
-    this.names = Object.keys(exports).filter((k) => typeof exports[k] === 'function')
+    const byName = exports as unknown as Record<string, unknown>
+    this.names = Object.keys(exports).filter((k) => typeof byName[k] === 'function')
     this.names.forEach((n, i) => this.fnIndex.set(n, i))
     if (shared) {
       this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4))
-      this.args = new Float64Array(new SharedArrayBuffer(72 * ARG_STRIDE * 8))
+      // One ARG_STRIDE slot per thread id (0 = this thread, unused) up to the thread limit.
+      this.args = new Float64Array(new SharedArrayBuffer(MAX_THREADS * ARG_STRIDE * 8))
     }
     this.unsubscribe = onThreadsCountChange((n) => void this.startWorkers(n))
   }
 
-  static async create(opts: RuntimeOptions = {}): Promise<Runtime> {
+  static async create(opts: SimdBackendOptions = {}): Promise<Runtime> {
     await loadNodeOs()
     const features = simdFeatures()
     const build = checkBuild(opts.build ?? features.build)
@@ -195,8 +209,8 @@ export class Runtime {
     }
   }
 
-  fn(name: string): WasmFn {
-    const f = this.exports[name]
+  fn(name: KernelName): WasmFn {
+    const f = (this.exports as unknown as Record<string, unknown>)[name] as WasmFn | undefined
     if (typeof f !== 'function') throw new SimdBackendError('SIMD_WASM_INSTANTIATE_FAILED', `${this.build} build has no export ${name}`)
     return f
   }
@@ -265,7 +279,10 @@ export class Runtime {
    * Runs export `name` once per job, job 0 on this thread and job t on worker t, and returns when all are done.
    * Every job must touch disjoint output memory.
    */
-  run(name: string, jobs: number[][]): void {
+  run<K extends KernelName>(name: K, typedJobs: readonly KernelArgs<K>[]): void {
+    // Checked by the signature; from here on the arguments are numbers by position.
+    const jobs = typedJobs as unknown as readonly (readonly number[])[]
+    this.calls++
     if (this.disposed) throw new SimdBackendError('SIMD_BACKEND_DISPOSED', `kernel ${name} called after the simd backend was disposed`)
     const f = this.fn(name)
     const ctrl = this.ctrl

@@ -1,20 +1,17 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { loadMnist, mulberry32, type DatasetName } from '@mnist/data'
+import { loadMnist, mulberry32 } from '@mnist/data'
 import { renderDigitGrid, type DigitCell } from '@mnist/eval'
 import { augmentImage, DEFAULT_AUGMENTATION, sampleAffine } from '@mnist/train'
-import { Option, type Command } from 'commander'
+import type { Command } from 'commander'
+import { addDataOptions, dataSource, type DataFlags } from '../data-flags'
 import { intFlag } from '../flags'
 
-interface AugmentDemoFlags {
+interface AugmentDemoFlags extends DataFlags {
   samples: number
   perSample: number
   out: string
   seed: number
-  dataset?: DatasetName
-  dataDir?: string
-  mirror?: string
-  cacheDir?: string
   json?: boolean
 }
 
@@ -23,25 +20,17 @@ interface AugmentDemoFlags {
  * augmentation's ranges), so the augmentation can be checked by eye.
  */
 export function registerAugmentDemo(program: Command): void {
-  program
+  const command = program
     .command('augment-demo')
     .description('draw training digits next to random augmentations of them (PNG grids)')
     .option('--samples <n>', 'digits to show, one PNG each', intFlag('--samples', 1, 1000), 4)
     .option('--per-sample <k>', 'augmentations per digit', intFlag('--per-sample', 1, 100), 8)
     .option('--out <dir>', 'folder for the PNG files', 'augment-demo')
     .option('--seed <n>', 'picks the digits and the transforms', intFlag('--seed', 0, 4_294_967_295), 1)
-    .addOption(new Option('--dataset <name>', 'dataset (default mnist)').choices(['mnist', 'fashion-mnist', 'custom']))
-    .addOption(new Option('--data-dir <dir>', 'read the dataset from this folder (default: $MNIST_DATA_DIR)').conflicts('mirror'))
-    .option('--mirror <url>', 'download from this base URL')
-    .option('--cache-dir <dir>', 'download cache')
+  addDataOptions(command)
     .option('--json', 'print the written files as one JSON object')
     .action(async (flags: AugmentDemoFlags) => {
-      const data = await loadMnist({
-        ...(flags.dataset !== undefined ? { dataset: flags.dataset } : {}),
-        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
-        ...(flags.mirror !== undefined ? { mirror: flags.mirror } : {}),
-        ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
-      })
+      const data = await loadMnist(dataSource(flags))
       const { images, labels, rows, cols, count } = data.train
       const pixels = rows * cols
       const random = mulberry32(flags.seed)

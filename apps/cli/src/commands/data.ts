@@ -1,11 +1,8 @@
-import { loadMnist, type DatasetName, type LoadMnistOptions } from '@mnist/data'
-import { Option, type Command } from 'commander'
+import { loadMnist, type LoadMnistOptions } from '@mnist/data'
+import type { Command } from 'commander'
+import { addDataOptions, dataSource, type DataFlags } from '../data-flags'
 
-interface DataFlags {
-  dataset: DatasetName
-  dataDir?: string
-  mirror?: string
-  cacheDir?: string
+interface DataCommandFlags extends DataFlags {
   verify: boolean
   json?: boolean
 }
@@ -33,31 +30,24 @@ function progressReporter(): { onProgress: LoadMnistOptions['onProgress']; done:
 
 /** `mnist data`: makes sure a dataset is present and verified, then says where it is and how big it is. */
 export function registerData(program: Command): void {
-  program
+  const command = program
     .command('data')
     .description('download (or find) a dataset, verify it, and print where it is and its counts')
-    .addOption(
-      new Option('--dataset <name>', 'which dataset').choices(['mnist', 'fashion-mnist', 'custom']).default('mnist'),
-    )
-    .addOption(
-      new Option('--data-dir <dir>', 'read the four files from this folder (default: $MNIST_DATA_DIR)').conflicts(
-        'mirror',
-      ),
-    )
-    .addOption(new Option('--mirror <url>', 'download from this base URL (default: $MNIST_MIRROR, then built-in mirrors)'))
-    .addOption(new Option('--cache-dir <dir>', 'cache root (default: $MNIST_CACHE_DIR, then the platform cache folder)'))
+  addDataOptions(command)
     .option('--no-verify', 'skip the SHA-256 check of local and cached files (downloads are always checked)')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (flags: DataFlags) => {
+    .action(async (flags: DataCommandFlags) => {
       const progress = flags.json ? undefined : progressReporter()
       const data = await loadMnist({
-        dataset: flags.dataset,
+        ...dataSource(flags),
         verify: flags.verify,
-        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
-        ...(flags.mirror !== undefined ? { mirror: flags.mirror } : {}),
-        ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
         ...(progress ? { onProgress: progress.onProgress } : {}),
+        onLockWait: ({ lockPath, pid, host }) => {
+          const holder = pid !== undefined ? ` held by pid ${pid}${host ? ` on ${host}` : ''}` : ''
+          process.stderr.write(`waiting for the cache lock ${lockPath}${holder}\n`)
+        },
       }).finally(() => progress?.done())
+      for (const note of data.notes) process.stderr.write(`note: ${note}\n`)
       const split = (s: { count: number; rows: number; cols: number }) => ({ count: s.count, rows: s.rows, cols: s.cols })
       if (flags.json) {
         process.stdout.write(

@@ -1,7 +1,9 @@
-import { listBackends, runtimeVersions, type BackendStatus } from '@mnist/train'
+import { listBackends, type BackendStatus } from '@mnist/backends'
+import { runtimeVersions } from '@mnist/train'
 import type { Command } from 'commander'
 import { cliVersion } from '../version'
-import { intFlag } from '../flags'
+import { threadsOption } from '../flags'
+import { endOfLifeNote, nodeSupport } from '../node-support'
 
 interface InfoFlags {
   threads?: number
@@ -13,18 +15,22 @@ export function registerInfo(program: Command): void {
   program
     .command('info')
     .description('versions, and which training backends work on this machine (and why the others do not)')
-    .option('--threads <n>', 'threads for the simd and wasm backends', intFlag('--threads', 1, 256))
+    .addOption(threadsOption('threads for the simd and wasm backends'))
     .option('--json', 'print one JSON object on stdout')
     .action(async (flags: InfoFlags) => {
       const versions: Record<string, string> = { '@mnist/cli': cliVersion(), ...runtimeVersions() }
       const backends = await listBackends(flags.threads !== undefined ? { threads: flags.threads } : {})
       const auto = backends.find((b) => b.available)?.backend ?? null
+      const node = nodeSupport(process.versions.node)
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ versions, platform: `${process.platform} ${process.arch}`, auto, backends })}\n`)
+        const info = { versions, platform: `${process.platform} ${process.arch}`, auto, backends, node }
+        process.stdout.write(`${JSON.stringify(info)}\n`)
         return
       }
       const out: string[] = []
       out.push(`mnist ${versions['@mnist/cli']} on node ${versions['node']} (${process.platform} ${process.arch})`)
+      const note = endOfLifeNote(node)
+      if (note != null) out.push(note)
       out.push('')
       out.push('packages:')
       const width = Math.max(...Object.keys(versions).map((k) => k.length))

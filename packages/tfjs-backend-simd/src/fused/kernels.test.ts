@@ -6,13 +6,14 @@ import '../index'
 import { MODES, randn, useMode } from '../_testing'
 import { setThreadsCount } from '../flags'
 import type { SimdBackend } from '../backend'
+import type { KernelArgs, KernelName } from '../runtime'
 
 afterAll(() => setThreadsCount(2))
 
 const f32 = Math.fround
 
 interface Ctx {
-  run(name: string, ...jobs: number[][]): void
+  run<K extends KernelName>(name: K, ...jobs: KernelArgs<K>[]): void
   put(values: ArrayLike<number>): number
   zeros(floats: number): number
   ints(values: number[]): number
@@ -228,7 +229,7 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
       const offsets = [3, 3 + 130 + 2, 3 + 130 + 2 + 63]
       const n = offsets[2]! + 20
       const pv = tiesAndSpecials(n, 60), gv = tiesAndSpecials(n, 61), mv = randn(n, 62), vv = randn(n, 63).map((x) => x * x)
-      const hyper = [0.9, 0.999, 1e-8, 1 - 1e-3 * 0.01, 1e-3 / 0.1, Math.sqrt(0.002)]
+      const hyper = [0.9, 0.999, 1e-8, 1 - 1e-3 * 0.01, 1e-3 / 0.1, Math.sqrt(0.002)] as const
       const p1 = k.put(pv), m1 = k.put(mv), v1 = k.put(vv), g = k.put(gv)
       k.run('adamw_f32', [p1, g, m1, v1, ...hyper, 0, n])
       const want = shapes.map(([r, c], i) => {
@@ -241,7 +242,7 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
         const p2 = k.put(pv), m2 = k.put(mv), v2 = k.put(vv)
         const dsts = shapes.map(([r, c]) => k.zeros(r * c))
         const table = k.ints(shapes.flatMap(([r, c], i) => [p2 + offsets[i]! * 4, dsts[i]!, r, c]))
-        k.run('adamw_transpose_f32', ...cuts.slice(1).map((i1, j) => [p2, g, m2, v2, ...hyper, cuts[j]!, i1, table, shapes.length]))
+        k.run('adamw_transpose_f32', ...cuts.slice(1).map((i1, j) => [p2, g, m2, v2, ...hyper, cuts[j]!, i1, table, shapes.length] as const))
         expect(bits(k.get(p2, n)), `p, ${cuts}`).toEqual(bits(k.get(p1, n)))
         expect(bits(k.get(m2, n)), `m, ${cuts}`).toEqual(bits(k.get(m1, n)))
         expect(bits(k.get(v2, n)), `v, ${cuts}`).toEqual(bits(k.get(v1, n)))
@@ -265,7 +266,7 @@ describe.each(MODES)('fused kernels ($label)', (mode) => {
         k.run('transpose_f32', [dwt, dw, C, K])
         for (const cuts of [[0, K], [0, mid, K], [0, 8, Math.min(K, 24), K]]) {
           const dwt2 = k.zeros(K * C), dw2 = k.zeros(K * C)
-          k.run('dense_dw_f32', ...cuts.slice(1).map((k1, j) => [dy, x, dwt2, dw2, C, K, n, cuts[j]!, k1]))
+          k.run('dense_dw_f32', ...cuts.slice(1).map((k1, j) => [dy, x, dwt2, dw2, C, K, n, cuts[j]!, k1] as const))
           expect(bits(k.get(dw2, K * C)), `ranges ${cuts}`).toEqual(bits(k.get(dw, K * C)))
         }
       } finally {

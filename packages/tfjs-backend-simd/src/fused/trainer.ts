@@ -1,8 +1,9 @@
 import { engine } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME, SimdBackend } from '../backend'
-import { FusedInputError, SimdBackendError } from '../errors'
-import { patchBlockRows as blockRows } from '../kernels/_conv'
-import type { Runtime } from '../runtime'
+import { FusedInputError, SimdBackendError, SimdNotActiveError } from '../errors'
+import { GEO_INTS, GEO_N, U_LINEAR, U_RELU } from '../../assembly/abi'
+import { geometryInts, patchBlockRows as blockRows } from '../kernels/_conv'
+import type { KernelArgs, KernelName, Runtime } from '../runtime'
 import { planNetwork, type FusedNetwork, type FusedWeightSpec, type LinearStage, type NetworkPlan, type Stage } from './network'
 import { ThreadTuner } from './thread-tuner'
 
@@ -55,11 +56,10 @@ export interface FusedOptimizerState {
   v: Float32Array[]
 }
 
-const GEO_INTS = 15
-const RELU = 0 // U_RELU of assembly/_elementwise.ts
+const RELU = U_RELU
 /** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
 const REDUCTION_PARTS = 2
-const LINEAR = 10 // U_LINEAR
+const LINEAR = U_LINEAR
 // Kinds of scratch blocks (scratchFor): per-thread im2col tiles, the reductions' f64 partials, a dense layer's dWᵀ
 // and the conv weight gradients' second partials
 const IM2COL = 0
@@ -126,7 +126,7 @@ export class FusedTrainer {
    * none). AdamW makes them with the update (adamw_transpose_f32); after any other change of the weights (the
    * constructor, setWeights) the next forward pass makes them, see weightsTransposed.
    */
-  private readonly transposeEntries: number[][]
+  private readonly transposeEntries: KernelArgs<'transpose_f32'>[]
   private readonly transposeTable: number
   /** Whether every b.wt holds the transpose of the current weights. */
   private weightsTransposed = false
@@ -147,7 +147,7 @@ export class FusedTrainer {
     this.tuner = (options.adaptiveThreads ?? true) ? new ThreadTuner() : undefined
     const backend = options.backend ?? engine().registry[BACKEND_NAME]
     if (!(backend instanceof SimdBackend)) {
-      throw new SimdBackendError('SIMD_BACKEND_DISPOSED', "the fused trainer needs the 'simd' backend: run `await tf.setBackend('simd')` first")
+      throw new SimdNotActiveError('FusedTrainer', engine().backendName ?? undefined)
     }
     this.rt = backend.rt
     const B = this.batchSize
@@ -180,17 +180,16 @@ export class FusedTrainer {
       if (info) {
         buf.geo = this.alloc(GEO_INTS)
         const outChannels = stage.kind === 'maxPool' ? info.inChannels : info.outChannels
-        this.rt.heap.i32(buf.geo, GEO_INTS).set([B, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-          outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top,
-          info.padInfo.left, info.dilationHeight, info.dilationWidth])
+        this.rt.heap.i32(buf.geo, GEO_INTS).set(geometryInts(info, B, outChannels))
       }
       this.buffers.push(buf)
     })
-    const dense: number[][] = []
-    const convs: number[][] = []
+    const dense: KernelArgs<'transpose_f32'>[] = []
+    const convs: KernelArgs<'transpose_f32'>[] = []
     p.stages.forEach((stage, i) => {
       if (stage.kind !== 'linear') return
-      const entry = [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
+      const entry: KernelArgs<'transpose_f32'> =
+        [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
       if (!stage.conv) dense.push(entry)
       else if (i > 0) convs.push(entry)
     })
@@ -495,7 +494,7 @@ export class FusedTrainer {
         } else this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
       } else if (dx !== 0) {
         const total = n * s.outSize
-        // the mask of this step's forward pass (the same function of seed and index as dropout_f32's)
+        // the mask that this step's forward pass (dropout_mask_f32) wrote: one byte per element
         this.parallel('dropout_grad_f32', total, total * 4, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
       }
     }
@@ -598,8 +597,8 @@ export class FusedTrainer {
    * own partial sums, added in order), run in parallel when the threads are there and sequentially otherwise, so the
    * result does not depend on the number of threads. Returns the number of jobs.
    */
-  private parallel(name: string, n: number, flops: number, args: (start: number, end: number, part: number) => number[], align = 1,
-    fixedParts = 0): number {
+  private parallel<K extends KernelName>(name: K, n: number, flops: number,
+    args: (start: number, end: number, part: number) => KernelArgs<K>, align = 1, fixedParts = 0): number {
     const threads = Math.min(this.rt.threads, this.tuner?.limit ?? Infinity)
     // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
     // a split costs a few microseconds instead of a wake-up.
@@ -609,7 +608,7 @@ export class FusedTrainer {
     const worth = threads > 1 && flops >= (fixedParts > 0 ? min / 4 : min)
     const want = fixedParts > 0 ? fixedParts : !worth ? 1 : min === 0 ? threads : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
     const parts = Math.max(1, Math.min(want, Math.floor(n / align)))
-    const jobs: number[][] = []
+    const jobs: KernelArgs<K>[] = []
     let start = 0
     for (let t = 0; t < parts; t++) {
       const end = t === parts - 1 ? n : Math.min(n, Math.round(((t + 1) * n) / parts / align) * align)
@@ -641,7 +640,7 @@ export class FusedTrainer {
   }
 
   private setBatch(geo: number, n: number): void {
-    this.rt.heap.i32(geo, 1)[0] = n
+    this.rt.heap.i32(geo + GEO_N * 4, 1)[0] = n
   }
 
   private alloc(floats: number): number {

@@ -1,5 +1,6 @@
 import { backend_util, Conv2D, type Conv2DAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core'
 import type { SimdBackend } from '../backend'
+import type { KernelArgs } from '../runtime'
 import { Call } from './_call'
 import { blockRows, convFlops, convSupported, geometry } from './_conv'
 import { wasmKernel, type Inputs } from './_fallback'
@@ -23,7 +24,7 @@ export function runConv2D(b: SimdBackend, x: TensorInfo, filter: TensorInfo, inf
     const mb = blockRows(info)
     const k = info.filterHeight * info.filterWidth * info.inChannels
     const parts = call.split(rows, call.threadsFor(convFlops(info)), 4)
-    const jobs = parts.map(([m0, m1]) => [px, pw, y.ptr, geo, m0, m1, call.scratch(mb * k), mb])
+    const jobs: KernelArgs<'conv2d_f32'>[] = parts.map(([m0, m1]) => [px, pw, y.ptr, geo, m0, m1, call.scratch(mb * k), mb])
     b.rt.run('conv2d_f32', jobs)
     return call.result(y)
   } finally {

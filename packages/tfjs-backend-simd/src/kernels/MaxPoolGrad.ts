@@ -1,4 +1,4 @@
-import { MaxPoolGrad, type KernelConfig, type MaxPoolGradAttrs } from '@tensorflow/tfjs-core'
+import { MaxPoolGrad, util, type KernelConfig, type MaxPoolGradAttrs } from '@tensorflow/tfjs-core'
 import { Call } from './_call'
 import { geometry } from './_conv'
 import { wasmKernel, type Inputs } from './_fallback'
@@ -8,6 +8,8 @@ export const maxPoolGradConfig: KernelConfig = wasmKernel(MaxPoolGrad, ({ inputs
   const { dy, input } = inputs as unknown as Inputs<'dy' | 'input' | 'output'>
   if (dy.dtype !== 'float32' || input.dtype !== 'float32' || input.shape.length !== 4) return null
   const info = poolInfo(input.shape, attrs as unknown as MaxPoolGradAttrs)
+  // The wasm kernel reads dy as [batch, outHeight, outWidth, channels] (see Conv2DBackpropInput.ts).
+  if (!util.arraysEqual(dy.shape, info.outShape)) return null
   const call = new Call(backend)
   try {
     const pdy = call.in(dy)

@@ -1,4 +1,5 @@
 import { util, type KernelConfig } from '@tensorflow/tfjs-core'
+import { SimdBackendError } from '../errors'
 import { Call } from './_call'
 import { binaryConfig, broadcastDims, BINARY_OPS } from './_elementwise'
 import { wasmKernel, type Inputs } from './_fallback'
@@ -18,7 +19,7 @@ export const simdMeanGradConfig: KernelConfig = wasmKernel('SimdMeanGrad', ({ in
   const shape = attrs.shape as number[]
   const scale = Number(attrs.scale)
   const dims = broadcastDims(dy.shape, [], shape)
-  if (!dims) throw new Error(`[@mnist/backend-simd] SimdMeanGrad: cannot broadcast ${dy.shape} to ${shape}`)
+  if (!dims) throw new SimdBackendError('SIMD_KERNEL_FAILED', `SimdMeanGrad: cannot broadcast ${dy.shape} to ${shape}`)
   const call = new Call(backend)
   try {
     const pdy = call.in(dy)

@@ -47,9 +47,9 @@ export class Call {
   }
 
   /** Small i32 parameter block. */
-  ints(values: number[]): number {
+  ints(values: ArrayLike<number>): number {
     const p = this.scratch(values.length)
-    this.b.rt.heap.i32(p, values.length).set(values)
+    this.b.rt.heap.i32(p, values.length).set(values as ArrayLike<number>)
     return p
   }
 

@@ -2,18 +2,27 @@ import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorf
 import { Call } from './_call'
 import { wasmKernel, type Inputs } from './_fallback'
 
-// Op codes of assembly/_elementwise.ts
-export const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
-  SimdSquareGrad: 7, SimdReluGrad: 8 } as const
-export const UNARY_OPS = { Relu: 0, Neg: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Abs: 5, Step: 6, Reciprocal: 7, Relu6: 8, LeakyRelu: 9 } as const
-export const ACT_LINEAR = 10
+import {
+  OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_RELU_GRAD, OP_SQDIFF, OP_SQUARE_GRAD, OP_SUB, U_ABS, U_LEAKY, U_LINEAR, U_NEG,
+  U_RECIPROCAL, U_RELU, U_RELU6, U_RSQRT, U_SQRT, U_SQUARE, U_STEP,
+} from '../../assembly/abi'
 
+// The op codes of assembly/abi.ts by kernel name
+export const BINARY_OPS = { Add: OP_ADD, Sub: OP_SUB, Multiply: OP_MUL, RealDiv: OP_DIV, Maximum: OP_MAX, Minimum: OP_MIN,
+  SquaredDifference: OP_SQDIFF, SimdSquareGrad: OP_SQUARE_GRAD, SimdReluGrad: OP_RELU_GRAD } as const
+export const UNARY_OPS = { Relu: U_RELU, Neg: U_NEG, Square: U_SQUARE, Sqrt: U_SQRT, Rsqrt: U_RSQRT, Abs: U_ABS, Step: U_STEP,
+  Reciprocal: U_RECIPROCAL, Relu6: U_RELU6, LeakyRelu: U_LEAKY } as const
+export const ACT_LINEAR = U_LINEAR
+
+
+/** [n0..n3, a's strides 0..3, b's strides 0..3]: binary_f32's index space. */
+export type BroadcastDims = [number, number, number, number, number, number, number, number, number, number, number, number]
 
 /**
  * Collapses a broadcast of a and b to `out` into at most 4 dims [n0..n3] with per-input strides (0 = broadcast);
  * null when it needs more than 4 dims.
  */
-export function broadcastDims(aShape: number[], bShape: number[], outShape: number[]): number[] | null {
+export function broadcastDims(aShape: number[], bShape: number[], outShape: number[]): BroadcastDims | null {
   const r = outShape.length
   const pa = [...Array(r - aShape.length).fill(1), ...aShape]
   const pb = [...Array(r - bShape.length).fill(1), ...bShape]
@@ -37,7 +46,7 @@ export function broadcastDims(aShape: number[], bShape: number[], outShape: numb
     if (!d.ab) ra *= d.n
     if (!d.bb) rb *= d.n
   }
-  return [...dims.map((d) => d.n), ...as, ...bs]
+  return [...dims.map((d) => d.n), ...as, ...bs] as BroadcastDims
 }
 
 export function binaryConfig(kernelName: keyof typeof BINARY_OPS): KernelConfig {

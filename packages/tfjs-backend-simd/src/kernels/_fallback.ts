@@ -1,5 +1,6 @@
 import { getKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME, type SimdBackend } from '../backend'
+import { SimdBackendError } from '../errors'
 
 export interface WasmKernelArgs {
   inputs: NamedTensorInfoMap
@@ -17,7 +18,7 @@ export function wasmKernel(kernelName: string, impl: (args: WasmKernelArgs) => T
     const r = impl({ inputs: args.inputs, backend: args.backend as SimdBackend, attrs: args.attrs ?? {} })
     if (r !== null) return r
     cpu ??= getKernel(kernelName, 'cpu')?.kernelFunc
-    if (!cpu) throw new Error(`[@mnist/backend-simd] no cpu fallback for kernel ${kernelName}`)
+    if (!cpu) throw new SimdBackendError('SIMD_KERNEL_FAILED', `no cpu fallback for kernel ${kernelName}`)
     return cpu(args as Parameters<KernelFunc>[0])
   }
   return { kernelName, backendName: BACKEND_NAME, kernelFunc: kernelFunc as KernelFunc }

@@ -1,8 +1,9 @@
 import { util, type KernelConfig } from '@tensorflow/tfjs-core'
+import { R_MAX, R_MIN, R_PROD, R_SUM } from '../../assembly/abi'
 import { Call } from './_call'
 import { wasmKernel, type Inputs } from './_fallback'
 
-const REDUCE_OPS = { Sum: 0, Max: 1, Min: 2, Prod: 3, Mean: 0 } as const
+const REDUCE_OPS = { Sum: R_SUM, Max: R_MAX, Min: R_MIN, Prod: R_PROD, Mean: R_SUM } as const
 
 /**
  * Sum / Mean / Max / Min / Prod over one contiguous run of axes (after dropping size-1 axes), the shapes of batch

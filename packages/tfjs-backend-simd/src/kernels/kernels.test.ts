@@ -1,5 +1,6 @@
 // Every non-conv wasm kernel against the stock cpu kernel, in every build/thread mode (see conformance of
-// the conv kernels in Conv2D.test.ts).
+// the conv kernels in Conv2D.test.ts). Each case also checks the path it took: wasm calls for the cases the wasm
+// kernel handles, none for the cases that must fall back to the cpu kernel (`fallback` says why).
 import { afterAll, describe, expect, test } from 'vitest'
 import '../index'
 import { compareKernel, MODES, randn, useMode, type InputSpec } from '../_testing'
@@ -10,6 +11,8 @@ interface Case {
   inputs: Record<string, InputSpec>
   attrs?: Record<string, unknown>
   label?: string
+  /** Why this case must run on the cpu kernel (no wasm call); absent: it must run in wasm. */
+  fallback?: string
 }
 
 const relu = (shape: number[], seed: number): InputSpec => {
@@ -32,7 +35,9 @@ for (const kernel of ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum',
     { kernel, label: 'scalar first', inputs: { a: { shape: [] }, b: b([5, 7, 3], 5) } },
     { kernel, label: 'per batch', inputs: { a: { shape: [6, 5, 5, 3] }, b: b([6, 1, 1, 1], 6) } },
     { kernel, label: 'both broadcast', inputs: { a: { shape: [4, 1, 3] }, b: b([1, 5, 1], 7) } },
-    { kernel, label: 'rank 6 (fallback)', inputs: { a: { shape: [2, 1, 2, 1, 2, 3] }, b: b([1, 2, 1, 2, 1, 3], 8) } },
+    { kernel, label: 'rank 6', inputs: { a: { shape: [2, 1, 2, 1, 2, 3] }, b: b([1, 2, 1, 2, 1, 3], 8) },
+      fallback: 'the broadcast needs 6 dims, the wasm kernel handles 4' },
+    { kernel, label: 'rank 6, collapsible', inputs: { a: { shape: [2, 1, 2, 3, 2, 3] }, b: b([1, 1, 1, 3, 2, 3], 8) } },
   )
 }
 for (const kernel of ['Relu', 'Neg', 'Square', 'Abs', 'Relu6']) {
@@ -49,7 +54,8 @@ for (const kernel of ['Sum', 'Mean', 'Max', 'Min']) {
   for (const [axis, keepDims] of [[[0, 1, 2], true], [[0, 1, 2], false], [[1, 2], false], [-1, false], [-1, true], [0, false],
     [[0, 2], false], [null, false]] as [number | number[] | null, boolean][]) {
     CASES.push({ kernel, label: `axis ${JSON.stringify(axis)} keep ${keepDims}`, inputs: { x: { shape: [6, 9, 7, 5] } },
-      attrs: { [axisName]: axis ?? [0, 1, 2, 3], keepDims } })
+      attrs: { [axisName]: axis ?? [0, 1, 2, 3], keepDims },
+      ...(JSON.stringify(axis) === '[0,2]' ? { fallback: 'the reduced axes are not adjacent' } : {}) })
   }
 }
 CASES.push({ kernel: 'Prod', inputs: { x: positive([3, 4, 5], 3) }, attrs: { axis: [1], keepDims: false } })
@@ -86,15 +92,28 @@ CASES.push(
 for (const [activation, bias] of [['linear', false], ['linear', true], ['relu', true], ['relu6', false], ['leakyrelu', true], ['elu', true]] as const) {
   CASES.push({ kernel: 'FusedConv2D', label: `${activation}${bias ? ' + bias' : ''}`,
     inputs: { x: { shape: [3, 9, 8, 5] }, filter: { shape: [3, 3, 5, 8] }, ...(bias ? { bias: { shape: [8] } } : {}) },
-    attrs: { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation, leakyreluAlpha: 0.1 } })
+    attrs: { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation, leakyreluAlpha: 0.1 },
+    ...(activation === 'elu' ? { fallback: 'no wasm epilogue for elu' } : {}) })
 }
+CASES.push(
+  { kernel: 'MaxPool', label: '1x1 identity', inputs: { x: { shape: [2, 5, 5, 3] } }, attrs: { filterSize: 1, strides: 1, pad: 'valid' },
+    fallback: 'tfjs returns the input for a 1x1 window' },
+  // tfjs reads dy by its own strides; the wasm kernel assumed the pool's output shape (and read the wrong elements)
+  { kernel: 'MaxPoolGrad', label: 'dy larger than the output', fallback: 'the wasm kernel reads dy as the pool output shape',
+    inputs: { dy: { shape: [2, 5, 6, 8] }, input: relu([2, 8, 8, 8], 12), output: { shape: [2, 4, 4, 8] } },
+    attrs: { filterSize: 2, strides: 2, pad: 'valid' } },
+  { kernel: 'Relu', label: 'int32', inputs: { x: { shape: [3, 7], dtype: 'int32', values: new Int32Array(21).map((_, i) => i - 10) } },
+    fallback: 'wasm kernels are float32 only' },
+)
 
 afterAll(() => setThreadsCount(2))
 
 describe.each(MODES)('kernels on $label', (mode) => {
   test.each(CASES.map((c) => ({ ...c, name: `${c.kernel}${c.label ? ` (${c.label})` : ''}` })))('$name', async (c) => {
     await useMode(mode)
-    const { err } = await compareKernel(c.kernel, c.inputs, c.attrs ?? {})
+    const { err, wasmCalls } = await compareKernel(c.kernel, c.inputs, c.attrs ?? {})
     expect(err).toBeLessThan(1e-4)
+    if (c.fallback) expect(wasmCalls, `falls back: ${c.fallback}`).toBe(0)
+    else expect(wasmCalls, 'runs in wasm').toBeGreaterThan(0)
   })
 })

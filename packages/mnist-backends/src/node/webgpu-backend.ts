@@ -1,0 +1,32 @@
+import { firstLine } from '../_first-line'
+import { WEBGPU } from '../backends/native'
+import { BackendUnavailableError } from '../errors'
+import type { BackendDescriptor, Probe } from '../types'
+
+/**
+ * tfjs-backend-webgpu over Dawn (npm package `webgpu`). `auto` never accepts a software adapter; a request by name
+ * does unless `allowSoftwareWebGpu` is false. Dawn is loaded only when this backend is probed.
+ */
+export const webGpuBackend: BackendDescriptor = {
+  ...WEBGPU,
+  probe: async ({ options, forAuto }) => probeWebGpuBackend(forAuto ? false : (options.allowSoftwareWebGpu ?? true)),
+}
+
+async function probeWebGpuBackend(allowSoftware: boolean): Promise<Probe> {
+  try {
+    const webgpu = await import('./webgpu')
+    const probe = await webgpu.probeWebGpu({ allowSoftware })
+    if (!probe.available) {
+      return { ok: false, reason: probe.reason ?? 'no usable WebGPU adapter', fix: WEBGPU.fix }
+    }
+    await webgpu.registerWebGpuBackend({ allowSoftware })
+    const adapter = probe.adapter
+    const kind = adapter === undefined ? '' : adapter.software || adapter.isFallbackAdapter ? ' (software adapter)' : ''
+    const device = `WebGPU: ${adapter?.description ?? 'unknown adapter'}${kind}`
+    return { ok: true, tfBackend: 'webgpu', device: async () => device }
+  } catch (error) {
+    const reason =
+      error instanceof BackendUnavailableError ? error.reason : `WebGPU could not start: ${firstLine(error)}`
+    return { ok: false, reason, fix: WEBGPU.fix, cause: error }
+  }
+}

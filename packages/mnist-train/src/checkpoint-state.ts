@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type { CheckpointFiles, CheckpointState } from './checkpoint-format'
+import { CheckpointError } from './errors'
+
+// training.json as a commit record: sealed with a checksum of its content, listing the other files' sizes and
+// hashes, and checked for internal consistency on every read (also when written before the checksum existed).
+
+/** `state` with `checksum` set to the SHA-256 of its JSON without that field. */
+export function sealState(state: CheckpointState): CheckpointState {
+  const { checksum: _old, ...rest } = state
+  return { ...rest, checksum: checksumOf(rest) }
+}
+
+function checksumOf(content: Omit<CheckpointState, 'checksum'>): string {
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex')
+}
+
+/**
+ * Refuses a training.json that was edited (its checksum, where it has one) or does not agree with itself: the
+ * position, step count, epoch history, running sums and optimiser step follow from each other, so a position moved
+ * by hand (skipping steps) is caught also in a checkpoint written before checksums existed.
+ */
+export function checkState(statePath: string, state: CheckpointState): void {
+  if (state.checksum !== undefined) {
+    const { checksum, ...rest } = state
+    if (checksum !== checksumOf(rest)) {
+      throw new CheckpointError(
+        statePath,
+        'was changed after it was written (its checksum does not match its content); a checkpoint must not be ' +
+          'edited by hand: resume from it as written',
+      )
+    }
+  }
+  const problem = inconsistency(state)
+  if (problem !== undefined) {
+    throw new CheckpointError(statePath, `is inconsistent (${problem}): the file was edited or damaged`)
+  }
+}
+
+function inconsistency(s: CheckpointState): string | undefined {
+  const { config, position: p, history, epochProgress } = s
+  const batches = Math.ceil(s.trainCount / config?.batchSize)
+  if (!Number.isSafeInteger(batches) || s.batchesPerEpoch !== batches) {
+    return `batchesPerEpoch ${s.batchesPerEpoch} is not ${s.trainCount} images / batch size ${config?.batchSize}`
+  }
+  if (s.totalSteps !== batches * config.epochs) return `totalSteps ${s.totalSteps} is not ${batches} x ${config.epochs}`
+  if (p.epoch > config.epochs || p.batch >= batches || (p.epoch === config.epochs && p.batch !== 0)) {
+    return `position epoch ${p.epoch}, batch ${p.batch} is outside ${config.epochs} epochs of ${batches} batches`
+  }
+  if (p.step !== p.epoch * batches + p.batch) {
+    return `position step ${p.step} is not epoch ${p.epoch} x ${batches} + batch ${p.batch}`
+  }
+  if (s.optimizer.step !== p.step) return `the optimiser made ${s.optimizer.step} steps, the position says ${p.step}`
+  if (!Array.isArray(history) || history.length !== p.epoch || history.some((h, i) => h?.epoch !== i + 1)) {
+    const listed = Array.isArray(history) ? history.length : 'no'
+    return `the history lists ${listed} epochs, the position says ${p.epoch} done`
+  }
+  if (epochProgress?.seen !== p.batch * config.batchSize) {
+    const seen = epochProgress?.seen
+    return `${seen} images counted in the epoch, the position says ${p.batch} batches of ${config.batchSize}`
+  }
+  if (s.complete !== (p.epoch === config.epochs)) {
+    return `complete is ${s.complete} at epoch ${p.epoch} of ${config.epochs}`
+  }
+  return undefined
+}
+
+/** Checks every file the commit record lists against its size and SHA-256 (a damaged or swapped file is refused). */
+export async function checkFiles(dir: string, files: CheckpointFiles | undefined): Promise<void> {
+  if (files === undefined) return
+  for (const [name, want] of Object.entries(files)) {
+    const file = path.join(dir, name)
+    let bytes: Buffer
+    try {
+      bytes = await fs.readFile(file)
+    } catch (cause) {
+      throw new CheckpointError(file, 'is missing or unreadable (listed in training.json)', { cause })
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    if (bytes.byteLength !== want.bytes || sha256 !== want.sha256) {
+      throw new CheckpointError(
+        file,
+        `does not match training.json (expected ${want.bytes} bytes with SHA-256 ${want.sha256.slice(0, 12)}…, ` +
+          `found ${bytes.byteLength} bytes with ${sha256.slice(0, 12)}…): the checkpoint is damaged`,
+      )
+    }
+  }
+}

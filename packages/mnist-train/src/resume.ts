@@ -1,0 +1,99 @@
+import { readCheckpoint } from './checkpoint'
+import type { LoadedCheckpoint } from './checkpoint-format'
+import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
+import { CheckpointError, InvalidTrainConfigError } from './errors'
+import type { BackendRequest } from '@mnist/backends'
+import type { StepEngineName, TrainOptions } from './options'
+
+/** The checkpoint to continue (undefined for a fresh run); a complete run cannot be resumed. */
+export async function openResume(dir: string | undefined): Promise<LoadedCheckpoint | undefined> {
+  if (dir === undefined) return undefined
+  const resumed = await readCheckpoint(dir)
+  if (resumed.state.complete) {
+    const { history, config } = resumed.state
+    throw new CheckpointError(
+      dir,
+      `the run is already complete (${history.length}/${config.epochs} epochs); nothing to resume`,
+    )
+  }
+  return resumed
+}
+
+/** The run's config: the checkpoint's when resuming (a field the caller also gives must agree), else resolved. */
+export function runConfig(given: TrainConfigInput | undefined, resumed: LoadedCheckpoint | undefined): TrainConfig {
+  return resumed ? checkResumeConfig(resumed.state.config, given ?? {}) : resolveTrainConfig(given)
+}
+
+function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput): TrainConfig {
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue
+    const savedValue = (saved as unknown as Record<string, unknown>)[key]
+    const merged = typeof value === 'object' ? { ...(savedValue as object), ...value } : value
+    if (JSON.stringify(savedValue) !== JSON.stringify(merged)) {
+      throw new InvalidTrainConfigError(
+        key,
+        `the checkpoint's value ${JSON.stringify(savedValue)} (a resumed run keeps its settings; leave the option out)`,
+        value,
+      )
+    }
+  }
+  return saved
+}
+
+/** How a run selects its backend and step engine; for a resumed run, those it recorded unless overridden. */
+export interface RunSettings {
+  backend: BackendRequest
+  threads: number | undefined
+  fusedStep: boolean | undefined
+  /** The backend comes from the checkpoint (not from the caller): when unavailable, resume refuses. */
+  backendFromCheckpoint: boolean
+  /** What an override changes (shown to the user: the result will differ from an uninterrupted run). */
+  warnings: string[]
+}
+
+/**
+ * A resumed run continues on the backend, threads and step engine its checkpoint recorded, so that it gives the
+ * same weights as an uninterrupted run. `backend` other than `'auto'`, `threads` or `fusedStep` given by the caller
+ * override them, with a warning where that changes the numerics.
+ */
+export function runSettings(options: TrainOptions, resumed: LoadedCheckpoint | undefined): RunSettings {
+  const given = { backend: options.backend ?? 'auto', threads: options.threads, fusedStep: options.fusedStep }
+  if (!resumed) return { ...given, backendFromCheckpoint: false, warnings: [] }
+  const saved = resumed.state
+  const warnings: string[] = []
+  const override = given.backend !== 'auto' && given.backend !== saved.backend
+  if (override) {
+    warnings.push(
+      `resuming on backend "${given.backend}", not "${saved.backend}" as the checkpoint was trained: ` +
+        'the weights will differ from an uninterrupted run',
+    )
+  }
+  const savedThreads = saved.threads ?? undefined
+  const threadsSet = given.threads !== undefined && saved.threads !== undefined && given.threads !== savedThreads
+  // The fused step sums in a fixed order on any number of threads; the stock backends may not.
+  if (threadsSet && (override ? given.backend : saved.backend) !== 'simd') {
+    warnings.push(
+      `resuming with ${given.threads} threads, the checkpoint used ${savedThreads ?? 'the default'}: ` +
+        'the weights may differ from an uninterrupted run',
+    )
+  }
+  return {
+    backend: override ? given.backend : saved.backend,
+    threads: given.threads ?? savedThreads,
+    // The recorded step engine matters on the recorded backend only (on another one the numerics differ anyway).
+    fusedStep: given.fusedStep ?? (!override && saved.stepEngine === 'tfjs' ? false : undefined),
+    backendFromCheckpoint: !override,
+    warnings,
+  }
+}
+
+/** A warning when the step engine differs from the one the checkpoint trained with on the same backend. */
+export function stepEngineWarning(
+  resumed: LoadedCheckpoint | undefined,
+  settings: RunSettings,
+  engine: StepEngineName,
+): string[] {
+  const saved = resumed?.state.stepEngine
+  if (saved === undefined || saved === engine || !settings.backendFromCheckpoint) return []
+  return [`training with the ${engine} step, the checkpoint used the ${saved} step: the weights will differ`]
+}

@@ -1,0 +1,116 @@
+import path from 'node:path'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import { createMetadata, getModelConfig, type ModelMetadata } from '@mnist/model'
+import type { AdamWState } from './adamw'
+import type { BackendSelection } from '@mnist/backends'
+import { writeCheckpoint } from './checkpoint-commit'
+import { CHECKPOINT_FORMAT, type CheckpointState } from './checkpoint-format'
+import type { TrainConfig } from './config'
+import type { StepEngineName } from './options'
+import type { RunData } from './run-data'
+import type { RunState } from './run-state'
+import type { StepEngine } from './step-engine'
+
+/** What stays fixed for a whole run (a checkpoint stores it beside the RunState). */
+export interface RunFacts {
+  config: TrainConfig
+  selection: BackendSelection
+  data: RunData
+  /** Classes of the model's output. */
+  classes: number
+  batchesPerEpoch: number
+  totalSteps: number
+  params: number
+  stepEngine: StepEngineName
+  /** The checkpoint folder this run continues. */
+  resumedFrom: string | undefined
+  /** `TrainOptions.threads` as given (recorded so that a resume uses the same). */
+  threads: number | undefined
+}
+
+/**
+ * The run folder (created, exclusively, by `createRunDir` at the start) and its checkpoints: model + metadata,
+ * optimiser moments and `training.json`, written by the commit protocol of checkpoint-commit.ts at each save.
+ */
+export class RunCheckpoints {
+  saves = 0
+
+  /** `dir`: the run folder, undefined when not saving. */
+  constructor(readonly dir: string | undefined) {}
+
+  /** Writes the model as `engine` trained it (synced first) with the run's state. Nothing when not saving. */
+  async write(
+    complete: boolean,
+    model: LayersModel,
+    engine: StepEngine,
+    facts: RunFacts,
+    run: RunState,
+  ): Promise<void> {
+    if (this.dir === undefined) return
+    engine.syncModel()
+    const optimizer = engine.optimizerState()
+    const state = checkpointState(facts, run, optimizer, complete)
+    const metadata = checkpointMetadata(model, facts, state)
+    await writeCheckpoint(this.dir, { model, metadata, state, optimizer })
+    this.saves++
+  }
+}
+
+function checkpointState(facts: RunFacts, run: RunState, optimizer: AdamWState, complete: boolean): CheckpointState {
+  const { config, selection, data } = facts
+  const { position, epochProgress, history, seconds, testAccuracy, testLoss, startedAt } = run.fields()
+  return {
+    format: CHECKPOINT_FORMAT,
+    complete,
+    backend: selection.backend,
+    tfBackend: selection.tfBackend,
+    device: selection.device,
+    config,
+    dataset: data.dataset,
+    trainCount: data.trainCount,
+    testCount: data.testCount,
+    dataFingerprint: data.fingerprint,
+    batchesPerEpoch: facts.batchesPerEpoch,
+    totalSteps: facts.totalSteps,
+    position,
+    epochProgress,
+    history,
+    params: facts.params,
+    seconds,
+    ...(testAccuracy !== undefined ? { testAccuracy, testLoss } : {}),
+    optimizer: { step: optimizer.step, slots: optimizer.slots.map((s) => ({ name: s.name, shape: s.shape })) },
+    startedAt,
+    savedAt: new Date().toISOString(),
+    ...(facts.resumedFrom !== undefined ? { resumedFrom: path.resolve(facts.resumedFrom) } : {}),
+    threads: facts.threads ?? null,
+    stepEngine: facts.stepEngine,
+  }
+}
+
+function checkpointMetadata(model: LayersModel, facts: RunFacts, state: CheckpointState): ModelMetadata {
+  const { config, selection, data } = facts
+  return createMetadata(model, {
+    dataset: data.dataset,
+    epochs: state.history.length,
+    ...(state.testAccuracy !== undefined ? { testAccuracy: state.testAccuracy, testLoss: state.testLoss } : {}),
+    backend: selection.backend,
+    device: selection.device,
+    seed: config.seed,
+    trainSeconds: state.seconds.train,
+    trainingConfig: trainingConfigForMetadata(config),
+    modelConfig: getModelConfig(model) ?? config.model,
+    normalization: data.normalization,
+    extra: {
+      complete: state.complete,
+      position: state.position,
+      trainImages: data.trainCount,
+      testImages: data.testCount,
+      stepEngine: facts.stepEngine,
+    },
+  })
+}
+
+function trainingConfigForMetadata(config: TrainConfig): Record<string, unknown> {
+  const { model: _model, ...rest } = config
+  return { optimizer: 'AdamW', schedule: 'one-cycle', ...rest }
+}

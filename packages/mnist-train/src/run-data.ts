@@ -1,0 +1,101 @@
+import { loadMnist, normalizationFor, type DatasetName, type MnistSplit, type Normalization } from '@mnist/data'
+import { fingerprint } from './checkpoint'
+import type { LoadedCheckpoint } from './checkpoint-format'
+import { CheckpointError, InvalidTrainConfigError, TrainDataError } from './errors'
+import type { TrainOptions } from './options'
+
+/** The images a run trains and tests on. */
+export interface RunData {
+  dataset: DatasetName
+  /** Where the data came from (`dataDir`, `cache`, `download`, or `memory`). */
+  source: string
+  /** The first `trainCount` training images and labels. */
+  train: { images: Uint8Array; labels: Uint8Array; rows: number; cols: number }
+  trainCount: number
+  test: MnistSplit
+  testCount: number
+  /** Of the training images and labels used: resume refuses other data. */
+  fingerprint: string
+  normalization: Normalization
+}
+
+/**
+ * Loads the data (or takes `options.data`) and cuts it to the run's counts; a resumed run gets the checkpoint's
+ * counts and must find the same data (CheckpointError otherwise).
+ */
+export async function loadRunData(options: TrainOptions, resumed: LoadedCheckpoint | undefined): Promise<RunData> {
+  const loaded = options.data
+    ? { dataset: options.data.dataset ?? 'mnist', source: 'memory', train: options.data.train, test: options.data.test }
+    : await loadMnist({
+        dataset: options.dataset ?? (resumed?.state.dataset as DatasetName | undefined),
+        dataDir: options.dataDir,
+        mirror: options.mirror,
+        cacheDir: options.cacheDir,
+        timeoutMs: options.timeoutMs,
+        retries: options.retries,
+        onProgress: options.onDataProgress,
+        signal: options.signal,
+      })
+  const trainCount = resumed ? resumed.state.trainCount : pickCount('limit', options.limit, loaded.train.count)
+  const testCount = resumed ? resumed.state.testCount : pickCount('testLimit', options.testLimit, loaded.test.count)
+  if (trainCount > loaded.train.count || testCount > loaded.test.count) {
+    throw new CheckpointError(
+      options.resume!,
+      `the checkpoint trained on ${trainCount} images and tested on ${testCount}; ` +
+        `this dataset has ${loaded.train.count} / ${loaded.test.count}`,
+    )
+  }
+  const { rows, cols } = loaded.train
+  const images = loaded.train.images.subarray(0, trainCount * rows * cols)
+  const labels = loaded.train.labels.subarray(0, trainCount)
+  const data: RunData = {
+    dataset: loaded.dataset,
+    source: loaded.source,
+    train: { images, labels, rows, cols },
+    trainCount,
+    test: { ...loaded.test },
+    testCount,
+    fingerprint: fingerprint(images, labels),
+    normalization: normalizationFor(loaded.dataset),
+  }
+  if (resumed && (resumed.state.dataset !== data.dataset || resumed.state.dataFingerprint !== data.fingerprint)) {
+    throw new CheckpointError(
+      options.resume!,
+      `the checkpoint was trained on different data ` +
+        `(${resumed.state.dataset}, fingerprint ${resumed.state.dataFingerprint}); ` +
+        `found ${data.dataset}, fingerprint ${data.fingerprint}`,
+    )
+  }
+  return data
+}
+
+function pickCount(option: string, value: number | undefined, available: number): number {
+  if (value === undefined) return available
+  if (!(Number.isSafeInteger(value) && value >= 1 && value <= available)) {
+    throw new InvalidTrainConfigError(option, `an integer in [1, ${available}] (images available)`, value)
+  }
+  return value
+}
+
+/**
+ * Refuses data the model cannot train on, naming the split and index: a label outside [0, classes) (it would spill
+ * into the next example's one-hot target on some backends) or images of another size than the model's input.
+ */
+export function checkRunData(data: RunData, classes: number, inputShape: readonly (number | null)[]): void {
+  const [rows, cols] = inputShape.slice(1, 3)
+  for (const [name, split, count] of [
+    ['train', data.train, data.trainCount],
+    ['test', data.test, data.testCount],
+  ] as const) {
+    if (split.rows !== rows || split.cols !== cols) {
+      throw new TrainDataError(`${name} images`, `are ${split.rows}x${split.cols}; the model takes ${rows}x${cols}`)
+    }
+    const labels = split.labels
+    for (let i = 0; i < count; i++) {
+      if (labels[i]! >= classes) {
+        const expected = `expected a class index in [0, ${classes - 1}]`
+        throw new TrainDataError(`${name}.labels[${i}]`, `is ${labels[i]}: ${expected}`)
+      }
+    }
+  }
+}
