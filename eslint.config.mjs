@@ -32,6 +32,12 @@ export default tseslint.config(
     rules: {
       '@stylistic/max-len': ['error', { code: 150, ignoreUrls: true, ignoreRegExpLiterals: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    // Plain .mjs scripts import built files by their real names; TypeScript sources do not.
+    files: ['**/*.ts'],
+    rules: {
       // One import-suffix style: relative imports name the module without `.js` (tsup resolves them).
       'no-restricted-syntax': [
         'error',

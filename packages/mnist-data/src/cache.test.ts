@@ -44,7 +44,7 @@ describe('withDirLock', () => {
       mkdirSync(join(dir, '.lock'))
       const error = await withDirLock(dir, async () => 1, AbortSignal.timeout(100)).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(DownloadError)
-      expect((error as DownloadError).code).toBe('MNIST_DOWNLOAD_ABORTED')
+      expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_ABORTED')
       expect((error as Error).message).toContain(join(dir, '.lock'))
     } finally {
       rmSync(dir, { recursive: true, force: true })

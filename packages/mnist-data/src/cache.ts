@@ -113,7 +113,7 @@ export async function withDirLock<T>(
   while (!release) {
     if (signal?.aborted) {
       throw new DownloadError(dir, [], {
-        code: 'MNIST_DOWNLOAD_ABORTED',
+        code: 'DATA_DOWNLOAD_ABORTED',
         message: `${dir}: aborted while waiting for the cache lock ${lockPath}`,
         cause: signal.reason,
       })

@@ -84,7 +84,7 @@ function isNameNotResolved(error: unknown): boolean {
 }
 
 /** A body that ended early: the transport's fault (a closed connection), worth another try. */
-const TRUNCATED = new Set(['MNIST_GZIP_TRUNCATED', 'MNIST_IDX_TRUNCATED_DATA', 'MNIST_IDX_TRUNCATED_HEADER'])
+const TRUNCATED = new Set(['DATA_GZIP_TRUNCATED', 'DATA_IDX_TRUNCATED_DATA', 'DATA_IDX_TRUNCATED_HEADER'])
 
 /**
  * A payload that failed to parse, was too large or hashed wrong: the mirror serves a wrong file (or a bomb), and
@@ -246,7 +246,7 @@ async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): 
       await unlink(tmpPath).catch(() => undefined)
       if (o.signal?.aborted) {
         throw new DownloadError(o.file, attempts, {
-          code: 'MNIST_DOWNLOAD_ABORTED',
+          code: 'DATA_DOWNLOAD_ABORTED',
           message: `${o.file}: download aborted (${url})`,
           cause: o.signal.reason,
         })

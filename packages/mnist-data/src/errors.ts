@@ -1,25 +1,25 @@
 /** Every stable error code @mnist/data throws. Branch on `code`, never on message text. */
 export type MnistDataErrorCode =
-  | 'MNIST_IDX_BAD_MAGIC'
-  | 'MNIST_IDX_BAD_TYPE'
-  | 'MNIST_IDX_BAD_RANK'
-  | 'MNIST_IDX_TRUNCATED_HEADER'
-  | 'MNIST_IDX_TRUNCATED_DATA'
-  | 'MNIST_IDX_TRAILING_BYTES'
-  | 'MNIST_IDX_DIM_OVERFLOW'
-  | 'MNIST_GZIP_CORRUPT'
-  | 'MNIST_GZIP_TRUNCATED'
-  | 'MNIST_CHECKSUM_MISMATCH'
-  | 'MNIST_DOWNLOAD_FAILED'
-  | 'MNIST_DOWNLOAD_ABORTED'
-  | 'MNIST_FILE_MISSING'
-  | 'MNIST_FILE_UNREADABLE'
-  | 'MNIST_CUSTOM_NEEDS_DIR'
-  | 'MNIST_BAD_SHAPE'
-  | 'MNIST_COUNT_MISMATCH'
-  | 'MNIST_LABEL_OUT_OF_RANGE'
-  | 'MNIST_BAD_OPTION'
-  | 'MNIST_CACHE_LOCK'
+  | 'DATA_IDX_BAD_MAGIC'
+  | 'DATA_IDX_BAD_TYPE'
+  | 'DATA_IDX_BAD_RANK'
+  | 'DATA_IDX_TRUNCATED_HEADER'
+  | 'DATA_IDX_TRUNCATED_DATA'
+  | 'DATA_IDX_TRAILING_BYTES'
+  | 'DATA_IDX_DIM_OVERFLOW'
+  | 'DATA_GZIP_CORRUPT'
+  | 'DATA_GZIP_TRUNCATED'
+  | 'DATA_CHECKSUM_MISMATCH'
+  | 'DATA_DOWNLOAD_FAILED'
+  | 'DATA_DOWNLOAD_ABORTED'
+  | 'DATA_FILE_MISSING'
+  | 'DATA_FILE_UNREADABLE'
+  | 'DATA_CUSTOM_NEEDS_DIR'
+  | 'DATA_BAD_SHAPE'
+  | 'DATA_COUNT_MISMATCH'
+  | 'DATA_LABEL_OUT_OF_RANGE'
+  | 'DATA_BAD_OPTION'
+  | 'DATA_CACHE_LOCK'
   | 'DATA_IDX_EMPTY'
   | 'DATA_IDX_TOO_LARGE'
   | 'DATA_NOT_A_FILE'
@@ -43,7 +43,7 @@ export class MnistDataError extends Error {
   }
 }
 
-type IdxCode = Extract<MnistDataErrorCode, `MNIST_IDX_${string}` | `MNIST_GZIP_${string}` | `DATA_IDX_${string}`>
+type IdxCode = Extract<MnistDataErrorCode, `DATA_IDX_${string}` | `DATA_GZIP_${string}`>
 
 /** The bytes are not a valid (optionally gzip-compressed) IDX file. `file` names the input. */
 export class IdxFormatError extends MnistDataError {
@@ -65,7 +65,7 @@ export class ChecksumError extends MnistDataError {
 
   constructor(file: string, expected: string, actual: string, hint: string) {
     super(
-      'MNIST_CHECKSUM_MISMATCH',
+      'DATA_CHECKSUM_MISMATCH',
       `${file}: checksum mismatch: expected SHA-256 ${expected} of the decompressed file, got ${actual}. ${hint}`,
     )
     this.file = file
@@ -119,7 +119,7 @@ export class DownloadError extends MnistDataError {
     attempts: DownloadAttempt[],
     options?: {
       cause?: unknown
-      code?: 'MNIST_DOWNLOAD_FAILED' | 'MNIST_DOWNLOAD_ABORTED'
+      code?: 'DATA_DOWNLOAD_FAILED' | 'DATA_DOWNLOAD_ABORTED'
       message?: string
       offline?: boolean
       /** Every try got a payload that failed verification (too large, corrupt, wrong hash). */
@@ -127,7 +127,7 @@ export class DownloadError extends MnistDataError {
     },
   ) {
     super(
-      options?.code ?? 'MNIST_DOWNLOAD_FAILED',
+      options?.code ?? 'DATA_DOWNLOAD_FAILED',
       options?.message ?? downloadFailedMessage(file, attempts, options?.offline ?? false, options?.payload ?? false),
       options,
     )
@@ -138,12 +138,12 @@ export class DownloadError extends MnistDataError {
 
 type DatasetCode = Extract<
   MnistDataErrorCode,
-  | 'MNIST_FILE_MISSING'
-  | 'MNIST_FILE_UNREADABLE'
-  | 'MNIST_CUSTOM_NEEDS_DIR'
-  | 'MNIST_BAD_SHAPE'
-  | 'MNIST_COUNT_MISMATCH'
-  | 'MNIST_LABEL_OUT_OF_RANGE'
+  | 'DATA_FILE_MISSING'
+  | 'DATA_FILE_UNREADABLE'
+  | 'DATA_CUSTOM_NEEDS_DIR'
+  | 'DATA_BAD_SHAPE'
+  | 'DATA_COUNT_MISMATCH'
+  | 'DATA_LABEL_OUT_OF_RANGE'
   | 'DATA_NOT_A_FILE'
 >
 
@@ -164,7 +164,7 @@ export class OptionError extends MnistDataError {
   readonly option: string
 
   constructor(option: string, message: string) {
-    super('MNIST_BAD_OPTION', `${option}: ${message}`)
+    super('DATA_BAD_OPTION', `${option}: ${message}`)
     this.option = option
   }
 }
@@ -175,7 +175,7 @@ export class CacheLockError extends MnistDataError {
   readonly lockPath: string
 
   constructor(lockPath: string, message: string, options?: { cause?: unknown }) {
-    super('MNIST_CACHE_LOCK', `${lockPath}: ${message}`, options)
+    super('DATA_CACHE_LOCK', `${lockPath}: ${message}`, options)
     this.lockPath = lockPath
   }
 }

@@ -108,7 +108,7 @@ class IdxSink extends Writable {
     const { dataLength, dtype, shape } = this.parsed
     if (this.offset + rest.length > dataLength) {
       throw new IdxFormatError(
-        'MNIST_IDX_TRAILING_BYTES',
+        'DATA_IDX_TRAILING_BYTES',
         this.name,
         `trailing bytes: expected ${dataLength} bytes of ${dtype} data for shape [${shape.join(', ')}], got more ` +
           `(stopped reading at ${this.parsed.headerLength + this.offset + rest.length} bytes` +
@@ -153,7 +153,7 @@ class IdxSink extends Writable {
     const header = this.parsed ?? parseIdxHeader(this.header, this.name)
     if (this.offset < header.dataLength) {
       throw new IdxFormatError(
-        'MNIST_IDX_TRUNCATED_DATA',
+        'DATA_IDX_TRUNCATED_DATA',
         this.name,
         `truncated: expected ${header.dataLength} bytes of ${header.dtype} data ` +
           `for shape [${header.shape.join(', ')}], ` +

@@ -94,63 +94,63 @@ describe('parseIdx: corruption catalogue', () => {
   const good = handIdx(0x08, [2, 3], [1, 2, 3, 4, 5, 6])
 
   it('wrong magic', () => {
-    expectIdxError(() => parseIdx(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 1, 9]), 'zip.idx'), 'MNIST_IDX_BAD_MAGIC', 'zip.idx', 'expected', '0x50 0x4b')
+    expectIdxError(() => parseIdx(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 1, 9]), 'zip.idx'), 'DATA_IDX_BAD_MAGIC', 'zip.idx', 'expected', '0x50 0x4b')
   })
 
   it('unknown type code', () => {
-    expectIdxError(() => parseIdx(handIdx(0x0a, [1], [0]), 'f.idx'), 'MNIST_IDX_BAD_TYPE', 'f.idx', 'got 0x0a')
+    expectIdxError(() => parseIdx(handIdx(0x0a, [1], [0]), 'f.idx'), 'DATA_IDX_BAD_TYPE', 'f.idx', 'got 0x0a')
   })
 
   it('rank 0', () => {
-    expectIdxError(() => parseIdx(new Uint8Array([0, 0, 8, 0]), 'r0'), 'MNIST_IDX_BAD_RANK', 'r0', 'got 0')
+    expectIdxError(() => parseIdx(new Uint8Array([0, 0, 8, 0]), 'r0'), 'DATA_IDX_BAD_RANK', 'r0', 'got 0')
   })
 
   it('truncated header (magic and dimensions)', () => {
-    expectIdxError(() => parseIdx(new Uint8Array([0, 0, 8]), 'h1'), 'MNIST_IDX_TRUNCATED_HEADER', 'h1', 'got 3')
-    expectIdxError(() => parseIdx(good.subarray(0, 9), 'h2'), 'MNIST_IDX_TRUNCATED_HEADER', 'h2', 'expected 12 header bytes for rank 2, got 9')
+    expectIdxError(() => parseIdx(new Uint8Array([0, 0, 8]), 'h1'), 'DATA_IDX_TRUNCATED_HEADER', 'h1', 'got 3')
+    expectIdxError(() => parseIdx(good.subarray(0, 9), 'h2'), 'DATA_IDX_TRUNCATED_HEADER', 'h2', 'expected 12 header bytes for rank 2, got 9')
   })
 
   it('truncated data', () => {
     expectIdxError(
       () => parseIdx(good.subarray(0, good.length - 2), 'train-images-idx3-ubyte.gz'),
-      'MNIST_IDX_TRUNCATED_DATA',
+      'DATA_IDX_TRUNCATED_DATA',
       'train-images-idx3-ubyte.gz: truncated: expected 6 bytes of uint8 data for shape [2, 3], got 4',
     )
   })
 
   it('trailing bytes', () => {
-    expectIdxError(() => parseIdx(new Uint8Array([...good, 0, 0]), 't.idx'), 'MNIST_IDX_TRAILING_BYTES', 't.idx', 'expected 6', 'got 8', '2 extra')
+    expectIdxError(() => parseIdx(new Uint8Array([...good, 0, 0]), 't.idx'), 'DATA_IDX_TRAILING_BYTES', 't.idx', 'expected 6', 'got 8', '2 extra')
   })
 
   it('dimension product overflow', () => {
     expectIdxError(
       () => parseIdx(handIdx(0x0e, [0xffffffff, 0xffffffff, 0xffffffff], []), 'o.idx'),
-      'MNIST_IDX_DIM_OVERFLOW',
+      'DATA_IDX_DIM_OVERFLOW',
       'o.idx',
       '4294967295, 4294967295, 4294967295',
     )
     // Fits in a double but not in any typed array.
-    expectIdxError(() => parseIdx(handIdx(0x0c, [65536, 65536], []), 'o2.idx'), 'MNIST_IDX_DIM_OVERFLOW', 'o2.idx')
+    expectIdxError(() => parseIdx(handIdx(0x0c, [65536, 65536], []), 'o2.idx'), 'DATA_IDX_DIM_OVERFLOW', 'o2.idx')
   })
 
   it('corrupt gzip', () => {
     const gz = gzipSync(good)
     const bad = Uint8Array.from(gz)
     for (let i = 10; i < bad.length - 8; i++) bad[i] = bad[i]! ^ 0x5a
-    expectIdxError(() => parseIdx(bad, 'c.gz'), 'MNIST_GZIP_CORRUPT', 'c.gz', 'corrupt gzip')
+    expectIdxError(() => parseIdx(bad, 'c.gz'), 'DATA_GZIP_CORRUPT', 'c.gz', 'corrupt gzip')
     // Intact deflate data, wrong CRC in the trailer.
     const badCrc = Uint8Array.from(gz)
     badCrc[badCrc.length - 8] = badCrc[badCrc.length - 8]! ^ 1
-    expectIdxError(() => parseIdx(badCrc, 'crc.gz'), 'MNIST_GZIP_CORRUPT', 'crc.gz')
+    expectIdxError(() => parseIdx(badCrc, 'crc.gz'), 'DATA_GZIP_CORRUPT', 'crc.gz')
   })
 
   it('truncated gzip', () => {
     const gz = gzipSync(good)
-    expectIdxError(() => parseIdx(gz.subarray(0, gz.length - 10), 'tr.gz'), 'MNIST_GZIP_TRUNCATED', 'tr.gz', 'truncated gzip')
+    expectIdxError(() => parseIdx(gz.subarray(0, gz.length - 10), 'tr.gz'), 'DATA_GZIP_TRUNCATED', 'tr.gz', 'truncated gzip')
   })
 
   it('names a default when no file name is given', () => {
-    expectIdxError(() => parseIdx(new Uint8Array([1, 2, 3, 4])), 'MNIST_IDX_BAD_MAGIC', '<bytes>')
+    expectIdxError(() => parseIdx(new Uint8Array([1, 2, 3, 4])), 'DATA_IDX_BAD_MAGIC', '<bytes>')
   })
 })
 

@@ -46,14 +46,14 @@ export function gzipError(error: unknown, name: string, compressedLength: number
   const message = error instanceof Error ? error.message : String(error)
   if (code === 'Z_BUF_ERROR') {
     return new IdxFormatError(
-      'MNIST_GZIP_TRUNCATED',
+      'DATA_GZIP_TRUNCATED',
       name,
       `truncated gzip: expected a complete gzip stream, got ${compressedLength} bytes that end early (${message})`,
       { cause: error },
     )
   }
   return new IdxFormatError(
-    'MNIST_GZIP_CORRUPT',
+    'DATA_GZIP_CORRUPT',
     name,
     `corrupt gzip: expected a valid gzip stream, got ${message}`,
     { cause: error },
@@ -85,14 +85,14 @@ function parseRawIdx(bytes: Uint8Array, name: string): IdxArray {
   const found = bytes.length - headerLength
   if (found < dataLength) {
     throw new IdxFormatError(
-      'MNIST_IDX_TRUNCATED_DATA',
+      'DATA_IDX_TRUNCATED_DATA',
       name,
       `truncated: expected ${dataLength} bytes of ${dtype} data for shape [${shape.join(', ')}], got ${found}`,
     )
   }
   if (found > dataLength) {
     throw new IdxFormatError(
-      'MNIST_IDX_TRAILING_BYTES',
+      'DATA_IDX_TRAILING_BYTES',
       name,
       `trailing bytes: expected ${dataLength} bytes of ${dtype} data for shape [${shape.join(', ')}], got ${found} (${found - dataLength} extra)`,
     )
@@ -122,14 +122,14 @@ export function idxHeaderLength(bytes: Uint8Array): number {
 export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   if (bytes.length < 4) {
     throw new IdxFormatError(
-      'MNIST_IDX_TRUNCATED_HEADER',
+      'DATA_IDX_TRUNCATED_HEADER',
       name,
       `truncated header: expected at least 4 bytes of IDX magic, got ${bytes.length}`,
     )
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new IdxFormatError(
-      'MNIST_IDX_BAD_MAGIC',
+      'DATA_IDX_BAD_MAGIC',
       name,
       `bad magic: expected an IDX file starting with 00 00 (or gzip 1f 8b), got ${hex(bytes[0]!)} ${hex(bytes[1]!)}`,
     )
@@ -137,19 +137,19 @@ export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   const info = BY_CODE.get(bytes[2]!)
   if (!info) {
     throw new IdxFormatError(
-      'MNIST_IDX_BAD_TYPE',
+      'DATA_IDX_BAD_TYPE',
       name,
       `unknown type code: expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, got ${hex(bytes[2]!)}`,
     )
   }
   const rank = bytes[3]!
   if (rank === 0) {
-    throw new IdxFormatError('MNIST_IDX_BAD_RANK', name, 'bad rank: expected at least 1 dimension, got 0')
+    throw new IdxFormatError('DATA_IDX_BAD_RANK', name, 'bad rank: expected at least 1 dimension, got 0')
   }
   const headerLength = 4 + 4 * rank
   if (bytes.length < headerLength) {
     throw new IdxFormatError(
-      'MNIST_IDX_TRUNCATED_HEADER',
+      'DATA_IDX_TRUNCATED_HEADER',
       name,
       `truncated header: expected ${headerLength} header bytes for rank ${rank}, got ${bytes.length}`,
     )
@@ -166,7 +166,7 @@ export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   const dataLength = count * info.size
   if (!Number.isSafeInteger(dataLength) || dataLength > 2 ** 32) {
     throw new IdxFormatError(
-      'MNIST_IDX_DIM_OVERFLOW',
+      'DATA_IDX_DIM_OVERFLOW',
       name,
       `dimension product overflow: expected at most ${2 ** 32} bytes of data, got dimensions [${shape.join(', ')}] of ${info.dtype} (${dataLength} bytes)`,
     )

@@ -40,7 +40,7 @@ describe('loadMnist from a local folder', () => {
       expect(Array.from(data.test.labels)).toEqual([0, 1, 2, 3])
       // The models take 28x28: any other size fails at load, naming the file, unless asked for.
       const error = await rejection(loadMnist({ dataset: 'custom', dataDir: dir }))
-      expect((error as DatasetError).code).toBe('MNIST_BAD_SHAPE')
+      expect((error as DatasetError).code).toBe('DATA_BAD_SHAPE')
       expect(error.message).toContain(`${join(dir, 'train-images-idx3-ubyte')}${gzip ? '.gz' : ''}: expected 28x28 images`)
       expect(error.message).toContain('got 5x6')
     }
@@ -61,7 +61,7 @@ describe('loadMnist from a local folder', () => {
     mkdirSync(dir)
     const error = await rejection(loadMnist({ dataDir: dir }))
     expect(error).toBeInstanceOf(DatasetError)
-    expect((error as DatasetError).code).toBe('MNIST_FILE_MISSING')
+    expect((error as DatasetError).code).toBe('DATA_FILE_MISSING')
     expect(error.message).toContain(dir)
     expect(error.message).toContain('train-images-idx3-ubyte')
     expect(error.message).toContain('empty')
@@ -74,7 +74,7 @@ describe('loadMnist from a local folder', () => {
     writeToyDataset(dir)
     const error = await rejection(loadMnist({ dataset: 'mnist', dataDir: dir }))
     expect(error).toBeInstanceOf(ChecksumError)
-    expect((error as ChecksumError).code).toBe('MNIST_CHECKSUM_MISMATCH')
+    expect((error as ChecksumError).code).toBe('DATA_CHECKSUM_MISMATCH')
     expect(error.message).toContain(join(dir, 'train-images-idx3-ubyte.gz'))
     expect(error.message).toContain('ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db')
     // verify: false reads the same folder.
@@ -86,7 +86,7 @@ describe('loadMnist from a local folder', () => {
     writeToyDataset(dir, { count: 12, labelCount: 11 })
     const error = await rejection(loadMnist({ dataset: 'custom', dataDir: dir }))
     expect(error).toBeInstanceOf(DatasetError)
-    expect((error as DatasetError).code).toBe('MNIST_COUNT_MISMATCH')
+    expect((error as DatasetError).code).toBe('DATA_COUNT_MISMATCH')
     expect(error.message).toContain('train-labels-idx1-ubyte.gz: count mismatch: expected 12 labels')
     expect(error.message).toContain('got 11')
   })
@@ -96,11 +96,11 @@ describe('loadMnist from a local folder', () => {
     writeToyDataset(dir, { count: 12 }, { count: 5, label: (i) => (i === 3 ? 12 : 1) })
     const error = await rejection(loadMnist({ dataset: 'mnist', dataDir: dir, verify: false }))
     expect(error).toBeInstanceOf(DatasetError)
-    expect((error as DatasetError).code).toBe('MNIST_LABEL_OUT_OF_RANGE')
+    expect((error as DatasetError).code).toBe('DATA_LABEL_OUT_OF_RANGE')
     expect(error.message).toContain('t10k-labels-idx1-ubyte.gz: label out of range: expected 0..9 for mnist, got 12 at index 3')
     // custom datasets too: the models have ten outputs, a label of 12 would train on the next example's target.
     const custom = await rejection(loadMnist({ dataset: 'custom', dataDir: dir }))
-    expect((custom as DatasetError).code).toBe('MNIST_LABEL_OUT_OF_RANGE')
+    expect((custom as DatasetError).code).toBe('DATA_LABEL_OUT_OF_RANGE')
     expect(custom.message).toContain('t10k-labels-idx1-ubyte.gz: label out of range: expected 0..9 for custom, got 12 at index 3')
   })
 
@@ -108,7 +108,7 @@ describe('loadMnist from a local folder', () => {
     const dir = join(root, 'shape')
     writeToyDataset(dir, { count: 4 }, { count: 4, rows: 5 })
     const error = await rejection(loadMnist({ dataset: 'custom', dataDir: dir }))
-    expect((error as DatasetError).code).toBe('MNIST_BAD_SHAPE')
+    expect((error as DatasetError).code).toBe('DATA_BAD_SHAPE')
     writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2]))
     const gz = await rejection(loadMnist({ dataset: 'custom', dataDir: dir }))
     expect(gz).toBeInstanceOf(IdxFormatError)
@@ -117,7 +117,7 @@ describe('loadMnist from a local folder', () => {
 
   it('custom needs a folder; unknown datasets and bad options are typed errors', async () => {
     const custom = await rejection(loadMnist({ dataset: 'custom' }))
-    expect((custom as DatasetError).code).toBe('MNIST_CUSTOM_NEEDS_DIR')
+    expect((custom as DatasetError).code).toBe('DATA_CUSTOM_NEEDS_DIR')
     expect(await rejection(loadMnist({ dataset: 'kmnist' as 'mnist' }))).toBeInstanceOf(OptionError)
     expect(await rejection(loadMnist({ mirror: 'ftp://x/' }))).toBeInstanceOf(OptionError)
     expect(await rejection(loadMnist({ retries: -1 }))).toBeInstanceOf(OptionError)

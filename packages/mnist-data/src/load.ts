@@ -63,7 +63,7 @@ async function missingFileError(dir: string, name: string, origin: string): Prom
     listing = 'the folder does not exist'
   }
   return new DatasetError(
-    'MNIST_FILE_MISSING',
+    'DATA_FILE_MISSING',
     `${dir}: missing ${name}: expected ${name}.gz or ${name} in this folder (${origin}), ${listing}`,
     { file: join(dir, name) },
   )
@@ -121,7 +121,7 @@ async function makeCacheDir(dir: string): Promise<void> {
   } catch (error) {
     throw (
       cacheWriteError(dir, error) ??
-      new DatasetError('MNIST_FILE_UNREADABLE', `${dir}: cannot create the cache folder: ${(error as Error).message}`, {
+      new DatasetError('DATA_FILE_UNREADABLE', `${dir}: cannot create the cache folder: ${(error as Error).message}`, {
         cause: error,
       })
     )
@@ -225,7 +225,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistDa
   if (source.dataDir !== undefined) return loadFromFolder(common, source.dataDir, source.origin)
   if (info.name === 'custom') {
     throw new DatasetError(
-      'MNIST_CUSTOM_NEEDS_DIR',
+      'DATA_CUSTOM_NEEDS_DIR',
       'dataset "custom": expected a folder via the dataDir option or MNIST_DATA_DIR, got neither',
     )
   }

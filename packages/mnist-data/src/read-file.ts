@@ -23,7 +23,7 @@ export async function readIdxFile(path: string, limits: IdxLimits): Promise<Stre
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
-    throw new DatasetError('MNIST_FILE_UNREADABLE', `${path}: cannot read: ${(error as Error).message}`, {
+    throw new DatasetError('DATA_FILE_UNREADABLE', `${path}: cannot read: ${(error as Error).message}`, {
       file: path,
       cause: error,
     })
@@ -52,7 +52,7 @@ export async function readIdxFile(path: string, limits: IdxLimits): Promise<Stre
       return await streamIdx(stream, path, limits)
     } catch (error) {
       if (!(error instanceof MnistDataError)) {
-        throw new DatasetError('MNIST_FILE_UNREADABLE', `${path}: cannot read: ${(error as Error).message}`, {
+        throw new DatasetError('DATA_FILE_UNREADABLE', `${path}: cannot read: ${(error as Error).message}`, {
           file: path,
           cause: error,
         })

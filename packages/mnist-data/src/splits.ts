@@ -24,7 +24,7 @@ export type ImageSize = { rows: number; cols: number } | 'any'
 
 function shapeError(file: ParsedFile, expected: string): DatasetError {
   const { dtype, shape } = file.array
-  return new DatasetError('MNIST_BAD_SHAPE', `${file.path}: expected ${expected}, got ${dtype} [${shape.join(', ')}]`, {
+  return new DatasetError('DATA_BAD_SHAPE', `${file.path}: expected ${expected}, got ${dtype} [${shape.join(', ')}]`, {
     file: file.path,
   })
 }
@@ -35,7 +35,7 @@ function checkLabels(info: Readonly<DatasetInfo>, file: ParsedFile, labels: Uint
   for (let i = 0; i < labels.length; i++) {
     if (labels[i]! >= info.classes) {
       throw new DatasetError(
-        'MNIST_LABEL_OUT_OF_RANGE',
+        'DATA_LABEL_OUT_OF_RANGE',
         `${file.path}: label out of range: expected 0..${info.classes - 1} for ${info.name}, ` +
           `got ${labels[i]} at index ${i}`,
         { file: file.path },
@@ -60,7 +60,7 @@ export function buildSplit(
   const [count, rows, cols] = images.shape as [number, number, number]
   if (size !== 'any' && (rows !== size.rows || cols !== size.cols)) {
     throw new DatasetError(
-      'MNIST_BAD_SHAPE',
+      'DATA_BAD_SHAPE',
       `${imagesFile.path}: expected ${size.rows}x${size.cols} images` +
         `${size.rows === IMAGE_SIDE && size.cols === IMAGE_SIDE ? ' (the models take 28x28x1)' : ''}` +
         `, got ${rows}x${cols}` +
@@ -70,7 +70,7 @@ export function buildSplit(
   }
   if (labels.shape[0] !== count) {
     throw new DatasetError(
-      'MNIST_COUNT_MISMATCH',
+      'DATA_COUNT_MISMATCH',
       `${labelsFile.path}: count mismatch: expected ${count} labels (as many as images in ${imagesFile.path}), got ${labels.shape[0]}`,
       { file: labelsFile.path },
     )
@@ -91,7 +91,7 @@ export function buildSplits(
   const test = buildSplit(info, testImages, testLabels, size)
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new DatasetError(
-      'MNIST_BAD_SHAPE',
+      'DATA_BAD_SHAPE',
       `${testImages.path}: expected ${train.rows}x${train.cols} images like ${trainImages.path}, got ${test.rows}x${test.cols}`,
       { file: testImages.path },
     )

@@ -111,7 +111,7 @@ describe('downloads against a local mirror', () => {
     const always = await server((_req, res, ctx) => truncate(res, ctx.file!))
     const error = await loadMnist({ ...fast, retries: 1, cacheDir, mirror: always.url }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DownloadError)
-    expect((error as DownloadError).code).toBe('MNIST_DOWNLOAD_FAILED')
+    expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_FAILED')
     expect((error as DownloadError).attempts).toHaveLength(2)
     // Every failed download says how to work offline.
     expect((error as DownloadError).message).toContain('offline? point MNIST_DATA_DIR (or the dataDir option)')
@@ -169,7 +169,7 @@ describe('downloads against a local mirror', () => {
     expect(Date.now() - started).toBeLessThan(10_000)
     expect(error).toBeInstanceOf(DownloadError)
     const { attempts, message } = error as DownloadError
-    expect((error as DownloadError).code).toBe('MNIST_DOWNLOAD_FAILED')
+    expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_FAILED')
     // One try per mirror, not retries + 1.
     expect(attempts.map((a) => [a.url.replace(/idx\d-ubyte\.gz$/, ''), a.attempt])).toEqual([
       ['http://mnist.invalid/train-images-', 1],
@@ -216,7 +216,7 @@ describe('downloads against a local mirror', () => {
     setTimeout(() => controller.abort(), 100)
     const error = await loadMnist({ cacheDir, mirror: s.url, signal: controller.signal }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DownloadError)
-    expect((error as DownloadError).code).toBe('MNIST_DOWNLOAD_ABORTED')
+    expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_ABORTED')
     expect(cacheListing()).toEqual([])
   })
 })

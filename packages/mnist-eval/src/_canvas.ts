@@ -23,7 +23,7 @@ function ensureFont(): void {
   if (fontLoaded) return
   const path = fontPath()
   if (!existsSync(path)) {
-    throw new MnistEvalError('MNIST_EVAL_REPORT_WRITE', `bundled font missing: expected ${path} (reinstall @mnist/eval)`)
+    throw new MnistEvalError('EVAL_REPORT_WRITE', `bundled font missing: expected ${path} (reinstall @mnist/eval)`)
   }
   PImage.registerFont(path, FONT_FAMILY).loadSync()
   fontLoaded = true

@@ -1,9 +1,9 @@
 export type MnistEvalErrorCode =
-  | 'MNIST_EVAL_DATASET_SHAPE'
-  | 'MNIST_EVAL_INVALID_OPTION'
-  | 'MNIST_EVAL_MODEL_SHAPE'
-  | 'MNIST_EVAL_IMAGE_DECODE'
-  | 'MNIST_EVAL_REPORT_WRITE'
+  | 'EVAL_DATASET_SHAPE'
+  | 'EVAL_INVALID_OPTION'
+  | 'EVAL_MODEL_SHAPE'
+  | 'EVAL_IMAGE_DECODE'
+  | 'EVAL_REPORT_WRITE'
   | 'EVAL_IMAGE_TOO_LARGE'
 
 /** Catch this one class to handle every failure @mnist/eval throws. Branch on `code`, not on message text. */
@@ -20,7 +20,7 @@ export class MnistEvalError extends Error {
 export class DatasetShapeError extends MnistEvalError {
   override name = 'DatasetShapeError'
   constructor(message: string) {
-    super('MNIST_EVAL_DATASET_SHAPE', message)
+    super('EVAL_DATASET_SHAPE', message)
   }
 }
 
@@ -29,7 +29,7 @@ export class InvalidOptionError extends MnistEvalError {
   override name = 'InvalidOptionError'
   readonly option: string
   constructor(option: string, expected: string, found: unknown) {
-    super('MNIST_EVAL_INVALID_OPTION', `option "${option}": expected ${expected}, found ${describe(found)}`)
+    super('EVAL_INVALID_OPTION', `option "${option}": expected ${expected}, found ${describe(found)}`)
     this.option = option
   }
 }
@@ -38,7 +38,7 @@ export class InvalidOptionError extends MnistEvalError {
 export class ModelShapeError extends MnistEvalError {
   override name = 'ModelShapeError'
   constructor(message: string) {
-    super('MNIST_EVAL_MODEL_SHAPE', message)
+    super('EVAL_MODEL_SHAPE', message)
   }
 }
 
@@ -47,7 +47,7 @@ export class ImageDecodeError extends MnistEvalError {
   override name = 'ImageDecodeError'
   readonly file: string
   constructor(file: string, detail: string, cause?: unknown) {
-    super('MNIST_EVAL_IMAGE_DECODE', `${file}: ${detail}`, cause === undefined ? undefined : { cause })
+    super('EVAL_IMAGE_DECODE', `${file}: ${detail}`, cause === undefined ? undefined : { cause })
     this.file = file
   }
 }
@@ -76,7 +76,7 @@ export class ReportWriteError extends MnistEvalError {
   override name = 'ReportWriteError'
   readonly path: string
   constructor(path: string, detail: string, cause?: unknown) {
-    super('MNIST_EVAL_REPORT_WRITE', `${path}: ${detail}`, cause === undefined ? undefined : { cause })
+    super('EVAL_REPORT_WRITE', `${path}: ${detail}`, cause === undefined ? undefined : { cause })
     this.path = path
   }
 }

@@ -125,7 +125,7 @@ describe('decodePng', () => {
     }
     expect(error).toBeInstanceOf(ImageDecodeError)
     expect(error).toBeInstanceOf(MnistEvalError)
-    expect((error as ImageDecodeError).code).toBe('MNIST_EVAL_IMAGE_DECODE')
+    expect((error as ImageDecodeError).code).toBe('EVAL_IMAGE_DECODE')
     expect((error as ImageDecodeError).file).toBe('bad.png')
     expect((error as Error).message).toMatch(/^\[@mnist\/eval\] bad\.png: /)
   })

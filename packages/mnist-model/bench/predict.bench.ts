@@ -1,9 +1,9 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import { bench, describe } from 'vitest'
-import { randomPixels } from '../test/helpers.js'
-import { createModel } from '../src/model.js'
-import { predict } from '../src/predict.js'
-import { preprocessImage } from '../src/preprocess.js'
+import { randomPixels } from '../test/helpers'
+import { createModel } from '../src/model'
+import { predict } from '../src/predict'
+import { preprocessImage } from '../src/preprocess'
 
 // Inference throughput of the default model on the backend the setup file selects (cpu).
 const model = createModel({ seed: 1 })

@@ -1,4 +1,4 @@
-import { UnsupportedEnvironmentError } from './errors.js'
+import { UnsupportedEnvironmentError } from './errors'
 
 type FsPromises = typeof import('node:fs/promises')
 type NodePath = typeof import('node:path')

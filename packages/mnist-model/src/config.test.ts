@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_MODEL_CONFIG, PARAM_BUDGET, planLayers, resolveConfig, type LayerSpec } from './config.js'
-import { ModelConfigError } from './errors.js'
+import { DEFAULT_MODEL_CONFIG, PARAM_BUDGET, planLayers, resolveConfig, type LayerSpec } from './config'
+import { ModelConfigError } from './errors'
 
 const trainable = (layers: LayerSpec[]): number =>
   planLayers(resolveConfig({ layers })).reduce((s, l) => s + l.trainableParams, 0)

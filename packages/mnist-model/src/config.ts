@@ -1,4 +1,4 @@
-import { ModelConfigError } from './errors.js'
+import { ModelConfigError } from './errors'
 
 /** Hard upper bound on trainable parameters: a model must have strictly fewer. */
 export const PARAM_BUDGET = 25_000

@@ -7,18 +7,18 @@ const PREFIX = '[@mnist/model]'
 
 export type MnistModelErrorCode =
   | 'MODEL_CONFIG_INVALID'
-  | 'PARAM_BUDGET_EXCEEDED'
+  | 'MODEL_PARAM_BUDGET_EXCEEDED'
   | 'MODEL_FILE_INVALID'
   | 'MODEL_FILE_NOT_REGULAR'
   | 'MODEL_FILE_TOO_LARGE'
   | 'MODEL_WEIGHTS_CHECKSUM_MISMATCH'
   | 'MODEL_WEIGHTS_NOT_FINITE'
   | 'MODEL_METADATA_INVALID'
-  | 'INPUT_SHAPE_INVALID'
-  | 'INPUT_RANGE_INVALID'
-  | 'EMPTY_IMAGE'
-  | 'PRETRAINED_UNAVAILABLE'
-  | 'UNSUPPORTED_ENVIRONMENT'
+  | 'MODEL_INPUT_SHAPE_INVALID'
+  | 'MODEL_INPUT_RANGE_INVALID'
+  | 'MODEL_EMPTY_IMAGE'
+  | 'MODEL_PRETRAINED_UNAVAILABLE'
+  | 'MODEL_UNSUPPORTED_ENVIRONMENT'
 
 export class MnistModelError extends Error {
   readonly code: MnistModelErrorCode
@@ -49,7 +49,7 @@ export class ParamBudgetError extends MnistModelError {
   readonly budget: number
   constructor(params: number, budget: number) {
     super(
-      'PARAM_BUDGET_EXCEEDED',
+      'MODEL_PARAM_BUDGET_EXCEEDED',
       `the model has ${fmt(params)} trainable parameters; the budget is fewer than ${fmt(budget)} ` +
         `(${fmt(params - budget + 1)} too many)`,
     )
@@ -88,7 +88,7 @@ export class InputShapeError extends MnistModelError {
   readonly expected: string
   readonly found: string
   constructor(what: string, expected: string, found: string) {
-    super('INPUT_SHAPE_INVALID', `${what}: expected ${expected}, found ${found}`)
+    super('MODEL_INPUT_SHAPE_INVALID', `${what}: expected ${expected}, found ${found}`)
     this.name = 'InputShapeError'
     this.expected = expected
     this.found = found
@@ -98,7 +98,7 @@ export class InputShapeError extends MnistModelError {
 /** Pixel values outside the documented range (e.g. 0..255 floats passed where [0, 1] is expected). */
 export class InputRangeError extends MnistModelError {
   constructor(what: string, expected: string, found: string) {
-    super('INPUT_RANGE_INVALID', `${what}: expected values ${expected}, found ${found}`)
+    super('MODEL_INPUT_RANGE_INVALID', `${what}: expected values ${expected}, found ${found}`)
     this.name = 'InputRangeError'
   }
 }
@@ -107,7 +107,7 @@ export class InputRangeError extends MnistModelError {
 export class EmptyImageError extends MnistModelError {
   constructor(width: number, height: number, contrast: number) {
     super(
-      'EMPTY_IMAGE',
+      'MODEL_EMPTY_IMAGE',
       `image ${width}x${height}: expected a digit that stands out from the background, ` +
         `found a uniform image (contrast ${contrast.toFixed(1)} of 255)`,
     )
@@ -120,7 +120,7 @@ export class PretrainedUnavailableError extends MnistModelError {
   readonly version: string
   constructor(version: string, location: string, options?: { cause?: unknown }) {
     super(
-      'PRETRAINED_UNAVAILABLE',
+      'MODEL_PRETRAINED_UNAVAILABLE',
       `no pretrained weights ship with @mnist/model ${version} yet (looked for ${location}); ` +
         'train one with `mnist train` and load it with loadModel(dir)',
       options,
@@ -134,7 +134,7 @@ export class PretrainedUnavailableError extends MnistModelError {
 export class UnsupportedEnvironmentError extends MnistModelError {
   constructor(what: string) {
     super(
-      'UNSUPPORTED_ENVIRONMENT',
+      'MODEL_UNSUPPORTED_ENVIRONMENT',
       `${what} needs Node.js (node:fs); in a browser use modelToArtifacts() / loadModel(url | { modelJson, weights })`,
     )
     this.name = 'UnsupportedEnvironmentError'

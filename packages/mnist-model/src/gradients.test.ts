@@ -1,7 +1,7 @@
 // Gradients need the kernels' gradient registrations; @tensorflow/tfjs registers them all (one tfjs-core copy).
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import { createModel } from './model.js'
+import { createModel } from './model'
 
 describe('gradient flow', () => {
   it('every trainable weight gets a finite gradient and not all of them are zero', () => {

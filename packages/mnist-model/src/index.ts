@@ -3,7 +3,7 @@ export {
   PARAM_BUDGET,
   planLayers,
   resolveConfig,
-} from './config.js'
+} from './config'
 export type {
   Activation,
   ConvLayerSpec,
@@ -16,24 +16,24 @@ export type {
   ModelConfig,
   PlannedLayer,
   ResolvedModelConfig,
-} from './config.js'
+} from './config'
 // Owned by @mnist/data (one set of dataset statistics for every package); re-exported for compatibility.
 export { MNIST_NORMALIZATION } from '@mnist/data/stats'
 export type { Normalization } from '@mnist/data/stats'
-export { assertParamBudget, countParams, createModel, getModelConfig } from './model.js'
-export type { CreateModelOptions } from './model.js'
-export { formatSummary, summary } from './summary.js'
-export type { LayerSummary, ModelSummary } from './summary.js'
-export { createMetadata } from './metadata.js'
-export type { MetadataInput, ModelMetadata } from './metadata.js'
-export { loadModel, METADATA_FILE, MODEL_JSON_FILE, modelToArtifacts, saveModel, WEIGHTS_FILE } from './io.js'
-export type { LoadedModel, LoadModelOptions, ModelFiles, ModelSource, ModelSourceInMemory } from './io.js'
-export { predict, predictAsync, toInputTensor } from './predict.js'
-export type { ImageDataLike, ImageInput, PixelArray, Prediction, PredictInput, PredictOptions } from './predict.js'
-export { preprocessImage } from './preprocess.js'
-export type { RawImage } from './preprocess.js'
-export { loadPretrained } from './pretrained.js'
-export { VERSION } from './version.js'
+export { assertParamBudget, countParams, createModel, getModelConfig } from './model'
+export type { CreateModelOptions } from './model'
+export { formatSummary, summary } from './summary'
+export type { LayerSummary, ModelSummary } from './summary'
+export { createMetadata } from './metadata'
+export type { MetadataInput, ModelMetadata } from './metadata'
+export { loadModel, METADATA_FILE, MODEL_JSON_FILE, modelToArtifacts, saveModel, WEIGHTS_FILE } from './io'
+export type { LoadedModel, LoadModelOptions, ModelFiles, ModelSource, ModelSourceInMemory } from './io'
+export { predict, predictAsync, toInputTensor } from './predict'
+export type { ImageDataLike, ImageInput, PixelArray, Prediction, PredictInput, PredictOptions } from './predict'
+export { preprocessImage } from './preprocess'
+export type { RawImage } from './preprocess'
+export { loadPretrained } from './pretrained'
+export { VERSION } from './version'
 export {
   EmptyImageError,
   InputRangeError,
@@ -44,5 +44,5 @@ export {
   ParamBudgetError,
   PretrainedUnavailableError,
   UnsupportedEnvironmentError,
-} from './errors.js'
-export type { MnistModelErrorCode, ModelFileErrorCode } from './errors.js'
+} from './errors'
+export type { MnistModelErrorCode, ModelFileErrorCode } from './errors'

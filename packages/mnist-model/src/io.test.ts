@@ -6,12 +6,12 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { logits, randomPixels } from '../test/helpers.js'
-import { ModelFileError } from './errors.js'
-import { loadModel, modelToArtifacts, saveModel } from './io.js'
-import { createMetadata, type ModelMetadata } from './metadata.js'
-import { countParams, createModel, getModelConfig } from './model.js'
-import { predict } from './predict.js'
+import { logits, randomPixels } from '../test/helpers'
+import { ModelFileError } from './errors'
+import { loadModel, modelToArtifacts, saveModel } from './io'
+import { createMetadata, type ModelMetadata } from './metadata'
+import { countParams, createModel, getModelConfig } from './model'
+import { predict } from './predict'
 
 let root: string
 let dir: string

@@ -1,13 +1,13 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers'
-import { resolveConfig } from './config.js'
-import { ModelFileError } from './errors.js'
-import { asModelMetadata, validNormalization, type ModelMetadata } from './metadata.js'
-import { checkMetadata, checkParams } from './metadata-check.js'
-import { countParams, rememberModelConfig } from './model.js'
-import { rememberNormalization } from './predict.js'
-import type { ByteLimit } from './read-file.js'
-import { checkFiniteWeights, verifyWeightsChecksum } from './weights-check.js'
+import { resolveConfig } from './config'
+import { ModelFileError } from './errors'
+import { asModelMetadata, validNormalization, type ModelMetadata } from './metadata'
+import { checkMetadata, checkParams } from './metadata-check'
+import { countParams, rememberModelConfig } from './model'
+import { rememberNormalization } from './predict'
+import type { ByteLimit } from './read-file'
+import { checkFiniteWeights, verifyWeightsChecksum } from './weights-check'
 
 /** Default cap on model.json and metadata.json: the default model's model.json is about 9 KB. */
 export const DEFAULT_MAX_MODEL_JSON_BYTES = 16 * 1024 * 1024

@@ -1,5 +1,5 @@
-import { ModelFileError } from './errors.js'
-import type { ModelMetadata } from './metadata.js'
+import { ModelFileError } from './errors'
+import type { ModelMetadata } from './metadata'
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
 

@@ -1,9 +1,9 @@
 import { version_core } from '@tensorflow/tfjs-core'
 import { version_layers, type LayersModel } from '@tensorflow/tfjs-layers'
 import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
-import type { ModelConfig } from './config.js'
-import { countParams, getModelConfig } from './model.js'
-import { VERSION } from './version.js'
+import type { ModelConfig } from './config'
+import { countParams, getModelConfig } from './model'
+import { VERSION } from './version'
 
 /**
  * What a saved model says about itself. Stored in `model.json`'s `userDefinedMetadata` (stock tfjs ignores

@@ -1,9 +1,9 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { weightsOf } from '../test/helpers.js'
-import { PARAM_BUDGET, type LayerSpec } from './config.js'
-import { MnistModelError, ParamBudgetError } from './errors.js'
-import { assertParamBudget, countParams, createModel, getModelConfig } from './model.js'
+import { weightsOf } from '../test/helpers'
+import { PARAM_BUDGET, type LayerSpec } from './config'
+import { MnistModelError, ParamBudgetError } from './errors'
+import { assertParamBudget, countParams, createModel, getModelConfig } from './model'
 
 const models: { dispose(): void }[] = []
 const track = <T extends { dispose(): void }>(m: T): T => (models.push(m), m)

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-layers'
-import { PARAM_BUDGET, planLayers, resolveConfig, type ModelConfig, type ResolvedModelConfig } from './config.js'
-import { ModelConfigError, ParamBudgetError } from './errors.js'
+import { PARAM_BUDGET, planLayers, resolveConfig, type ModelConfig, type ResolvedModelConfig } from './config'
+import { ModelConfigError, ParamBudgetError } from './errors'
 
 export interface CreateModelOptions extends Partial<ModelConfig> {
   /**

@@ -1,9 +1,9 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { logits, randomPixels } from '../test/helpers.js'
-import { InputRangeError, InputShapeError } from './errors.js'
-import { createModel } from './model.js'
-import { predict, predictAsync, toInputTensor, type Prediction } from './predict.js'
+import { logits, randomPixels } from '../test/helpers'
+import { InputRangeError, InputShapeError } from './errors'
+import { createModel } from './model'
+import { predict, predictAsync, toInputTensor, type Prediction } from './predict'
 
 const model = createModel({ seed: 5 })
 afterAll(() => model.dispose())

@@ -1,7 +1,7 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
-import { InputRangeError, InputShapeError } from './errors.js'
+import { InputRangeError, InputShapeError } from './errors'
 
 const SIDE = 28
 const PIXELS = SIDE * SIDE

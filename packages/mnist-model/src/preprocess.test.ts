@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { EmptyImageError, InputShapeError } from './errors.js'
-import { preprocessImage, type RawImage } from './preprocess.js'
+import { EmptyImageError, InputShapeError } from './errors'
+import { preprocessImage, type RawImage } from './preprocess'
 
 /** A w x h canvas, `bg` everywhere, with `fg` strokes drawn by `paint(x, y) => boolean`. */
 function draw(w: number, h: number, channels: 1 | 3 | 4, bg: number[], fg: number[], paint: (x: number, y: number) => boolean): RawImage {

@@ -1,4 +1,4 @@
-import { EmptyImageError, InputShapeError } from './errors.js'
+import { EmptyImageError, InputShapeError } from './errors'
 
 /** Raw decoded pixels of any size, e.g. from a PNG decoder: `channels` bytes a pixel, row-major. */
 export interface RawImage {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_MODEL_CONFIG } from './config.js'
-import { countParams } from './model.js'
-import { loadPretrained } from './pretrained.js'
+import { DEFAULT_MODEL_CONFIG } from './config'
+import { countParams } from './model'
+import { loadPretrained } from './pretrained'
 
 describe('loadPretrained', () => {
   // The weights in pretrained/ are a five-epoch run of `mnist train --epochs 5 --seed 2` (otherwise the defaults);

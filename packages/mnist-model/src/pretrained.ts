@@ -1,7 +1,7 @@
-import { PretrainedUnavailableError } from './errors.js'
-import { loadModel, MODEL_JSON_FILE, type LoadedModel, type LoadModelOptions } from './io.js'
-import { isNode, nodeModules } from './_node.js'
-import { VERSION } from './version.js'
+import { PretrainedUnavailableError } from './errors'
+import { loadModel, MODEL_JSON_FILE, type LoadedModel, type LoadModelOptions } from './io'
+import { isNode, nodeModules } from './_node'
+import { VERSION } from './version'
 
 /** Folder of the shipped weights, relative to the built module (`dist/index.js` -> `../pretrained/`). */
 const PRETRAINED_DIR = '../pretrained/'

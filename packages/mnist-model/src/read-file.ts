@@ -1,5 +1,5 @@
-import { ModelFileError } from './errors.js'
-import { nodeModules } from './_node.js'
+import { ModelFileError } from './errors'
+import { nodeModules } from './_node'
 
 /** How many bytes a file may hold: at most `max`, or exactly `max` when `exact` (what `what` needs). */
 export interface ByteLimit {

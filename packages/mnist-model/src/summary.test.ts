@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { planLayers, resolveConfig } from './config.js'
-import { createModel } from './model.js'
-import { formatSummary, summary } from './summary.js'
+import { planLayers, resolveConfig } from './config'
+import { createModel } from './model'
+import { formatSummary, summary } from './summary'
 
 describe('summary', () => {
   const model = createModel({ seed: 1 })

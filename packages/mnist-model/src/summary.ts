@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { PARAM_BUDGET } from './config.js'
+import { PARAM_BUDGET } from './config'
 
 export interface LayerSummary {
   name: string

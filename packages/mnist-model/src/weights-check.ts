@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core'
-import { ModelFileError } from './errors.js'
-import { sha256Hex } from './sha256.js'
+import { ModelFileError } from './errors'
+import { sha256Hex } from './sha256'
 
 /**
  * @internal Compare the SHA-256 of the weight files (concatenated in manifest order: for the usual single

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import * as tfc from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
-import { createModel, predict } from '../src/index.js'
+import { createModel, predict } from '../src/index'
 
 const here = createRequire(import.meta.url)
 const coreFrom = (pkg: string): string => realpathSync(createRequire(here.resolve(pkg)).resolve('@tensorflow/tfjs-core'))

@@ -1,8 +1,8 @@
 export type MnistTrainErrorCode =
-  | 'MNIST_TRAIN_INVALID_CONFIG'
-  | 'MNIST_TRAIN_NON_FINITE_LOSS'
-  | 'MNIST_TRAIN_CHECKPOINT_INVALID'
-  | 'MNIST_TRAIN_CHECKPOINT_WRITE_FAILED'
+  | 'TRAIN_INVALID_CONFIG'
+  | 'TRAIN_NON_FINITE_LOSS'
+  | 'TRAIN_CHECKPOINT_INVALID'
+  | 'TRAIN_CHECKPOINT_WRITE_FAILED'
   | 'TRAIN_OUT_DIR_UNWRITABLE'
   | 'TRAIN_BAD_DATA'
   | 'TRAIN_BATCH_TOO_LARGE'
@@ -20,7 +20,7 @@ export class MnistTrainError extends Error {
 export class InvalidTrainConfigError extends MnistTrainError {
   override name = 'InvalidTrainConfigError'
   constructor(readonly option: string, readonly expected: string, readonly found: unknown) {
-    super('MNIST_TRAIN_INVALID_CONFIG', `option "${option}": expected ${expected}, found ${describe(found)}`)
+    super('TRAIN_INVALID_CONFIG', `option "${option}": expected ${expected}, found ${describe(found)}`)
   }
 }
 
@@ -32,7 +32,7 @@ export class NonFiniteLossError extends MnistTrainError {
   override name = 'NonFiniteLossError'
   constructor(readonly step: number, readonly epoch: number, readonly batch: number, readonly loss: number) {
     super(
-      'MNIST_TRAIN_NON_FINITE_LOSS',
+      'TRAIN_NON_FINITE_LOSS',
       `loss became ${String(loss)} at step ${step} (epoch ${epoch}, batch ${batch}); training stopped and nothing ` +
         'was saved. Lower the learning rate (--lr) or check the input data.',
     )
@@ -43,7 +43,7 @@ export class NonFiniteLossError extends MnistTrainError {
 export class CheckpointError extends MnistTrainError {
   override name = 'CheckpointError'
   constructor(readonly path: string, detail: string, options?: { cause?: unknown }) {
-    super('MNIST_TRAIN_CHECKPOINT_INVALID', `${path}: ${detail}`, options)
+    super('TRAIN_CHECKPOINT_INVALID', `${path}: ${detail}`, options)
   }
 }
 
@@ -51,7 +51,7 @@ export class CheckpointError extends MnistTrainError {
 export class CheckpointWriteError extends MnistTrainError {
   override name = 'CheckpointWriteError'
   constructor(readonly path: string, options?: { cause?: unknown }) {
-    super('MNIST_TRAIN_CHECKPOINT_WRITE_FAILED', `could not write checkpoint ${path}`, options)
+    super('TRAIN_CHECKPOINT_WRITE_FAILED', `could not write checkpoint ${path}`, options)
   }
 }
 

@@ -199,7 +199,7 @@ describe('train: non-finite loss', () => {
     const error = await train(await base({ save: true, outDir: out, config: { maxLr: 1e30, divFactor: 1 } })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NonFiniteLossError)
     const e = error as NonFiniteLossError
-    expect(e.code).toBe('MNIST_TRAIN_NON_FINITE_LOSS')
+    expect(e.code).toBe('TRAIN_NON_FINITE_LOSS')
     expect(e.step).toBeGreaterThanOrEqual(2)
     expect(e.message).toContain(`at step ${e.step} (epoch 1, batch ${e.batch})`)
     expect(await snapshot(out)).toEqual(before)

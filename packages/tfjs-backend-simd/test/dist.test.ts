@@ -31,7 +31,7 @@ describe('built package', () => {
   })
 
   test.each([
-    ['esm', `import * as tf from '@tensorflow/tfjs-core'; import * as simd from './dist/index.js'; ${body}`, ['--input-type=module']],
+    ['esm', `import * as tf from '@tensorflow/tfjs-core'; import * as simd from './dist/index'; ${body}`, ['--input-type=module']],
     ['cjs', `const tf = require('@tensorflow/tfjs-core'); const simd = require('./dist/index.cjs'); (async () => { ${body} })()`, ['--input-type=commonjs']],
   ])('%s: trains-ready backend, then the process exits on its own', async (_kind, code, flags) => {
     const t0 = Date.now()
@@ -48,7 +48,7 @@ test('esm + cjs in one process: one simd backend, FusedTrainer from one build af
   const code = `
     import * as tf from '@tensorflow/tfjs-core';
     import { createRequire } from 'node:module';
-    import * as esm from './dist/index.js';
+    import * as esm from './dist/index';
     const cjs = createRequire(import.meta.url)('./dist/index.cjs');
     const sameModule = esm.FusedTrainer === cjs.FusedTrainer;
     cjs.setThreadsCount(1);

@@ -89,7 +89,7 @@ describe('hostile mirrors', () => {
     })
     const r = await startChild(bundle, { cacheDir, mirror: s.url, retries: 3, retryDelayMs: 5 }).result
     expect(r.ok).toBe(false)
-    expect(r.code).toBe('MNIST_DOWNLOAD_FAILED')
+    expect(r.code).toBe('DATA_DOWNLOAD_FAILED')
     expect(r.message).toContain('train-images-idx3-ubyte: every mirror served a file that failed verification')
     expect(r.message).toContain(`${s.url}train-images-idx3-ubyte.gz: trailing bytes: expected 47040000 bytes`)
     expect(r.message).not.toContain('offline?')
@@ -239,7 +239,7 @@ describe('a download killed with SIGKILL', () => {
       signal: AbortSignal.timeout(300),
       onLockWait: (w) => waits.push(w),
     }).catch((e: unknown) => e)
-    expect((waiting as DownloadError).code).toBe('MNIST_DOWNLOAD_ABORTED')
+    expect((waiting as DownloadError).code).toBe('DATA_DOWNLOAD_ABORTED')
     expect(waits).toEqual([{ lockPath: join(cacheDir, 'mnist', '.lock'), pid: child.pid, host: expect.any(String) }])
 
     child.kill('SIGKILL')

@@ -61,7 +61,7 @@ describe('decompression bombs in a data folder', () => {
     const r = await startChild(bundle, { dataDir: dir }).result
     expect(r.ok).toBe(false)
     // The labels files declare 47 MB where 60 008 / 10 008 bytes are published: refused from the header.
-    expect(['MNIST_IDX_TRAILING_BYTES', 'DATA_IDX_TOO_LARGE']).toContain(r.code)
+    expect(['DATA_IDX_TRAILING_BYTES', 'DATA_IDX_TOO_LARGE']).toContain(r.code)
     expect(r.message).toMatch(new RegExp(`${dir}/(train|t10k)-(images|labels)-idx[13]-ubyte\\.gz: `))
     expect(r.maxRssMb).toBeLessThan(MAX_RSS_MB)
     expect(r.ms).toBeLessThan(10_000)
@@ -72,7 +72,7 @@ describe('decompression bombs in a data folder', () => {
     writeToyDataset(dir, { count: 12 }, { count: 5 })
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipBomb([60000, 28, 28], 2 * GiB))
     const r = await startChild(bundle, { dataset: 'custom', dataDir: dir }).result
-    expect(r.code).toBe('MNIST_IDX_TRAILING_BYTES')
+    expect(r.code).toBe('DATA_IDX_TRAILING_BYTES')
     expect(r.message).toContain(`${dir}/train-images-idx3-ubyte.gz: trailing bytes: expected 47040000 bytes`)
     expect(r.maxRssMb).toBeLessThan(MAX_RSS_MB)
 
@@ -155,7 +155,7 @@ describe('custom datasets the models cannot train on', () => {
     const dir = join(root, 'labels')
     writeToyDataset(dir, { count: 20, label: (i) => (i === 13 ? 200 : i % 10) }, { count: 5 })
     const error = await failure(loadMnist({ dataset: 'custom', dataDir: dir }))
-    expect(error.code).toBe('MNIST_LABEL_OUT_OF_RANGE')
+    expect(error.code).toBe('DATA_LABEL_OUT_OF_RANGE')
     expect(error.message).toContain(
       `${join(dir, 'train-labels-idx1-ubyte.gz')}: label out of range: expected 0..9 for custom, got 200 at index 13`,
     )
@@ -165,7 +165,7 @@ describe('custom datasets the models cannot train on', () => {
     const dir = join(root, 'small')
     writeToyDataset(dir, { count: 8, rows: 14, cols: 14 }, { count: 4, rows: 14, cols: 14 })
     const error = await failure(loadMnist({ dataset: 'custom', dataDir: dir }))
-    expect(error.code).toBe('MNIST_BAD_SHAPE')
+    expect(error.code).toBe('DATA_BAD_SHAPE')
     expect(error.message).toContain(
       `${join(dir, 'train-images-idx3-ubyte.gz')}: expected 28x28 images (the models take 28x28x1), got 14x14`,
     )
@@ -184,7 +184,7 @@ describe('custom datasets the models cannot train on', () => {
     writeFileSync(join(dir, 'train-images-idx3-ubyte'), lie)
     rmSync(join(dir, 'train-images-idx3-ubyte.gz'), { force: true })
     const error = await failure(loadMnist({ dataset: 'custom', dataDir: dir }))
-    expect(error.code).toBe('MNIST_IDX_DIM_OVERFLOW')
+    expect(error.code).toBe('DATA_IDX_DIM_OVERFLOW')
     expect(error.message).toContain(join(dir, 'train-images-idx3-ubyte'))
   })
 })
