@@ -30,8 +30,14 @@ export default tseslint.config(
   {
     plugins: { '@stylistic': stylistic },
     rules: {
-      '@stylistic/max-len': ['error', { code: 150, ignoreUrls: true, ignoreRegExpLiterals: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@stylistic/max-len': [
+        'error',
+        { code: 150, ignoreUrls: true, ignoreRegExpLiterals: true, ignoreStrings: true, ignoreTemplateLiterals: true },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {
@@ -46,7 +52,8 @@ export default tseslint.config(
           message: 'Import relative modules without the .js suffix.',
         },
         {
-          selector: 'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
+          selector:
+            'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
           message: 'Re-export relative modules without the .js suffix.',
         },
       ],
@@ -67,7 +74,8 @@ export default tseslint.config(
           message: 'Import relative modules without the .js suffix.',
         },
         {
-          selector: 'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
+          selector:
+            'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
           message: 'Re-export relative modules without the .js suffix.',
         },
       ],
@@ -94,11 +102,13 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: 'ExportNamedDeclaration[source.value=/(^|\\/)_[^/]*$/], ExportAllDeclaration[source.value=/(^|\\/)_[^/]*$/]',
+          selector:
+            'ExportNamedDeclaration[source.value=/(^|\\/)_[^/]*$/], ExportAllDeclaration[source.value=/(^|\\/)_[^/]*$/]',
           message: 'index.ts must not export from a private `_module`; move the public part to a public module.',
         },
         {
-          selector: 'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
+          selector:
+            'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
           message: 'Re-export relative modules without the .js suffix.',
         },
       ],

@@ -17,7 +17,9 @@ if (!resultFile) {
   process.exit(2)
 }
 const minAccuracy = Number(minAccuracyArg)
-const lines = readFileSync(resultFile, 'utf8').split('\n').filter((l) => l.trim() !== '')
+const lines = readFileSync(resultFile, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
 let result
 try {
   result = JSON.parse(lines.at(-1) ?? '')
@@ -32,10 +34,14 @@ const check = (ok, message) => {
   if (!ok) failures.push(message)
 }
 check(result.epochs === 1, `expected exactly 1 epoch, got ${result.epochs}`)
-check(Number.isInteger(result.params) && result.params < PARAM_BUDGET,
-  `expected fewer than ${PARAM_BUDGET} parameters, got ${result.params}`)
-check(typeof result.testAccuracy === 'number' && result.testAccuracy >= minAccuracy,
-  `expected test accuracy >= ${(minAccuracy * 100).toFixed(2)} %, got ${(result.testAccuracy * 100).toFixed(2)} %`)
+check(
+  Number.isInteger(result.params) && result.params < PARAM_BUDGET,
+  `expected fewer than ${PARAM_BUDGET} parameters, got ${result.params}`,
+)
+check(
+  typeof result.testAccuracy === 'number' && result.testAccuracy >= minAccuracy,
+  `expected test accuracy >= ${(minAccuracy * 100).toFixed(2)} %, got ${(result.testAccuracy * 100).toFixed(2)} %`,
+)
 const dir = typeof result.modelDir === 'string' ? result.modelDir : ''
 for (const file of MODEL_FILES) check(dir !== '' && existsSync(join(dir, file)), `expected ${file} in "${dir}"`)
 if (dir !== '' && existsSync(join(dir, 'metadata.json'))) {

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = join(root, 'packages/tfjs-backend-simd')
-const majors = (process.env.BENCH_NODES ?? '20,24').split(',').map((m) => m.trim()).filter(Boolean)
+const majors = (process.env.BENCH_NODES ?? '20,24')
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean)
 const rounds = Number(process.env.BENCH_NODE_ROUNDS ?? 3)
 const THREADS = [1, 2]
 

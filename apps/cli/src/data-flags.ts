@@ -34,8 +34,10 @@ export function addDataOptions(command: Command): Command {
   return command
     .addOption(new Option('--dataset <name>', 'which dataset (default: mnist)').choices(DATASETS))
     .addOption(
-      new Option('--data-dir <dir>', 'read the four files from this folder, .gz or raw (default: $MNIST_DATA_DIR)')
-        .conflicts('mirror'),
+      new Option(
+        '--data-dir <dir>',
+        'read the four files from this folder, .gz or raw (default: $MNIST_DATA_DIR)',
+      ).conflicts('mirror'),
     )
     .addOption(
       new Option('--mirror <url>', 'download from this base URL (default: $MNIST_MIRROR, then built-in mirrors)'),

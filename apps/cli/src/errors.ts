@@ -3,7 +3,11 @@ export type CliErrorCode = 'CLI_BAD_INPUT' | 'CLI_INTERRUPTED' | 'CLI_HANGUP' | 
 /** A problem the CLI itself finds (a flag combination, an input file) or reports (an interrupt). */
 export class CliError extends Error {
   override name = 'CliError'
-  constructor(readonly code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }

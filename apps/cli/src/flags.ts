@@ -32,7 +32,10 @@ export function numberFlag(flag: string, min: number, max: number, minExclusive:
 /** Commander parser for a comma-separated list of numbers in [min, max]; the error names what was expected. */
 export function numberList(min: number, max: number, what: string): (value: string) => number[] {
   return (value) => {
-    const parts = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+    const parts = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
     const numbers = parts.map(Number)
     if (parts.length === 0 || numbers.some((n) => !Number.isFinite(n) || n < min || n > max)) {
       throw new InvalidArgumentError(`expected comma-separated ${what} (numbers in ${min}..${max}), e.g. "0,0.1,0.2"`)

@@ -38,9 +38,8 @@ export function nodeSupport(version: string, today: Date = new Date()): NodeSupp
   const major = Number(version.replace(/^v/, '').split('.')[0])
   const known = Object.keys(NODE_END_OF_LIFE).map(Number)
   const endOfLife = NODE_END_OF_LIFE[major] ?? null
-  const pastEndOfLife = endOfLife != null
-    ? today.getTime() >= Date.parse(`${endOfLife}T00:00:00Z`)
-    : major < Math.min(...known)
+  const pastEndOfLife =
+    endOfLife != null ? today.getTime() >= Date.parse(`${endOfLife}T00:00:00Z`) : major < Math.min(...known)
   const tested = TESTED_NODE_MAJORS.includes(major)
   return { version: version.replace(/^v/, ''), major, endOfLife, pastEndOfLife, tested }
 }

@@ -35,7 +35,9 @@ function ttyProgress(): ProgressView {
   let epochShown = 0
   return {
     download(file, bytes, total) {
-      process.stderr.write(`\r\x1b[Kdownloading ${file}: ${(bytes / 1048576).toFixed(1)}${total ? ` / ${(total / 1048576).toFixed(1)}` : ''} MB`)
+      process.stderr.write(
+        `\r\x1b[Kdownloading ${file}: ${(bytes / 1048576).toFixed(1)}${total ? ` / ${(total / 1048576).toFixed(1)}` : ''} MB`,
+      )
     },
     step(p) {
       const payload = {
@@ -107,4 +109,3 @@ export function duration(seconds: number): string {
   const m = Math.floor(s / 60)
   return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
 }
-

@@ -28,7 +28,18 @@ describe('mnist augment-demo', { timeout: 120_000 }, () => {
       expect(png.height).toBeGreaterThan(28 * 3)
     }
     const first = readFileSync(files[0]!)
-    const again = mnist(['augment-demo', '--samples', '1', '--per-sample', '5', '--out', resolve(out, 'again'), '--seed', '3', '--json'])
+    const again = mnist([
+      'augment-demo',
+      '--samples',
+      '1',
+      '--per-sample',
+      '5',
+      '--out',
+      resolve(out, 'again'),
+      '--seed',
+      '3',
+      '--json',
+    ])
     const { files: files2 } = JSON.parse(again.stdout) as { files: string[] }
     expect(readFileSync(files2[0]!).equals(first)).toBe(true)
   })

@@ -36,7 +36,20 @@ afterAll(() => {
 
 describe('mnist eval', () => {
   it('--json prints one object with the documented shape and the same numbers as evaluate()', async () => {
-    const args = ['eval', '--model', modelDir, '--json', '--limit', '120', '--noise', '0,0.1,0.3', '--salt-pepper', '0.05', '--backend', 'cpu']
+    const args = [
+      'eval',
+      '--model',
+      modelDir,
+      '--json',
+      '--limit',
+      '120',
+      '--noise',
+      '0,0.1,0.3',
+      '--salt-pepper',
+      '0.05',
+      '--backend',
+      'cpu',
+    ]
     const r = mnist(args)
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
@@ -68,7 +81,12 @@ describe('mnist eval', () => {
       expect(out.confusion).toEqual(e.confusion)
       expect(out.accuracy).toBe(e.accuracy)
       expect(out.loss).toBeCloseTo(e.loss, 5)
-      const n = await noiseRobustness(model, test, { ...options, sigmas: [0, 0.1, 0.3], saltPepperRates: [0.05], seed: 42 })
+      const n = await noiseRobustness(model, test, {
+        ...options,
+        sigmas: [0, 0.1, 0.3],
+        saltPepperRates: [0.05],
+        seed: 42,
+      })
       expect(out.noise).toEqual(n.gaussian)
       expect(out.meanLogitDelta).toBeCloseTo(n.meanLogitDelta, 5)
     } finally {
@@ -78,13 +96,31 @@ describe('mnist eval', () => {
 
   it('prints a readable summary and writes the report folder', () => {
     const report = join(work, 'report')
-    const r = mnist(['eval', '--model', modelDir, '--limit', '40', '--noise', '0,0.2', '--report', report, '--backend', 'cpu'])
+    const r = mnist([
+      'eval',
+      '--model',
+      modelDir,
+      '--limit',
+      '40',
+      '--noise',
+      '0,0.2',
+      '--report',
+      report,
+      '--backend',
+      'cpu',
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^accuracy: +\d+\.\d\d % \(\d+ errors\)$/m)
     expect(r.stdout).toContain('confusion matrix (rows: true, columns: predicted)')
     expect(r.stdout).toMatch(/Gaussian sigma 0\.2 +\d+\.\d\d %/)
     expect(r.stdout).toMatch(/mean \|delta logit\| at sigma 0\.1: \d\.\d{4}/)
-    expect(readdirSync(report).sort()).toEqual(['confusion.png', 'misclassified.png', 'noise.png', 'report.json', 'report.md'])
+    expect(readdirSync(report).sort()).toEqual([
+      'confusion.png',
+      'misclassified.png',
+      'noise.png',
+      'report.json',
+      'report.md',
+    ])
   }, 240_000)
 
   it('--no-noise skips the noise measurements', () => {
@@ -119,7 +155,9 @@ describe('mnist eval', () => {
     expect((JSON.parse(r.stdout) as { backend: string }).backend).toBe('cpu')
     const bad = runCli(['eval', '--model', modelDir, '--no-noise'], { MNIST_CACHE_DIR: cache, MNIST_BACKEND: 'tpu' })
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/'tpu' from env 'MNIST_BACKEND' is invalid\. Allowed choices are auto, node-gpu, node, webgpu, simd, wasm, cpu/)
+    expect(bad.stderr).toMatch(
+      /'tpu' from env 'MNIST_BACKEND' is invalid\. Allowed choices are auto, node-gpu, node, webgpu, simd, wasm, cpu/,
+    )
   }, 120_000)
 
   it('a missing model folder is one clear line naming it (exit 1, no stack trace)', () => {

@@ -8,7 +8,9 @@ describe('exitCodeFor', () => {
     const unavailable = new BackendUnavailableError('node', 'no addon', 'install it')
     expect(unavailable).not.toHaveProperty('exitCode')
     expect(exitCodeFor(unavailable)).toBe(2)
-    expect(exitCodeFor(new BackendsConfigError('BACKENDS_BAD_THREADS', 'threads', 'an integer from 1 to 64', 65))).toBe(2)
+    expect(exitCodeFor(new BackendsConfigError('BACKENDS_BAD_THREADS', 'threads', 'an integer from 1 to 64', 65))).toBe(
+      2,
+    )
     expect(exitCodeFor(new CliError('CLI_INTERRUPTED', 'interrupted'))).toBe(130)
     expect(exitCodeFor(new CliError('CLI_BAD_INPUT', 'no such file'))).toBe(1)
   })

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { nodeSupport } from '../src/node-support'
 import { bin, runCli, type CliResult } from './run-cli'
 
-
 const mnist = (args: string[]): CliResult => runCli(args)
 
 describe('mnist info', { timeout: 120_000 }, () => {
@@ -20,10 +19,12 @@ describe('mnist info', { timeout: 120_000 }, () => {
     else expect(r.stdout).not.toMatch(eol)
     expect(r.stdout).toMatch(/^ {2}@tensorflow\/tfjs-core +4\.22\.0$/m)
     expect(r.stdout).toMatch(/^ {2}@mnist\/train +\d/m)
-    for (const b of ['node-gpu', 'node', 'webgpu', 'simd', 'wasm', 'cpu']) expect(r.stdout).toMatch(new RegExp(`^ {2}${b} +(yes|no) `, 'm'))
+    for (const b of ['node-gpu', 'node', 'webgpu', 'simd', 'wasm', 'cpu'])
+      expect(r.stdout).toMatch(new RegExp(`^ {2}${b} +(yes|no) `, 'm'))
     // What is available depends on the machine (tfjs-node's addon, a GPU): the text must agree with the probe.
     const json = JSON.parse(mnist(['info', '--json']).stdout) as { backends: { backend: string; available: boolean }[] }
-    for (const b of json.backends) expect(r.stdout).toMatch(new RegExp(`^ {2}${b.backend} +${b.available ? 'yes' : 'no'} `, 'm'))
+    for (const b of json.backends)
+      expect(r.stdout).toMatch(new RegExp(`^ {2}${b.backend} +${b.available ? 'yes' : 'no'} `, 'm'))
     expect(r.stdout).toMatch(/^ +fix: /m)
     expect(r.stdout).toMatch(/^ {2}cpu +yes +JavaScript/m)
     expect(r.stdout).toMatch(/^auto: (simd|wasm|cpu)$/m)

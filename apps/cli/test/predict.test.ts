@@ -73,12 +73,17 @@ describe('mnist predict', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout.trim().split('\n')).toHaveLength(1)
-    const out = JSON.parse(r.stdout) as { predictions: { file: string; digit: number; confidence: number; probabilities: number[] }[] }
+    const out = JSON.parse(r.stdout) as {
+      predictions: { file: string; digit: number; confidence: number; probabilities: number[] }[]
+    }
     expect(out.predictions.map((p) => p.file)).toEqual(list)
 
     const { model } = await loadModel(modelDir)
     try {
-      const expected = predict(model, list.map((f) => preprocessImage(decodePng(readFileSync(f), { file: f }))))
+      const expected = predict(
+        model,
+        list.map((f) => preprocessImage(decodePng(readFileSync(f), { file: f }))),
+      )
       out.predictions.forEach((p, k) => {
         expect(p.digit).toBe(expected[k]!.digit)
         expect(p.probabilities).toHaveLength(10)
@@ -132,7 +137,9 @@ describe('mnist predict', () => {
     expect(r.code, r.stderr).toBe(0)
     const threads = runCli(['predict', '--model', modelDir, '--backend', 'auto', files.gray!], { MNIST_THREADS: '65' })
     expect(threads.code).toBe(2)
-    expect(threads.stderr).toMatch(/^error: \[@mnist\/backends\] option "MNIST_THREADS": expected an integer from 1 to 64, found "65"/)
+    expect(threads.stderr).toMatch(
+      /^error: \[@mnist\/backends\] option "MNIST_THREADS": expected an integer from 1 to 64, found "65"/,
+    )
     expect(threads.stdout).toBe('')
   }, 120_000)
 

@@ -10,7 +10,12 @@ import { bin, OFFLINE_MIRROR, runCli, type CliResult } from './run-cli'
 const backend = process.env.MNIST_TEST_BACKEND ?? 'simd'
 
 let out: string
-const env = (): NodeJS.ProcessEnv => ({ ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '', MNIST_OUT_DIR: out })
+const env = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  MNIST_MIRROR: OFFLINE_MIRROR,
+  MNIST_DEBUG: '',
+  MNIST_OUT_DIR: out,
+})
 
 const mnist = (args: string[]): CliResult => runCli(args, { MNIST_OUT_DIR: out }, 300_000)
 
@@ -28,7 +33,15 @@ describe('mnist train', { timeout: 600_000 }, () => {
     const lines = r.stdout.trim().split('\n')
     const result = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>
     expect(Object.keys(result)).toEqual([
-      'testAccuracy', 'trainAccuracy', 'loss', 'params', 'epochs', 'backend', 'seconds', 'imagesPerSecond', 'modelDir',
+      'testAccuracy',
+      'trainAccuracy',
+      'loss',
+      'params',
+      'epochs',
+      'backend',
+      'seconds',
+      'imagesPerSecond',
+      'modelDir',
     ])
     expect(result['testAccuracy']).toBeGreaterThanOrEqual(0)
     expect(result['testAccuracy']).toBeLessThanOrEqual(1)
@@ -40,7 +53,13 @@ describe('mnist train', { timeout: 600_000 }, () => {
     expect(result['imagesPerSecond']).toBeGreaterThan(0)
     const modelDir = result['modelDir'] as string
     expect(modelDir.startsWith(out)).toBe(true)
-    expect(readdirSync(modelDir).sort()).toEqual(['metadata.json', 'model.json', 'optimizer.bin', 'training.json', 'weights.bin'])
+    expect(readdirSync(modelDir).sort()).toEqual([
+      'metadata.json',
+      'model.json',
+      'optimizer.bin',
+      'training.json',
+      'weights.bin',
+    ])
     // Human output went to stderr: the header like the PyTorch project's, then plain progress lines (not a TTY).
     expect(r.stderr).toMatch(new RegExp(`^backend: ${String(result['backend'])} \\(`, 'm'))
     // Every backend ranked above the one auto took was skipped with a reason (which ones depends on the machine).
@@ -53,17 +72,36 @@ describe('mnist train', { timeout: 600_000 }, () => {
   })
 
   it('without --json prints the header and result on stdout', () => {
-    const r = mnist(['train', '--limit', '128', '--test-limit', '100', '--backend', backend, '--out', join(out, 'plain')])
+    const r = mnist([
+      'train',
+      '--limit',
+      '128',
+      '--test-limit',
+      '100',
+      '--backend',
+      backend,
+      '--out',
+      join(out, 'plain'),
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^backend: /m)
     expect(r.stdout).toMatch(/^test accuracy [\d.]+ % \(train [\d.]+ %, loss [\d.]+\)$/m)
-    expect(r.stdout).toMatch(new RegExp(`^saved to ${join(out, 'plain')}/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ-${backend}$`, 'm'))
+    expect(r.stdout).toMatch(
+      new RegExp(`^saved to ${join(out, 'plain')}/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ-${backend}$`, 'm'),
+    )
   })
 
   it('prints where the model went as an absolute path when --out is relative', () => {
-    const r = runCli(['train', '--limit', '64', '--test-limit', '50', '--backend', backend, '--out', 'rel'], {}, 300_000, out)
+    const r = runCli(
+      ['train', '--limit', '64', '--test-limit', '50', '--backend', backend, '--out', 'rel'],
+      {},
+      300_000,
+      out,
+    )
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(new RegExp(`^saved to ${join(out, 'rel')}/\\d{4}-\\d\\d-\\d\\dT[\\dT-]+Z-${backend}$`, 'm'))
+    expect(r.stdout).toMatch(
+      new RegExp(`^saved to ${join(out, 'rel')}/\\d{4}-\\d\\d-\\d\\dT[\\dT-]+Z-${backend}$`, 'm'),
+    )
   })
 
   it('threads above the limit of @mnist/backend-simd are a usage error naming it, not a slower backend', () => {
@@ -95,7 +133,11 @@ describe('mnist train', { timeout: 600_000 }, () => {
     })
     expect(code, stderr).toBe(130)
     expect(stderr).toMatch(/interrupted: saving a checkpoint/)
-    const stopped = JSON.parse(stdout.trim().split('\n').pop()!) as { interrupted: boolean; step: number; checkpointDir: string }
+    const stopped = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      interrupted: boolean
+      step: number
+      checkpointDir: string
+    }
     expect(stopped.interrupted).toBe(true)
     expect(stopped.step).toBeGreaterThan(0)
     expect(stopped.step).toBeLessThan(100)
@@ -122,7 +164,10 @@ describe('mnist train', { timeout: 600_000 }, () => {
       [['--lr', '0'], /--lr expects a number greater than 0/],
       [['--seed', '1.5'], /--seed expects an integer/],
       [['--limit', '0'], /--limit expects an integer from 1/],
-      [['--backend', 'tpu'], /argument 'tpu' is invalid\. Allowed choices are auto, node-gpu, node, webgpu, simd, wasm, cpu/],
+      [
+        ['--backend', 'tpu'],
+        /argument 'tpu' is invalid\. Allowed choices are auto, node-gpu, node, webgpu, simd, wasm, cpu/,
+      ],
       [['--data-dir', '/x', '--mirror', 'http://127.0.0.1:9/'], /cannot be used with option '--mirror/],
     ]
     for (const [args, message] of bad) {
@@ -134,7 +179,9 @@ describe('mnist train', { timeout: 600_000 }, () => {
 
   it('an unavailable explicit backend exits 2 with the reason and the fix', () => {
     // Which backend is unavailable depends on the machine: ask the probe (mnist info) for one.
-    const info = JSON.parse(mnist(['info', '--json']).stdout) as { backends: { backend: string; available: boolean; reason?: string }[] }
+    const info = JSON.parse(mnist(['info', '--json']).stdout) as {
+      backends: { backend: string; available: boolean; reason?: string }[]
+    }
     const missing = info.backends.find((b) => !b.available)
     expect(missing, 'every backend runs here: nothing to check').toBeDefined()
     const r = mnist(['train', '--backend', missing!.backend, '--limit', '64'])

@@ -9,7 +9,11 @@ export type MnistBackendsErrorCode =
 /** Catch this one class to handle every failure @mnist/backends throws. Branch on `code`, not on message text. */
 export class MnistBackendsError extends Error {
   override name = 'MnistBackendsError'
-  constructor(readonly code: MnistBackendsErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: MnistBackendsErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`[@mnist/backends] ${message}`, options)
   }
 }
@@ -17,7 +21,12 @@ export class MnistBackendsError extends Error {
 /** A backend that was asked for by name cannot run here. `reason` says why, `fix` what to do about it. */
 export class BackendUnavailableError extends MnistBackendsError {
   override name = 'BackendUnavailableError'
-  constructor(readonly backend: string, readonly reason: string, readonly fix: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly backend: string,
+    readonly reason: string,
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
     super('BACKENDS_UNAVAILABLE', `backend "${backend}" is not available: ${reason}. Fix: ${fix}`, options)
   }
 }
@@ -55,7 +64,11 @@ export class GradientsMissingError extends MnistBackendsError {
 /** A kernel registered by this package got attributes it does not implement. */
 export class UnsupportedKernelError extends MnistBackendsError {
   override name = 'UnsupportedKernelError'
-  constructor(readonly kernel: string, readonly backend: string, detail: string) {
+  constructor(
+    readonly kernel: string,
+    readonly backend: string,
+    detail: string,
+  ) {
     super('BACKENDS_KERNEL_UNSUPPORTED', `${kernel} on "${backend}": ${detail}`)
   }
 }

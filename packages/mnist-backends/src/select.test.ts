@@ -14,7 +14,7 @@ const available = (name: string): boolean => statuses.find((s) => s.backend === 
 const firstAvailable = statuses.find((s) => s.available)!.backend
 
 describe('BACKEND_ORDER', () => {
-  it('is computed from the descriptors\' priorities, fastest first', () => {
+  it("is computed from the descriptors' priorities, fastest first", () => {
     expect(BACKEND_ORDER).toEqual(['node-gpu', 'node', 'webgpu', 'simd', 'wasm', 'cpu'])
     // simd's tfjs registration priority ranks it below stock wasm for tfjs's default; auto must not follow that.
     expect(BACKEND_PRIORITY).toBeLessThan(2)

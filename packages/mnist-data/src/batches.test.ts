@@ -92,7 +92,8 @@ describe('batches', () => {
 
   it('shuffles deterministically for a seed, every index once', () => {
     const { images, labels } = toy(1000)
-    const run = (seed: number) => [...batches({ images, labels, batchSize: 64, shuffle: true, seed })].flatMap((b) => Array.from(b.indices))
+    const run = (seed: number) =>
+      [...batches({ images, labels, batchSize: 64, shuffle: true, seed })].flatMap((b) => Array.from(b.indices))
     const a = run(5)
     expect(run(5)).toEqual(a)
     expect(run(6)).not.toEqual(a)

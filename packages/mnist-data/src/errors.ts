@@ -26,19 +26,13 @@ export type MnistDataErrorCode =
   | 'DATA_DISK_FULL'
   | 'DATA_CACHE_UNWRITABLE'
 
-function describeCause(cause: unknown): Error | undefined {
-  if (cause === undefined) return undefined
-  return cause instanceof Error ? cause : new Error(String(cause))
-}
-
 /** Base class: catch this one to handle every failure @mnist/data throws. */
 export class MnistDataError extends Error {
   override name = 'MnistDataError'
   readonly code: MnistDataErrorCode
 
   constructor(code: MnistDataErrorCode, message: string, options?: { cause?: unknown }) {
-    const cause = describeCause(options?.cause)
-    super(`[@mnist/data] ${message}`, cause ? { cause } : undefined)
+    super(`[@mnist/data] ${message}`, options?.cause !== undefined ? { cause: options.cause } : undefined)
     this.code = code
   }
 }
@@ -96,15 +90,21 @@ function downloadFailedMessage(file: string, attempts: DownloadAttempt[], offlin
     .join('')
   const tries = `${attempts.length} failed ${attempts.length === 1 ? 'try' : 'tries'}`
   if (payload) {
-    return `${file}: every mirror served a file that failed verification; nothing was written to the cache ` +
+    return (
+      `${file}: every mirror served a file that failed verification; nothing was written to the cache ` +
       `(expected the published file, got ${tries}):${lines}`
+    )
   }
   if (offline) {
-    return `${file}: download failed, a mirror's host name did not resolve. Offline? ${OFFLINE_HINT}. ` +
+    return (
+      `${file}: download failed, a mirror's host name did not resolve. Offline? ${OFFLINE_HINT}. ` +
       `Tried (expected a verified file, got ${tries}):${lines}`
+    )
   }
-  return `${file}: download failed from every mirror (expected a verified file, got ${tries}):` +
+  return (
+    `${file}: download failed from every mirror (expected a verified file, got ${tries}):` +
     `${lines}\n  offline? ${OFFLINE_HINT}`
+  )
 }
 
 /** Every mirror (and every retry) failed for one file, or the download was aborted. */
@@ -212,8 +212,7 @@ export function cacheWriteError(dir: string, error: unknown): CacheWriteError | 
     return new CacheWriteError('DATA_DISK_FULL', dir, message, { cause: error })
   }
   if (UNWRITABLE.has(code)) {
-    const message =
-      `cannot write to the cache folder: got ${code} (${detail}); choose a writable cacheDir / MNIST_CACHE_DIR`
+    const message = `cannot write to the cache folder: got ${code} (${detail}); choose a writable cacheDir / MNIST_CACHE_DIR`
     return new CacheWriteError('DATA_CACHE_UNWRITABLE', dir, message, { cause: error })
   }
   return undefined

@@ -94,7 +94,13 @@ describe('parseIdx: corruption catalogue', () => {
   const good = handIdx(0x08, [2, 3], [1, 2, 3, 4, 5, 6])
 
   it('wrong magic', () => {
-    expectIdxError(() => parseIdx(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 1, 9]), 'zip.idx'), 'DATA_IDX_BAD_MAGIC', 'zip.idx', 'expected', '0x50 0x4b')
+    expectIdxError(
+      () => parseIdx(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 1, 9]), 'zip.idx'),
+      'DATA_IDX_BAD_MAGIC',
+      'zip.idx',
+      'expected',
+      '0x50 0x4b',
+    )
   })
 
   it('unknown type code', () => {
@@ -107,7 +113,12 @@ describe('parseIdx: corruption catalogue', () => {
 
   it('truncated header (magic and dimensions)', () => {
     expectIdxError(() => parseIdx(new Uint8Array([0, 0, 8]), 'h1'), 'DATA_IDX_TRUNCATED_HEADER', 'h1', 'got 3')
-    expectIdxError(() => parseIdx(good.subarray(0, 9), 'h2'), 'DATA_IDX_TRUNCATED_HEADER', 'h2', 'expected 12 header bytes for rank 2, got 9')
+    expectIdxError(
+      () => parseIdx(good.subarray(0, 9), 'h2'),
+      'DATA_IDX_TRUNCATED_HEADER',
+      'h2',
+      'expected 12 header bytes for rank 2, got 9',
+    )
   })
 
   it('truncated data', () => {
@@ -119,7 +130,14 @@ describe('parseIdx: corruption catalogue', () => {
   })
 
   it('trailing bytes', () => {
-    expectIdxError(() => parseIdx(new Uint8Array([...good, 0, 0]), 't.idx'), 'DATA_IDX_TRAILING_BYTES', 't.idx', 'expected 6', 'got 8', '2 extra')
+    expectIdxError(
+      () => parseIdx(new Uint8Array([...good, 0, 0]), 't.idx'),
+      'DATA_IDX_TRAILING_BYTES',
+      't.idx',
+      'expected 6',
+      'got 8',
+      '2 extra',
+    )
   })
 
   it('dimension product overflow', () => {
@@ -146,7 +164,12 @@ describe('parseIdx: corruption catalogue', () => {
 
   it('truncated gzip', () => {
     const gz = gzipSync(good)
-    expectIdxError(() => parseIdx(gz.subarray(0, gz.length - 10), 'tr.gz'), 'DATA_GZIP_TRUNCATED', 'tr.gz', 'truncated gzip')
+    expectIdxError(
+      () => parseIdx(gz.subarray(0, gz.length - 10), 'tr.gz'),
+      'DATA_GZIP_TRUNCATED',
+      'tr.gz',
+      'truncated gzip',
+    )
   })
 
   it('names a default when no file name is given', () => {
@@ -156,9 +179,13 @@ describe('parseIdx: corruption catalogue', () => {
 
 describe('encodeIdx', () => {
   it('writes big-endian bytes readable by hand', () => {
-    expect(Array.from(encodeIdx({ dtype: 'int16', shape: [1], data: Int16Array.from([258]) }))).toEqual([0, 0, 0x0b, 1, 0, 0, 0, 1, 1, 2])
+    expect(Array.from(encodeIdx({ dtype: 'int16', shape: [1], data: Int16Array.from([258]) }))).toEqual([
+      0, 0, 0x0b, 1, 0, 0, 0, 1, 1, 2,
+    ])
   })
   it('rejects a shape that does not match the data', () => {
-    expect(() => encodeIdx({ dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) })).toThrow(/product equals data.length/)
+    expect(() => encodeIdx({ dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) })).toThrow(
+      /product equals data.length/,
+    )
   })
 })

@@ -52,12 +52,9 @@ export function gzipError(error: unknown, name: string, compressedLength: number
       { cause: error },
     )
   }
-  return new IdxFormatError(
-    'DATA_GZIP_CORRUPT',
-    name,
-    `corrupt gzip: expected a valid gzip stream, got ${message}`,
-    { cause: error },
-  )
+  return new IdxFormatError('DATA_GZIP_CORRUPT', name, `corrupt gzip: expected a valid gzip stream, got ${message}`, {
+    cause: error,
+  })
 }
 
 /** Inflates gzip bytes synchronously, turning zlib failures into IdxFormatError naming `name`. */
@@ -178,7 +175,11 @@ export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
 export function idxArrayOf(header: IdxHeader, data: Uint8Array): IdxArray {
   const info = BY_NAME.get(header.dtype)!
   if (info.size > 1 && LITTLE_ENDIAN) swapBytes(data, info.size)
-  return { dtype: header.dtype, shape: header.shape, data: info.make(data.buffer as ArrayBuffer, header.dataLength / info.size) }
+  return {
+    dtype: header.dtype,
+    shape: header.shape,
+    data: info.make(data.buffer as ArrayBuffer, header.dataLength / info.size),
+  }
 }
 
 function swapBytes(bytes: Uint8Array, size: number): void {

@@ -41,7 +41,9 @@ describe('loadMnist from a local folder', () => {
       // The models take 28x28: any other size fails at load, naming the file, unless asked for.
       const error = await rejection(loadMnist({ dataset: 'custom', dataDir: dir }))
       expect((error as DatasetError).code).toBe('DATA_BAD_SHAPE')
-      expect(error.message).toContain(`${join(dir, 'train-images-idx3-ubyte')}${gzip ? '.gz' : ''}: expected 28x28 images`)
+      expect(error.message).toContain(
+        `${join(dir, 'train-images-idx3-ubyte')}${gzip ? '.gz' : ''}: expected 28x28 images`,
+      )
       expect(error.message).toContain('got 5x6')
     }
   })
@@ -97,11 +99,15 @@ describe('loadMnist from a local folder', () => {
     const error = await rejection(loadMnist({ dataset: 'mnist', dataDir: dir, verify: false }))
     expect(error).toBeInstanceOf(DatasetError)
     expect((error as DatasetError).code).toBe('DATA_LABEL_OUT_OF_RANGE')
-    expect(error.message).toContain('t10k-labels-idx1-ubyte.gz: label out of range: expected 0..9 for mnist, got 12 at index 3')
+    expect(error.message).toContain(
+      't10k-labels-idx1-ubyte.gz: label out of range: expected 0..9 for mnist, got 12 at index 3',
+    )
     // custom datasets too: the models have ten outputs, a label of 12 would train on the next example's target.
     const custom = await rejection(loadMnist({ dataset: 'custom', dataDir: dir }))
     expect((custom as DatasetError).code).toBe('DATA_LABEL_OUT_OF_RANGE')
-    expect(custom.message).toContain('t10k-labels-idx1-ubyte.gz: label out of range: expected 0..9 for custom, got 12 at index 3')
+    expect(custom.message).toContain(
+      't10k-labels-idx1-ubyte.gz: label out of range: expected 0..9 for custom, got 12 at index 3',
+    )
   })
 
   it('wrong shapes and corrupt files', async () => {

@@ -41,7 +41,11 @@ const fast: LoadMnistOptions = { retries: 2, retryDelayMs: 5, timeoutMs: 5000 }
 
 function cacheListing(): string[] {
   const dir = join(cacheDir, 'mnist')
-  return existsSync(dir) ? readdirSync(dir).filter((e) => e !== '.lock').sort() : []
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((e) => e !== '.lock')
+        .sort()
+    : []
 }
 
 function expectComplete(data: Awaited<ReturnType<typeof loadMnist>>): void {
@@ -58,7 +62,11 @@ describe('downloads against a local mirror', () => {
     expect(data).toMatchObject({ source: 'download', verified: true, dir: join(cacheDir, 'mnist') })
     expectComplete(data)
     const size = mirrorFiles().get('/train-images-idx3-ubyte.gz')!.length
-    expect(progress.get('train-images-idx3-ubyte.gz')).toEqual({ file: 'train-images-idx3-ubyte.gz', bytes: size, total: size })
+    expect(progress.get('train-images-idx3-ubyte.gz')).toEqual({
+      file: 'train-images-idx3-ubyte.gz',
+      bytes: size,
+      total: size,
+    })
     const again = await loadMnist({ cacheDir, mirror: s.url })
     expect(again.source).toBe('cache')
     expect([...s.hits.values()]).toEqual([1, 1, 1, 1])
@@ -67,7 +75,10 @@ describe('downloads against a local mirror', () => {
     rmSync(join(cacheDir, 'mnist', 't10k-labels-idx1-ubyte.gz'))
     const partial = await loadMnist({ cacheDir, mirror: s.url })
     expect(partial.source).toBe('download')
-    expect(Object.fromEntries(s.hits)).toMatchObject({ '/train-images-idx3-ubyte.gz': 1, '/t10k-labels-idx1-ubyte.gz': 2 })
+    expect(Object.fromEntries(s.hits)).toMatchObject({
+      '/train-images-idx3-ubyte.gz': 1,
+      '/t10k-labels-idx1-ubyte.gz': 2,
+    })
   })
 
   it('first mirror 404, second mirror succeeds', async () => {
@@ -146,9 +157,13 @@ describe('downloads against a local mirror', () => {
     })
     const noAnswer = await server(() => undefined)
     const started = Date.now()
-    const error = await loadMnist({ cacheDir, mirror: [silentBody.url, noAnswer.url], timeoutMs: 200, retries: 1, retryDelayMs: 5 }).catch(
-      (e: unknown) => e,
-    )
+    const error = await loadMnist({
+      cacheDir,
+      mirror: [silentBody.url, noAnswer.url],
+      timeoutMs: 200,
+      retries: 1,
+      retryDelayMs: 5,
+    }).catch((e: unknown) => e)
     expect(Date.now() - started).toBeLessThan(3000)
     expect(error).toBeInstanceOf(DownloadError)
     const attempts = (error as DownloadError).attempts
@@ -245,7 +260,9 @@ describe('two processes filling one empty cache', () => {
       .then((d) => console.log(JSON.stringify({ source: d.source, train: d.train.count, test: d.test.count })))
       .catch((e) => { console.error(e.message); process.exitCode = 1 })`
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['-e', script], { env: { ...process.env, MNIST_DATA_DIR: '', MNIST_MIRROR: '' } })
+      const p = spawn(process.execPath, ['-e', script], {
+        env: { ...process.env, MNIST_DATA_DIR: '', MNIST_MIRROR: '' },
+      })
       let out = ''
       let err = ''
       p.stdout.on('data', (d: Buffer) => (out += d))

@@ -24,7 +24,10 @@ export function writeToyDataset(
   const write = (name: string, bytes: Uint8Array): void => {
     writeFileSync(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(bytes) : bytes)
   }
-  for (const [prefix, s] of [['train', train], ['t10k', test]] as const) {
+  for (const [prefix, s] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
     const rows = s.rows ?? 28
     const cols = s.cols ?? 28
     const images = Uint8Array.from({ length: s.count * rows * cols }, (_, i) => (i * 7) % 256)

@@ -41,12 +41,16 @@ describe('real MNIST (MNIST_DATA_DIR)', () => {
 const fashionDir = process.env.MNIST_FASHION_DIR || '/usr/share/datasets/fashion-mnist'
 const haveFashion = existsSync(fashionDir)
 if (!haveFashion && !process.env.CI) {
-  console.warn(`[@mnist/data] skipping Fashion-MNIST test: ${fashionDir} not found (apt-get install -y dataset-fashion-mnist, or set MNIST_FASHION_DIR)`)
+  console.warn(
+    `[@mnist/data] skipping Fashion-MNIST test: ${fashionDir} not found (apt-get install -y dataset-fashion-mnist, or set MNIST_FASHION_DIR)`,
+  )
 }
 
 describe.skipIf(!haveFashion && !process.env.CI)('real Fashion-MNIST (MNIST_FASHION_DIR)', () => {
   it('loads verified, 6000 per class in train and 1000 in test', async () => {
-    expect(existsSync(fashionDir), `${fashionDir} must exist in CI (apt-get install -y dataset-fashion-mnist)`).toBe(true)
+    expect(existsSync(fashionDir), `${fashionDir} must exist in CI (apt-get install -y dataset-fashion-mnist)`).toBe(
+      true,
+    )
     const data = await loadMnist({ dataset: 'fashion-mnist', dataDir: fashionDir })
     expect(data).toMatchObject({ dataset: 'fashion-mnist', verified: true })
     expect(data.train).toMatchObject({ count: 60000, rows: 28, cols: 28 })

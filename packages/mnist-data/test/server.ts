@@ -48,7 +48,9 @@ export interface TestServer {
 }
 
 /** An HTTP server on 127.0.0.1 whose handler decides, per request, how to answer (or misbehave). */
-export async function startServer(handler: (req: IncomingMessage, res: ServerResponse, ctx: Ctx) => void): Promise<TestServer> {
+export async function startServer(
+  handler: (req: IncomingMessage, res: ServerResponse, ctx: Ctx) => void,
+): Promise<TestServer> {
   const files = mirrorFiles()
   const hits = new Map<string, number>()
   const server = createServer((req, res) => {

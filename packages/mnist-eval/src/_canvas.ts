@@ -73,7 +73,14 @@ export function line(ctx: Context, x0: number, y0: number, x1: number, y1: numbe
 }
 
 /** Pixel-exact rectangle written straight into the RGBA buffer (pureimage's fillRect blends edges at .5 offsets). */
-export function rect(bitmap: Bitmap, x: number, y: number, w: number, h: number, rgb: readonly [number, number, number]): void {
+export function rect(
+  bitmap: Bitmap,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  rgb: readonly [number, number, number],
+): void {
   const x0 = Math.max(0, Math.round(x))
   const y0 = Math.max(0, Math.round(y))
   const x1 = Math.min(bitmap.width, Math.round(x + w))
@@ -92,7 +99,13 @@ export function rect(bitmap: Bitmap, x: number, y: number, w: number, h: number,
 
 /** Encodes an RGBA bitmap as an 8-bit RGB PNG (no alpha: every picture here is opaque). */
 export function encodeBitmap(bitmap: Bitmap): Uint8Array {
-  const png = new PNG({ width: bitmap.width, height: bitmap.height, colorType: 2, inputColorType: 6, inputHasAlpha: true })
+  const png = new PNG({
+    width: bitmap.width,
+    height: bitmap.height,
+    colorType: 2,
+    inputColorType: 6,
+    inputHasAlpha: true,
+  })
   png.data = Buffer.from(bitmap.data.buffer, bitmap.data.byteOffset, bitmap.data.byteLength)
   const buffer = PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true })
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)

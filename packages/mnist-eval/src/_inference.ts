@@ -4,34 +4,9 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
 import { DatasetShapeError, InvalidOptionError, ModelShapeError, describe } from './errors'
+import type { InferenceOptions, LabeledImages } from './inference-types'
 
-/** Images and labels: `images` holds `count * rows * cols` grayscale pixels (0..255), image after image, row-major. */
-export interface LabeledImages {
-  images: Uint8Array
-  labels: Uint8Array
-  count: number
-  rows?: number
-  cols?: number
-}
-
-/**
- * What the model outputs: raw `logits` (the @mnist/model convention), or `probabilities` (a softmax last layer).
- * `auto` reads the activation of the last layer.
- */
-export type ModelOutputKind = 'auto' | 'logits' | 'probabilities'
-
-/** Options shared by `evaluate` and `noiseRobustness`. */
-export interface InferenceOptions {
-  /** Images per forward pass (default 256). Peak memory grows with it; results do not depend on it. */
-  batchSize?: number
-  /** Input normalisation (default `MNIST_NORMALIZATION` from @mnist/data: mean 0.1307, std 0.3081;
-   * pixels are fed as `(p / 255 - mean) / std`). */
-  normalization?: Normalization
-  /** Evaluate only the first `limit` images (default: all). */
-  limit?: number
-  /** How to read the model's output (default `auto`). */
-  outputs?: ModelOutputKind
-}
+export type { InferenceOptions, LabeledImages, ModelOutputKind } from './inference-types'
 
 export const DEFAULT_BATCH_SIZE = 256
 
@@ -57,8 +32,11 @@ export function plan(model: LayersModel, data: LabeledImages, options: Inference
   }
   const normalization = options.normalization ?? MNIST_NORMALIZATION
   if (
-    typeof normalization !== 'object' || normalization === null ||
-    !Number.isFinite(normalization.mean) || !Number.isFinite(normalization.std) || !(normalization.std > 0)
+    typeof normalization !== 'object' ||
+    normalization === null ||
+    !Number.isFinite(normalization.mean) ||
+    !Number.isFinite(normalization.std) ||
+    !(normalization.std > 0)
   ) {
     throw new InvalidOptionError('normalization', '{ mean: finite number, std: number > 0 }', normalization)
   }
@@ -67,13 +45,16 @@ export function plan(model: LayersModel, data: LabeledImages, options: Inference
     throw new InvalidOptionError('outputs', '"auto", "logits" or "probabilities"', outputs)
   }
 
-  if (typeof data !== 'object' || data === null) throw new DatasetShapeError(`expected { images, labels, count }, found ${describe(data)}`)
+  if (typeof data !== 'object' || data === null)
+    throw new DatasetShapeError(`expected { images, labels, count }, found ${describe(data)}`)
   const { images, labels, count } = data
   if (!(images instanceof Uint8Array)) {
     throw new DatasetShapeError(`images must be a Uint8Array of pixels 0..255, found ${describe(images)}`)
   }
-  if (!(labels instanceof Uint8Array)) throw new DatasetShapeError(`labels must be a Uint8Array, found ${describe(labels)}`)
-  if (!Number.isInteger(count) || count < 1) throw new DatasetShapeError(`count must be a positive integer, found ${describe(count)}`)
+  if (!(labels instanceof Uint8Array))
+    throw new DatasetShapeError(`labels must be a Uint8Array, found ${describe(labels)}`)
+  if (!Number.isInteger(count) || count < 1)
+    throw new DatasetShapeError(`count must be a positive integer, found ${describe(count)}`)
   if (labels.length !== count) {
     throw new DatasetShapeError(`labels has ${labels.length} entries but count is ${count}`)
   }
@@ -100,7 +81,9 @@ export function plan(model: LayersModel, data: LabeledImages, options: Inference
   }
   for (let i = 0; i < count; i++) {
     if (labels[i]! >= classes) {
-      throw new DatasetShapeError(`labels[${i}] is ${labels[i]} but the model has only ${classes} classes (0..${classes - 1})`)
+      throw new DatasetShapeError(
+        `labels[${i}] is ${labels[i]} but the model has only ${classes} classes (0..${classes - 1})`,
+      )
     }
   }
 
@@ -193,18 +176,24 @@ function modelShape(model: LayersModel): { inputShape: (number | null)[]; classe
     throw new ModelShapeError(`expected a tf.LayersModel, found ${describe(model)}`)
   }
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new ModelShapeError(`expected a model with one input and one output, found ${model.inputs.length} and ${model.outputs.length}`)
+    throw new ModelShapeError(
+      `expected a model with one input and one output, found ${model.inputs.length} and ${model.outputs.length}`,
+    )
   }
   const inputShape = model.inputs[0]!.shape
   const outputShape = model.outputs[0]!.shape
   const ok4 = inputShape.length === 4 && (inputShape[3] === 1 || inputShape[3] === null)
   const ok2 = inputShape.length === 2
   if (!ok4 && !ok2) {
-    throw new ModelShapeError(`expected a model input of shape [batch, rows, cols, 1] or [batch, pixels], found [${inputShape.join(', ')}]`)
+    throw new ModelShapeError(
+      `expected a model input of shape [batch, rows, cols, 1] or [batch, pixels], found [${inputShape.join(', ')}]`,
+    )
   }
   const classes = outputShape[1]
   if (outputShape.length !== 2 || typeof classes !== 'number' || classes < 2) {
-    throw new ModelShapeError(`expected a model output of shape [batch, classes] with classes >= 2, found [${outputShape.join(', ')}]`)
+    throw new ModelShapeError(
+      `expected a model output of shape [batch, classes] with classes >= 2, found [${outputShape.join(', ')}]`,
+    )
   }
   return { inputShape, classes }
 }

@@ -86,6 +86,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
   if (Array.isArray(value)) return `an array of length ${value.length}`
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as { length: number }).length}`
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of length ${(value as unknown as { length: number }).length}`
   return typeof value === 'object' ? `an object (${value.constructor?.name ?? 'Object'})` : typeof value
 }

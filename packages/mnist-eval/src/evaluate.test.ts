@@ -5,7 +5,6 @@ import { constantImages, constantModel, nearestLevelModel } from '../test/tiny-m
 import { DatasetShapeError, InvalidOptionError, ModelShapeError } from './errors'
 import { evaluate } from './evaluate'
 
-
 const logSumExp = (xs: number[]): number => {
   const m = Math.max(...xs)
   return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0))
@@ -30,7 +29,13 @@ describe('evaluate on a constant model (always predicts 3)', () => {
     const column3 = [1, 1, 0, 3, 0, 0, 0, 0, 0, 2]
     expect(r.confusion.map((row) => row[3])).toEqual(column3)
     expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(7)
-    expect(r.perClass[3]).toEqual({ digit: 3, precision: 3 / 7, recall: 1, f1: (2 * (3 / 7)) / (3 / 7 + 1), support: 3 })
+    expect(r.perClass[3]).toEqual({
+      digit: 3,
+      precision: 3 / 7,
+      recall: 1,
+      f1: (2 * (3 / 7)) / (3 / 7 + 1),
+      support: 3,
+    })
     // Never predicted: precision 0, not NaN.
     expect(r.perClass[9]).toEqual({ digit: 9, precision: 0, recall: 0, f1: 0, support: 2 })
     expect(r.perClass[5]).toEqual({ digit: 5, precision: 0, recall: 0, f1: 0, support: 0 })
@@ -126,22 +131,32 @@ describe('evaluate on an input-dependent model', () => {
 
   it('rejects data that does not fit, naming what is wrong', async () => {
     const good = constantImages(values, labels)
-    await expect(evaluate(model, { ...good, labels: good.labels.subarray(1) })).rejects.toThrow(/labels has 9 entries but count is 10/)
-    await expect(evaluate(model, { ...good, images: good.images.subarray(1) })).rejects.toThrow(DatasetShapeError)
-    await expect(evaluate(model, { ...good, rows: 14, cols: 56 })).rejects.toThrow(/images are 14x56 but the model expects 28x28/)
-    // The model has 4 classes: label 7 cannot be scored.
-    await expect(evaluate(model, constantImages([0], [7]))).rejects.toThrow(/labels\[0\] is 7 but the model has only 4 classes/)
-    await expect(evaluate(model, { ...good, count: 0 })).rejects.toThrow(/count must be a positive integer/)
-    await expect(evaluate(model, { ...good, images: Array.from(good.images) as unknown as Uint8Array })).rejects.toThrow(
-      /images must be a Uint8Array/,
+    await expect(evaluate(model, { ...good, labels: good.labels.subarray(1) })).rejects.toThrow(
+      /labels has 9 entries but count is 10/,
     )
+    await expect(evaluate(model, { ...good, images: good.images.subarray(1) })).rejects.toThrow(DatasetShapeError)
+    await expect(evaluate(model, { ...good, rows: 14, cols: 56 })).rejects.toThrow(
+      /images are 14x56 but the model expects 28x28/,
+    )
+    // The model has 4 classes: label 7 cannot be scored.
+    await expect(evaluate(model, constantImages([0], [7]))).rejects.toThrow(
+      /labels\[0\] is 7 but the model has only 4 classes/,
+    )
+    await expect(evaluate(model, { ...good, count: 0 })).rejects.toThrow(/count must be a positive integer/)
+    await expect(
+      evaluate(model, { ...good, images: Array.from(good.images) as unknown as Uint8Array }),
+    ).rejects.toThrow(/images must be a Uint8Array/)
   })
 
   it('rejects bad options and non-models', async () => {
     const data = constantImages(values, labels)
     await expect(evaluate(model, data, { batchSize: 0 })).rejects.toThrow(InvalidOptionError)
-    await expect(evaluate(model, data, { batchSize: 2.5 })).rejects.toThrow(/option "batchSize": expected a positive integer, found 2.5/)
-    await expect(evaluate(model, data, { normalization: { mean: 0, std: 0 } })).rejects.toThrow(/option "normalization"/)
+    await expect(evaluate(model, data, { batchSize: 2.5 })).rejects.toThrow(
+      /option "batchSize": expected a positive integer, found 2.5/,
+    )
+    await expect(evaluate(model, data, { normalization: { mean: 0, std: 0 } })).rejects.toThrow(
+      /option "normalization"/,
+    )
     await expect(evaluate({} as LayersModel, data)).rejects.toThrow(ModelShapeError)
   })
 })

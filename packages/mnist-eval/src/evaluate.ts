@@ -30,7 +30,11 @@ export interface EvalResult {
  * precision / recall / F1 and the misclassified indices. Only one batch is ever on the backend at a time, and every
  * tensor is disposed, so memory does not grow with the dataset size.
  */
-export async function evaluate(model: LayersModel, data: LabeledImages, options: EvaluateOptions = {}): Promise<EvalResult> {
+export async function evaluate(
+  model: LayersModel,
+  data: LabeledImages,
+  options: EvaluateOptions = {},
+): Promise<EvalResult> {
   const p = plan(model, data, options)
   const predicted = new Uint8Array(p.count)
   const input = new Float32Array(Math.min(p.batchSize, p.count) * p.pixels)

@@ -78,24 +78,47 @@ describe('perClassMetrics', () => {
 
   it('rejects a matrix that is not square or holds non-counts', () => {
     expect(() => perClassMetrics([[1, 2], [3]])).toThrow(DatasetShapeError)
-    expect(() => perClassMetrics([[1, -1], [0, 1]])).toThrow(/entry \[0\]\[1\]/)
-    expect(() => perClassMetrics([[1, Number.NaN], [0, 1]])).toThrow(DatasetShapeError)
+    expect(() =>
+      perClassMetrics([
+        [1, -1],
+        [0, 1],
+      ]),
+    ).toThrow(/entry \[0\]\[1\]/)
+    expect(() =>
+      perClassMetrics([
+        [1, Number.NaN],
+        [0, 1],
+      ]),
+    ).toThrow(DatasetShapeError)
   })
 })
 
 describe('accuracyFromConfusion and macroAverage', () => {
   it('accuracy is trace / total', () => {
-    expect(accuracyFromConfusion([[3, 1], [0, 4]])).toBe(7 / 8)
+    expect(
+      accuracyFromConfusion([
+        [3, 1],
+        [0, 4],
+      ]),
+    ).toBe(7 / 8)
     expect(accuracyFromConfusion(confusionMatrix([1, 2, 3, 4], [1, 2, 3, 5]))).toBe(0.75)
   })
 
   it('accuracy of an empty matrix is 0', () => {
-    expect(accuracyFromConfusion([[0, 0], [0, 0]])).toBe(0)
+    expect(
+      accuracyFromConfusion([
+        [0, 0],
+        [0, 0],
+      ]),
+    ).toBe(0)
     expect(accuracyFromConfusion([])).toBe(0)
   })
 
   it('macro average is the unweighted mean over classes', () => {
-    const per = perClassMetrics([[1, 0], [3, 1]])
+    const per = perClassMetrics([
+      [1, 0],
+      [3, 1],
+    ])
     const macro = macroAverage(per)
     expect(macro.precision).toBeCloseTo((0.25 + 1) / 2, 12)
     expect(macro.recall).toBeCloseTo((1 + 0.25) / 2, 12)

@@ -6,9 +6,9 @@ import { InvalidOptionError } from './errors'
 import { noiseRobustness, saltAndPepper } from './noise'
 import { createRng } from '@mnist/data/stats'
 
-
 const values = Array.from({ length: 40 }, (_, i) => (i * 37) % 256)
-const labelsFor = (vs: number[]): number[] => vs.map((v) => Math.max(0, Math.min(3, Math.round((v / 255 - 0.1307) / 0.3081))))
+const labelsFor = (vs: number[]): number[] =>
+  vs.map((v) => Math.max(0, Math.min(3, Math.round((v / 255 - 0.1307) / 0.3081))))
 
 describe('noiseRobustness', () => {
   let level: LayersModel
@@ -20,7 +20,10 @@ describe('noiseRobustness', () => {
   it('a model that ignores its input keeps its accuracy and its logits under any noise', async () => {
     const model = constantModel([0, 3, 1, 0])
     try {
-      const data = constantImages(values, values.map((_, i) => i % 4))
+      const data = constantImages(
+        values,
+        values.map((_, i) => i % 4),
+      )
       const r = await noiseRobustness(model, data)
       expect(r.cleanAccuracy).toBe(0.25)
       expect(r.gaussian.map((g) => g.sigma)).toEqual([0, 0.1, 0.2, 0.3, 0.5])
@@ -85,7 +88,9 @@ describe('noiseRobustness', () => {
   it('rejects bad options, naming them', async () => {
     const data = constantImages(values, labelsFor(values))
     await expect(noiseRobustness(level, data, { sigmas: [-0.1] })).rejects.toThrow(/option "sigmas"/)
-    await expect(noiseRobustness(level, data, { saltPepperRates: [1.5] })).rejects.toThrow(/option "saltPepperRates": expected numbers in 0..1, found 1.5/)
+    await expect(noiseRobustness(level, data, { saltPepperRates: [1.5] })).rejects.toThrow(
+      /option "saltPepperRates": expected numbers in 0..1, found 1.5/,
+    )
     await expect(noiseRobustness(level, data, { seed: 1.5 })).rejects.toThrow(InvalidOptionError)
     await expect(noiseRobustness(level, data, { sigmas: [Number.NaN] })).rejects.toThrow(InvalidOptionError)
   })

@@ -58,7 +58,11 @@ interface Condition {
  * so a sigma's result does not change with the batch size or with which other sigmas are asked for; the sigma 0.1
  * accuracy and `meanLogitDelta` see the same noisy images.
  */
-export async function noiseRobustness(model: LayersModel, data: LabeledImages, options: NoiseOptions = {}): Promise<NoiseResult> {
+export async function noiseRobustness(
+  model: LayersModel,
+  data: LabeledImages,
+  options: NoiseOptions = {},
+): Promise<NoiseResult> {
   const p = plan(model, data, options)
   const sigmas = checkLevels('sigmas', options.sigmas ?? DEFAULT_NOISE_SIGMAS, Infinity)
   const rates = checkLevels('saltPepperRates', options.saltPepperRates ?? DEFAULT_SALT_PEPPER_RATES, 1)
@@ -97,7 +101,12 @@ export async function noiseRobustness(model: LayersModel, data: LabeledImages, o
       if (condition.kind === 'gaussian') {
         for (let i = 0; i < len; i++) noisy[i] = clean[i]! + condition.level * condition.rng.normal()
       } else {
-        saltAndPepper(data.images.subarray(start * p.pixels, start * p.pixels + len), raw, condition.level, condition.rng)
+        saltAndPepper(
+          data.images.subarray(start * p.pixels, start * p.pixels + len),
+          raw,
+          condition.level,
+          condition.rng,
+        )
         fillNormalized(p, raw, 0, n, noisy)
       }
       const logits = await forward(model, p, noisy, n)

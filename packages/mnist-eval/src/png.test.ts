@@ -9,11 +9,20 @@ const W = 5
 const H = 4
 const gray8 = (x: number, y: number): number => (x * 40 + y * 13) % 256
 
-function pngjsWrite(colorType: 0 | 2 | 4 | 6, bitDepth: 8 | 16, rgba: (x: number, y: number) => [number, number, number, number]): Uint8Array {
+function pngjsWrite(
+  colorType: 0 | 2 | 4 | 6,
+  bitDepth: 8 | 16,
+  rgba: (x: number, y: number) => [number, number, number, number],
+): Uint8Array {
   const png = new PNG({ width: W, height: H, colorType, bitDepth, inputHasAlpha: true })
   const max = bitDepth === 16 ? 65535 : 255
   const data = bitDepth === 16 ? new Uint16Array(W * H * 4) : Buffer.alloc(W * H * 4)
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data.set(rgba(x, y).map((v) => Math.min(max, v)), (y * W + x) * 4)
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      data.set(
+        rgba(x, y).map((v) => Math.min(max, v)),
+        (y * W + x) * 4,
+      )
   png.data = data as unknown as Buffer
   const buf = PNG.sync.write(png, { colorType, bitDepth, inputHasAlpha: true, inputColorType: 6 })
   return new Uint8Array(buf)
@@ -60,7 +69,12 @@ describe('decodePng', () => {
   })
 
   it('decodes palette images (2- and 8-bit) including tRNS transparency', () => {
-    const palette: [number, number, number][] = [[255, 255, 255], [0, 0, 0], [255, 0, 0], [0, 0, 255]]
+    const palette: [number, number, number][] = [
+      [255, 255, 255],
+      [0, 0, 0],
+      [255, 0, 0],
+      [0, 0, 255],
+    ]
     for (const bitDepth of [2, 8] as const) {
       const bytes = buildPng({ width: 6, height: 2, colorType: 3, bitDepth, palette, samples: (x, y) => [(x + y) % 4] })
       const img = decodePng(bytes)
@@ -73,7 +87,15 @@ describe('decodePng', () => {
     }
     // Index 0 fully transparent: on a dark opaque drawing it becomes white (auto background).
     const bytes = buildPng({
-      width: 4, height: 1, colorType: 3, bitDepth: 8, palette: [[0, 0, 0], [10, 10, 10]], trns: [0, 255],
+      width: 4,
+      height: 1,
+      colorType: 3,
+      bitDepth: 8,
+      palette: [
+        [0, 0, 0],
+        [10, 10, 10],
+      ],
+      trns: [0, 255],
       samples: (x) => [x === 0 ? 0 : 1],
     })
     const img = decodePng(bytes)
@@ -81,11 +103,16 @@ describe('decodePng', () => {
   })
 
   it('decodes Adam7-interlaced images the same as plain ones', () => {
-    for (const [colorType, channels] of [[0, 1], [2, 3]] as const) {
+    for (const [colorType, channels] of [
+      [0, 1],
+      [2, 3],
+    ] as const) {
       const samples = (x: number, y: number): number[] =>
         Array.from({ length: channels }, (_, c) => (x * 17 + y * 29 + c * 71) % 256)
       const plain = decodePng(buildPng({ width: 13, height: 11, colorType, bitDepth: 8, samples }))
-      const interlaced = decodePng(buildPng({ width: 13, height: 11, colorType, bitDepth: 8, samples, interlace: true }))
+      const interlaced = decodePng(
+        buildPng({ width: 13, height: 11, colorType, bitDepth: 8, samples, interlace: true }),
+      )
       expect(interlaced).toMatchObject({ width: 13, height: 11, channels })
       expect(Array.from(interlaced.data)).toEqual(Array.from(plain.data))
       expect(interlaced.data[(10 * 13 + 12) * channels]).toBe((12 * 17 + 10 * 29) % 256)
@@ -93,9 +120,21 @@ describe('decodePng', () => {
   })
 
   it('flattens gray + alpha: dark strokes on transparent go on white, light strokes on black', () => {
-    const dark = buildPng({ width: 3, height: 1, colorType: 4, bitDepth: 8, samples: (x) => (x === 1 ? [0, 255] : [0, 0]) })
+    const dark = buildPng({
+      width: 3,
+      height: 1,
+      colorType: 4,
+      bitDepth: 8,
+      samples: (x) => (x === 1 ? [0, 255] : [0, 0]),
+    })
     expect(Array.from(decodePng(dark).data)).toEqual([255, 0, 255])
-    const light = buildPng({ width: 3, height: 1, colorType: 4, bitDepth: 8, samples: (x) => (x === 1 ? [255, 255] : [255, 0]) })
+    const light = buildPng({
+      width: 3,
+      height: 1,
+      colorType: 4,
+      bitDepth: 8,
+      samples: (x) => (x === 1 ? [255, 255] : [255, 0]),
+    })
     expect(Array.from(decodePng(light).data)).toEqual([0, 255, 0])
     expect(Array.from(decodePng(light, { flattenAlpha: 'white' }).data)).toEqual([255, 255, 255])
     const kept = decodePng(light, { flattenAlpha: false })
@@ -112,7 +151,9 @@ describe('decodePng', () => {
   it('names the file and the problem for non-PNG, empty, truncated and corrupt input', () => {
     const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46)
     expect(() => decodePng(jpeg, { file: 'photo.png' })).toThrow(/photo\.png: not a PNG file \(it looks like a JPEG\)/)
-    expect(() => decodePng(new Uint8Array(0), { file: 'empty.png' })).toThrow(/empty\.png: not a PNG file \(the file is empty\)/)
+    expect(() => decodePng(new Uint8Array(0), { file: 'empty.png' })).toThrow(
+      /empty\.png: not a PNG file \(the file is empty\)/,
+    )
     const good = pngjsWrite(2, 8, () => [1, 2, 3, 255])
     expect(() => decodePng(good.subarray(0, 40), { file: 'cut.png' })).toThrow(/cut\.png: corrupt or truncated PNG/)
     const corrupt = Uint8Array.from(good)
@@ -138,7 +179,9 @@ describe('encodePng', () => {
     for (const channels of [1, 3, 4] as const) {
       const data = Uint8Array.from({ length: w * h * channels }, (_, i) => (i * 37) % 256)
       if (channels === 4) for (let i = 3; i < data.length; i += 4) data[i] = 255
-      const decoded = decodePng(encodePng({ data, width: w, height: h, channels }), { flattenAlpha: channels === 4 ? false : 'auto' })
+      const decoded = decodePng(encodePng({ data, width: w, height: h, channels }), {
+        flattenAlpha: channels === 4 ? false : 'auto',
+      })
       expect(decoded).toMatchObject({ width: w, height: h, channels })
       expect(Array.from(decoded.data)).toEqual(Array.from(data))
     }

@@ -45,7 +45,8 @@ export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): De
   if (flatten !== 'auto' && flatten !== 'white' && flatten !== 'black' && flatten !== false) {
     throw new InvalidOptionError('flattenAlpha', '"auto", "white", "black" or false', flatten)
   }
-  if (!(bytes instanceof Uint8Array)) throw new ImageDecodeError(file, `expected the file's bytes as a Uint8Array, found ${describe(bytes)}`)
+  if (!(bytes instanceof Uint8Array))
+    throw new ImageDecodeError(file, `expected the file's bytes as a Uint8Array, found ${describe(bytes)}`)
   if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) {
     throw new ImageDecodeError(file, `not a PNG file (${sniff(bytes)}); expected a PNG image`)
   }
@@ -54,7 +55,11 @@ export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): De
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
   } catch (error) {
-    throw new ImageDecodeError(file, `corrupt or truncated PNG: ${error instanceof Error ? error.message : String(error)}`, error)
+    throw new ImageDecodeError(
+      file,
+      `corrupt or truncated PNG: ${error instanceof Error ? error.message : String(error)}`,
+      error,
+    )
   }
   const { width, height } = png
   if (width < 1 || height < 1) throw new ImageDecodeError(file, `PNG has no pixels (${width}x${height})`)
@@ -66,7 +71,12 @@ export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): De
   const isGray = colorType === 0 || colorType === 4
 
   if (flatten === false) {
-    return { data: new Uint8Array(rgba.buffer.slice(rgba.byteOffset, rgba.byteOffset + rgba.byteLength)), width, height, channels: 4 }
+    return {
+      data: new Uint8Array(rgba.buffer.slice(rgba.byteOffset, rgba.byteOffset + rgba.byteLength)),
+      width,
+      height,
+      channels: 4,
+    }
   }
 
   let hasAlpha = false
@@ -102,9 +112,14 @@ export function encodePng(image: DecodedImage): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new InvalidOptionError('width/height', 'positive integers', `${width}x${height}`)
   }
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new InvalidOptionError('channels', '1, 3 or 4', channels)
+  if (channels !== 1 && channels !== 3 && channels !== 4)
+    throw new InvalidOptionError('channels', '1, 3 or 4', channels)
   if (!(data instanceof Uint8Array) || data.length !== width * height * channels) {
-    throw new InvalidOptionError('data', `a Uint8Array of width * height * channels = ${width * height * channels} bytes`, data)
+    throw new InvalidOptionError(
+      'data',
+      `a Uint8Array of width * height * channels = ${width * height * channels} bytes`,
+      data,
+    )
   }
   const rgba = Buffer.alloc(width * height * 4)
   for (let i = 0; i < width * height; i++) {
@@ -153,7 +168,8 @@ function sniff(bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'it looks like a JPEG'
   if (bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) return 'it looks like a GIF'
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) return 'it looks like a BMP'
-  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46) return 'it looks like a RIFF/WebP file'
+  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46)
+    return 'it looks like a RIFF/WebP file'
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')
   return `first bytes ${head}`
 }

@@ -4,7 +4,8 @@ import { DatasetShapeError } from './errors'
 import { niceTicks, renderConfusionMatrix, renderDigitGrid, renderNoiseCurve } from './render'
 
 const read = (bytes: Uint8Array): PNG => PNG.sync.read(Buffer.from(bytes))
-const pixel = (png: PNG, x: number, y: number): number[] => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3))
+const pixel = (png: PNG, x: number, y: number): number[] =>
+  Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3))
 
 function digit(value: number): Uint8Array {
   const px = new Uint8Array(784)
@@ -26,14 +27,16 @@ describe('renderDigitGrid', () => {
     expect(pixel(png, x0 + 13 * 2, 8 + 10 * 2)).toEqual([255, 255, 255])
     // Captions are drawn: some dark pixels below the first cell.
     let dark = 0
-    for (let y = 8 + 56; y < 8 + 56 + captionH; y++) for (let x = 8; x < 8 + 56; x++) if (pixel(png, x, y)[0]! < 128) dark++
+    for (let y = 8 + 56; y < 8 + 56 + captionH; y++)
+      for (let x = 8; x < 8 + 56; x++) if (pixel(png, x, y)[0]! < 128) dark++
     expect(dark).toBeGreaterThan(10)
   })
 
   it('shows gray levels unchanged and honours rows/cols', () => {
     const px = Uint8Array.from({ length: 12 }, (_, i) => i * 20)
     const png = read(renderDigitGrid([{ pixels: px }], { rows: 3, cols: 4, scale: 1 }))
-    for (let i = 0; i < 12; i++) expect(pixel(png, 8 + (i % 4), 8 + Math.floor(i / 4))).toEqual([i * 20, i * 20, i * 20])
+    for (let i = 0; i < 12; i++)
+      expect(pixel(png, 8 + (i % 4), 8 + Math.floor(i / 4))).toEqual([i * 20, i * 20, i * 20])
   })
 
   it('draws an empty grid as a small picture with a title', () => {
@@ -50,7 +53,9 @@ describe('renderDigitGrid', () => {
 
 describe('renderConfusionMatrix', () => {
   it('draws a 10x10 heat map of the documented size, dark where counts are large', () => {
-    const m: number[][] = Array.from({ length: 10 }, (_, t) => Array.from({ length: 10 }, (_, p) => (t === p ? 1000 : 0)))
+    const m: number[][] = Array.from({ length: 10 }, (_, t) =>
+      Array.from({ length: 10 }, (_, p) => (t === p ? 1000 : 0)),
+    )
     m[4]![9] = 7
     const png = read(renderConfusionMatrix(m))
     expect(png.width).toBe(92 + 10 * 52 + 24 + 90)
@@ -84,7 +89,8 @@ describe('renderNoiseCurve', () => {
     expect(two.width).toBe(2 * (66 + 440 + 36))
     // The Gaussian curve's colour appears in the plot area.
     let blue = 0
-    for (let i = 0; i < one.data.length; i += 4) if (one.data[i] === 0x1f && one.data[i + 1] === 0x77 && one.data[i + 2] === 0xb4) blue++
+    for (let i = 0; i < one.data.length; i += 4)
+      if (one.data[i] === 0x1f && one.data[i + 1] === 0x77 && one.data[i + 2] === 0xb4) blue++
     expect(blue).toBeGreaterThan(50)
     expect(() => renderNoiseCurve({ gaussian: [] })).toThrow(DatasetShapeError)
   })

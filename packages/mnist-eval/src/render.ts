@@ -52,8 +52,15 @@ const TEXT = '#222222'
 const MUTED = '#777777'
 // matplotlib's "Blues" colour map, light to dark.
 const BLUES: readonly Rgb[] = [
-  [247, 251, 255], [222, 235, 247], [198, 219, 239], [158, 202, 225], [107, 174, 214],
-  [66, 146, 198], [33, 113, 181], [8, 81, 156], [8, 48, 107],
+  [247, 251, 255],
+  [222, 235, 247],
+  [198, 219, 239],
+  [158, 202, 225],
+  [107, 174, 214],
+  [66, 146, 198],
+  [33, 113, 181],
+  [8, 81, 156],
+  [8, 48, 107],
 ]
 
 /**
@@ -89,7 +96,12 @@ export function renderDigitGrid(cells: readonly DigitCell[], options: DigitGridO
   const { bitmap, ctx } = createCanvas(W, H)
   if (options.title) drawText(ctx, options.title, pad, 15, { size: 14, valign: 'middle', color: TEXT })
   if (cells.length === 0) {
-    drawText(ctx, '(no images)', W / 2, titleH + pad + cellH / 2, { size: 13, align: 'center', valign: 'middle', color: MUTED })
+    drawText(ctx, '(no images)', W / 2, titleH + pad + cellH / 2, {
+      size: 13,
+      align: 'center',
+      valign: 'middle',
+      color: MUTED,
+    })
     return encodeBitmap(bitmap)
   }
   cells.forEach((cell, i) => {
@@ -99,7 +111,12 @@ export function renderDigitGrid(cells: readonly DigitCell[], options: DigitGridO
     if (cell.caption) {
       let size = captionSize
       while (size > 8 && textWidth(ctx, cell.caption, size) > cellW + pad - 2) size--
-      drawText(ctx, cell.caption, x + cellW / 2, y + cellH + 4, { size, align: 'center', valign: 'top', color: cell.captionColor ?? TEXT })
+      drawText(ctx, cell.caption, x + cellW / 2, y + cellH + 4, {
+        size,
+        align: 'center',
+        valign: 'top',
+        color: cell.captionColor ?? TEXT,
+      })
     }
   })
   return encodeBitmap(bitmap)
@@ -110,7 +127,10 @@ export function renderDigitGrid(cells: readonly DigitCell[], options: DigitGridO
  * log(1 + count) / log(1 + largest count) on a light-to-dark blue scale, so a handful of errors stays visible next to
  * a diagonal of thousands; off-diagonal cells with errors get a red outline.
  */
-export function renderConfusionMatrix(confusion: readonly (readonly number[])[], options: ConfusionPlotOptions = {}): Uint8Array {
+export function renderConfusionMatrix(
+  confusion: readonly (readonly number[])[],
+  options: ConfusionPlotOptions = {},
+): Uint8Array {
   const n = confusion.length
   if (n === 0 || confusion.some((row) => !Array.isArray(row) || row.length !== n)) {
     throw new DatasetShapeError(`renderConfusionMatrix: expected a square matrix, found ${describe(confusion)}`)
@@ -118,7 +138,11 @@ export function renderConfusionMatrix(confusion: readonly (readonly number[])[],
   const labels = options.labels ?? Array.from({ length: n }, (_, i) => String(i))
   let max = 0
   let total = 0
-  for (const row of confusion) for (const v of row) { max = Math.max(max, v); total += v }
+  for (const row of confusion)
+    for (const v of row) {
+      max = Math.max(max, v)
+      total += v
+    }
   const cell = n <= 10 ? 52 : Math.max(18, Math.floor(520 / n))
   const countSize = Math.max(8, Math.min(14, Math.floor(cell / 3.6)))
   const left = 92
@@ -127,14 +151,21 @@ export function renderConfusionMatrix(confusion: readonly (readonly number[])[],
   const W = left + n * cell + 24 + legendW
   const H = top + n * cell + 40
   const { bitmap, ctx } = createCanvas(W, H)
-  const title = options.title ?? `Confusion matrix - accuracy ${(accuracyFromConfusion(confusion) * 100).toFixed(2)}% (n = ${total})`
+  const title =
+    options.title ??
+    `Confusion matrix - accuracy ${(accuracyFromConfusion(confusion) * 100).toFixed(2)}% (n = ${total})`
   drawText(ctx, title, 12, 18, { size: 15, valign: 'middle', color: TEXT })
   drawText(ctx, 'Predicted', left + (n * cell) / 2, 46, { size: 13, align: 'center', valign: 'middle', color: TEXT })
   drawText(ctx, 'True', 14, top - 14, { size: 13, valign: 'middle', color: TEXT })
 
   const scaleOf = (v: number): number => (max === 0 ? 0 : Math.log1p(v) / Math.log1p(max))
   for (let t = 0; t < n; t++) {
-    drawText(ctx, labels[t]!, left - 12, top + t * cell + cell / 2, { size: 13, align: 'right', valign: 'middle', color: TEXT })
+    drawText(ctx, labels[t]!, left - 12, top + t * cell + cell / 2, {
+      size: 13,
+      align: 'right',
+      valign: 'middle',
+      color: TEXT,
+    })
     for (let p = 0; p < n; p++) {
       const v = confusion[t]![p]!
       const x = left + p * cell
@@ -152,7 +183,12 @@ export function renderConfusionMatrix(confusion: readonly (readonly number[])[],
     }
   }
   for (let p = 0; p < n; p++) {
-    drawText(ctx, labels[p]!, left + p * cell + cell / 2, top - 14, { size: 13, align: 'center', valign: 'middle', color: TEXT })
+    drawText(ctx, labels[p]!, left + p * cell + cell / 2, top - 14, {
+      size: 13,
+      align: 'center',
+      valign: 'middle',
+      color: TEXT,
+    })
   }
   // Grid lines between cells.
   for (let k = 0; k <= n; k++) {
@@ -240,11 +276,21 @@ export function renderNoiseCurve(noise: NoiseCurveData, options: NoiseCurveOptio
       const x = px(t)
       line(ctx, x, y0, x, y0 + panelH, GRID)
       line(ctx, x, y0 + panelH, x, y0 + panelH + 5, AXIS)
-      drawText(ctx, formatTick(t, xTicks), x, y0 + panelH + 16, { size: 11, align: 'center', valign: 'middle', color: TEXT })
+      drawText(ctx, formatTick(t, xTicks), x, y0 + panelH + 16, {
+        size: 11,
+        align: 'center',
+        valign: 'middle',
+        color: TEXT,
+      })
     }
     line(ctx, x0, y0, x0, y0 + panelH, AXIS, 1.5)
     line(ctx, x0, y0 + panelH, x0 + panelW, y0 + panelH, AXIS, 1.5)
-    drawText(ctx, panel.xLabel, x0 + panelW / 2, y0 + panelH + 40, { size: 12, align: 'center', valign: 'middle', color: TEXT })
+    drawText(ctx, panel.xLabel, x0 + panelW / 2, y0 + panelH + 40, {
+      size: 12,
+      align: 'center',
+      valign: 'middle',
+      color: TEXT,
+    })
     if (k === 0) drawText(ctx, 'accuracy (%)', 8, y0 - 20, { size: 12, valign: 'middle', color: TEXT })
 
     for (let i = 1; i < panel.points.length; i++) {
@@ -270,15 +316,28 @@ export function renderNoiseCurve(noise: NoiseCurveData, options: NoiseCurveOptio
       if (!above && cy + 14 > y0 + panelH - 6) above = true
       let lx = cx
       let align: 'center' | 'left' | 'right' = 'center'
-      if (cx - w / 2 < x0 + 3) { lx = cx + 7; align = 'left' }
-      else if (cx + w / 2 > x0 + panelW - 2) { lx = cx - 7; align = 'right' }
+      if (cx - w / 2 < x0 + 3) {
+        lx = cx + 7
+        align = 'left'
+      } else if (cx + w / 2 > x0 + panelW - 2) {
+        lx = cx - 7
+        align = 'right'
+      }
       drawText(ctx, label, lx, above ? cy - 13 : cy + 14, { size: 11, align, valign: 'middle', color: TEXT })
     })
   })
   return encodeBitmap(bitmap)
 }
 
-function blitDigit(bitmap: Bitmap, pixels: Uint8Array, rows: number, cols: number, x0: number, y0: number, scale: number): void {
+function blitDigit(
+  bitmap: Bitmap,
+  pixels: Uint8Array,
+  rows: number,
+  cols: number,
+  x0: number,
+  y0: number,
+  scale: number,
+): void {
   const data = bitmap.data
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
@@ -344,7 +403,10 @@ export function niceTicks(min: number, max: number, target: number, opts: { floo
 
 function formatTick(v: number, ticks: readonly number[]): string {
   const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1
-  const decimals = Math.max(0, Math.min(4, -Math.floor(Math.log10(step) + 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0)))
+  const decimals = Math.max(
+    0,
+    Math.min(4, -Math.floor(Math.log10(step) + 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0)),
+  )
   return v.toFixed(decimals)
 }
 
@@ -352,4 +414,3 @@ function positiveInt(option: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(option, 'a positive integer', value)
   return value
 }
-

@@ -20,7 +20,15 @@ function evaluation(): EvalResult {
   const confusion = confusionMatrix(labels, predicted)
   const misclassified: number[] = []
   predicted.forEach((p, i) => p !== labels[i] && misclassified.push(i))
-  return { count, accuracy: accuracyFromConfusion(confusion), loss: 0.25, confusion, perClass: perClassMetrics(confusion), misclassified, predicted }
+  return {
+    count,
+    accuracy: accuracyFromConfusion(confusion),
+    loss: 0.25,
+    confusion,
+    perClass: perClassMetrics(confusion),
+    misclassified,
+    predicted,
+  }
 }
 
 const noise: NoiseResult = {
@@ -57,13 +65,29 @@ describe('writeReport', () => {
   it('writes report.json, report.md and three PNGs of the expected sizes', async () => {
     const out = join(dir, 'nested', 'report')
     const { files } = await writeReport(
-      { evaluation: evaluation(), noise, images: { images, labels, count }, model: { dir: '/models/x', params: 21842 }, dataset: 'mnist' },
+      {
+        evaluation: evaluation(),
+        noise,
+        images: { images, labels, count },
+        model: { dir: '/models/x', params: 21842 },
+        dataset: 'mnist',
+      },
       out,
     )
-    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(
-      ['confusion.png', 'misclassified.png', 'noise.png', 'report.json', 'report.md'],
-    )
-    expect((await readdir(out)).sort()).toEqual(['confusion.png', 'misclassified.png', 'noise.png', 'report.json', 'report.md'])
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
+      'confusion.png',
+      'misclassified.png',
+      'noise.png',
+      'report.json',
+      'report.md',
+    ])
+    expect((await readdir(out)).sort()).toEqual([
+      'confusion.png',
+      'misclassified.png',
+      'noise.png',
+      'report.json',
+      'report.md',
+    ])
 
     const json = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))
     expect(json.evaluation.accuracy).toBeCloseTo(0.8, 12)
@@ -117,7 +141,9 @@ describe('writeReport', () => {
     const file = join(dir, 'a-file')
     await writeFile(file, 'x')
     await expect(writeReport({ evaluation: evaluation() }, join(file, 'report'))).rejects.toThrow(ReportWriteError)
-    await expect(writeReport({ evaluation: evaluation() }, join(file, 'report'))).rejects.toThrow(/a-file\/report: cannot create the report folder/)
+    await expect(writeReport({ evaluation: evaluation() }, join(file, 'report'))).rejects.toThrow(
+      /a-file\/report: cannot create the report folder/,
+    )
     // report.md is a folder: renaming over it fails; the folder and its content stay.
     await mkdir(join(dir, 'report.md'))
     await writeFile(join(dir, 'report.md', 'inside'), 'y')

@@ -50,9 +50,12 @@ export async function writeReport(report: ReportInput, dir: string): Promise<Wri
   outputs.push(['report.md', renderMarkdownReport(report)])
   outputs.push(['confusion.png', renderConfusionMatrix(evaluation.confusion)])
   if (noise) {
-    outputs.push(['noise.png', renderNoiseCurve(noise, {
-      title: `Accuracy under noise (n = ${noise.count}, seed ${noise.seed}); mean |delta logit| at sigma ${noise.meanLogitDeltaSigma}: ${noise.meanLogitDelta.toFixed(4)}`,
-    })])
+    outputs.push([
+      'noise.png',
+      renderNoiseCurve(noise, {
+        title: `Accuracy under noise (n = ${noise.count}, seed ${noise.seed}); mean |delta logit| at sigma ${noise.meanLogitDeltaSigma}: ${noise.meanLogitDelta.toFixed(4)}`,
+      }),
+    ])
   }
   if (images) outputs.push(['misclassified.png', misclassifiedGrid(evaluation, images, maxMisclassified)])
 
@@ -91,30 +94,45 @@ export function renderMarkdownReport(report: ReportInput): string {
   if (noise) lines.push(`| mean abs logit change, sigma ${noise.meanLogitDeltaSigma} | ${f4(noise.meanLogitDelta)} |`)
   lines.push('')
   lines.push('## Per class', '', '| class | precision | recall | F1 | support |', '|---:|---:|---:|---:|---:|')
-  for (const m of e.perClass) lines.push(`| ${m.digit} | ${f4(m.precision)} | ${f4(m.recall)} | ${f4(m.f1)} | ${m.support} |`)
+  for (const m of e.perClass)
+    lines.push(`| ${m.digit} | ${f4(m.precision)} | ${f4(m.recall)} | ${f4(m.f1)} | ${m.support} |`)
   lines.push('', 'Precision is 0 for a class that was never predicted, recall 0 for a class with no images.', '')
   const n = e.confusion.length
   lines.push('## Confusion matrix', '', 'Rows: true class. Columns: predicted class.', '')
   lines.push(`| true \\ pred | ${Array.from({ length: n }, (_, i) => i).join(' | ')} |`)
   lines.push(`|---:|${'---:|'.repeat(n)}`)
-  e.confusion.forEach((row, t) => lines.push(`| **${t}** | ${row.map((v, p) => (p === t ? `**${v}**` : String(v))).join(' | ')} |`))
+  e.confusion.forEach((row, t) =>
+    lines.push(`| **${t}** | ${row.map((v, p) => (p === t ? `**${v}**` : String(v))).join(' | ')} |`),
+  )
   lines.push('', '![confusion matrix](confusion.png)', '')
   if (noise) {
     lines.push('## Noise robustness', '')
-    lines.push(`${noise.count} images, seed ${noise.seed}. Gaussian noise is added to the normalised input; salt-and-pepper sets a fraction of the pixels to black or white (half each).`, '')
+    lines.push(
+      `${noise.count} images, seed ${noise.seed}. Gaussian noise is added to the normalised input; salt-and-pepper sets a fraction of the pixels to black or white (half each).`,
+      '',
+    )
     lines.push('| Gaussian sigma | accuracy | change |', '|---:|---:|---:|')
-    for (const g of noise.gaussian) lines.push(`| ${g.sigma} | ${pct(g.accuracy)} | ${signedPoints(g.accuracy - noise.cleanAccuracy)} |`)
+    for (const g of noise.gaussian)
+      lines.push(`| ${g.sigma} | ${pct(g.accuracy)} | ${signedPoints(g.accuracy - noise.cleanAccuracy)} |`)
     if (noise.saltPepper.length > 0) {
       lines.push('', '| salt-and-pepper rate | accuracy | change |', '|---:|---:|---:|')
-      for (const s of noise.saltPepper) lines.push(`| ${s.rate} | ${pct(s.accuracy)} | ${signedPoints(s.accuracy - noise.cleanAccuracy)} |`)
+      for (const s of noise.saltPepper)
+        lines.push(`| ${s.rate} | ${pct(s.accuracy)} | ${signedPoints(s.accuracy - noise.cleanAccuracy)} |`)
     }
-    lines.push('', `Mean |logits(clean) - logits(noisy)| at sigma ${noise.meanLogitDeltaSigma}: ${f4(noise.meanLogitDelta)}.`, '')
+    lines.push(
+      '',
+      `Mean |logits(clean) - logits(noisy)| at sigma ${noise.meanLogitDeltaSigma}: ${f4(noise.meanLogitDelta)}.`,
+      '',
+    )
     lines.push('![accuracy under noise](noise.png)', '')
   }
   if (report.images) {
     const shown = Math.min(e.misclassified.length, report.maxMisclassified ?? 100)
     lines.push('## Misclassified', '')
-    lines.push(`${e.misclassified.length} of ${e.count} images are misclassified${shown < e.misclassified.length ? `; the first ${shown} are shown` : ''}. Caption: true -> predicted.`, '')
+    lines.push(
+      `${e.misclassified.length} of ${e.count} images are misclassified${shown < e.misclassified.length ? `; the first ${shown} are shown` : ''}. Caption: true -> predicted.`,
+      '',
+    )
     lines.push('![misclassified digits](misclassified.png)', '')
   }
   return `${lines.join('\n')}\n`
@@ -135,9 +153,12 @@ function misclassifiedGrid(e: EvalResult, images: LabeledImages, max: number): U
   const rows = images.rows ?? 28
   const cols = images.cols ?? 28
   const pixels = rows * cols
-  if (!e.predicted) throw new DatasetShapeError('writeReport: evaluation.predicted is missing; it is needed to label misclassified.png')
+  if (!e.predicted)
+    throw new DatasetShapeError('writeReport: evaluation.predicted is missing; it is needed to label misclassified.png')
   if (images.count < e.count || images.images.length < e.count * pixels) {
-    throw new DatasetShapeError(`writeReport: images holds ${images.count} images but the evaluation covered ${e.count}`)
+    throw new DatasetShapeError(
+      `writeReport: images holds ${images.count} images but the evaluation covered ${e.count}`,
+    )
   }
   const shown = e.misclassified.slice(0, max)
   const cells = shown.map((i) => ({
@@ -145,10 +166,11 @@ function misclassifiedGrid(e: EvalResult, images: LabeledImages, max: number): U
     caption: `#${i}: ${images.labels[i]} \u2192 ${e.predicted![i]}`,
     captionColor: '#b3261e',
   }))
-  const title = e.misclassified.length === 0
-    ? `No misclassified images (of ${e.count})`
-    : `Misclassified: ${e.misclassified.length} of ${e.count}` +
-      `${shown.length < e.misclassified.length ? ` (first ${shown.length} shown)` : ''} - caption: index: true \u2192 predicted`
+  const title =
+    e.misclassified.length === 0
+      ? `No misclassified images (of ${e.count})`
+      : `Misclassified: ${e.misclassified.length} of ${e.count}` +
+        `${shown.length < e.misclassified.length ? ` (first ${shown.length} shown)` : ''} - caption: index: true \u2192 predicted`
   return renderDigitGrid(cells, { columns: 10, scale: 3, rows, cols, title })
 }
 

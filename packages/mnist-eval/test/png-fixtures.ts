@@ -4,7 +4,13 @@ import { createDeflate, deflateSync } from 'node:zlib'
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }
 const ADAM7: [number, number, number, number][] = [
-  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
 ]
 
 export interface RawPngSpec {
@@ -35,7 +41,13 @@ export function buildPng(spec: RawPngSpec): Uint8Array {
     if (xs.length === 0) continue
     for (let y = y0; y < height; y += dy) {
       raw.push(0) // filter: none
-      raw.push(...packRow(xs.map((x) => spec.samples(x, y)), bitDepth, CHANNELS[colorType]!))
+      raw.push(
+        ...packRow(
+          xs.map((x) => spec.samples(x, y)),
+          bitDepth,
+          CHANNELS[colorType]!,
+        ),
+      )
     }
   }
   const chunks = [chunk('IHDR', ihdr)]

@@ -59,7 +59,9 @@ afterAll(() => {
 describe('a model trained on real MNIST', () => {
   it('evaluates to a real accuracy, consistent with @mnist/model predict()', async () => {
     const r = await evaluate(model, test)
-    console.log(`trained in ${trainSeconds.toFixed(1)} s; test accuracy ${(r.accuracy * 100).toFixed(2)} %, loss ${r.loss.toFixed(4)}`)
+    console.log(
+      `trained in ${trainSeconds.toFixed(1)} s; test accuracy ${(r.accuracy * 100).toFixed(2)} %, loss ${r.loss.toFixed(4)}`,
+    )
     expect(r.accuracy).toBeGreaterThan(0.9)
     expect(r.loss).toBeLessThan(0.4)
     expect(r.perClass.every((c) => c.recall > 0.75)).toBe(true)
@@ -90,7 +92,8 @@ describe('a model trained on real MNIST', () => {
       const evaluation = await evaluate(model, test)
       const { files } = await writeReport({ evaluation, noise, images: test, dataset: 'mnist' }, dir)
       expect(files).toHaveLength(5)
-      for (const f of files.filter((p) => p.endsWith('.png'))) expect(PNG.sync.read(readFileSync(f)).width).toBeGreaterThan(200)
+      for (const f of files.filter((p) => p.endsWith('.png')))
+        expect(PNG.sync.read(readFileSync(f)).width).toBeGreaterThan(200)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

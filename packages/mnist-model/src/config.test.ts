@@ -22,14 +22,43 @@ describe('config', () => {
       { type: 'conv', filters, kernelSize: 3, padding: 'same', batchNorm: true, useBias: true },
       { type: 'maxPool' },
     ]
-    const b: LayerSpec[] = [...block(10), ...block(20), ...block(28), { type: 'flatten' }, { type: 'dense', units: 56 }, { type: 'dropout', rate: 0.15 }]
+    const b: LayerSpec[] = [
+      ...block(10),
+      ...block(20),
+      ...block(28),
+      { type: 'flatten' },
+      { type: 'dense', units: 56 },
+      { type: 'dropout', rate: 0.15 },
+    ]
     expect(trainable(b)).toBe(21_842)
-    const a: LayerSpec[] = [...block(8), ...block(16), { type: 'dropout', rate: 0.1 }, { type: 'flatten' }, { type: 'dense', units: 64 }]
+    const a: LayerSpec[] = [
+      ...block(8),
+      ...block(16),
+      { type: 'dropout', rate: 0.1 },
+      { type: 'flatten' },
+      { type: 'dense', units: 64 },
+    ]
     expect(trainable(a)).toBe(52_186)
-    const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'same'): LayerSpec =>
-      ({ type: 'conv', filters, kernelSize, padding, batchNorm: true })
-    const c: LayerSpec[] = [conv(8, 3), conv(16, 3), { type: 'maxPool' }, conv(8, 1), conv(16, 3), conv(32, 3), { type: 'maxPool' },
-      conv(16, 1), conv(32, 3), conv(32, 3, 'valid'), { type: 'globalAvgPool' }]
+    const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'same'): LayerSpec => ({
+      type: 'conv',
+      filters,
+      kernelSize,
+      padding,
+      batchNorm: true,
+    })
+    const c: LayerSpec[] = [
+      conv(8, 3),
+      conv(16, 3),
+      { type: 'maxPool' },
+      conv(8, 1),
+      conv(16, 3),
+      conv(32, 3),
+      { type: 'maxPool' },
+      conv(16, 1),
+      conv(32, 3),
+      conv(32, 3, 'valid'),
+      { type: 'globalAvgPool' },
+    ]
     expect(trainable(c)).toBe(22_098)
   })
 
@@ -54,7 +83,9 @@ describe('config', () => {
     bad([{ type: 'dropout', rate: 1 }, { type: 'flatten' }], /^layers\[0\]\.rate$/)
     bad([{ type: 'pool' }], /^layers\[0\]\.type$/)
     bad([{ type: 'conv', filters: 4, kernelSize: 3, padding: 'same' }], /^layers$/) // does not end flat
-    expect(() => resolveConfig({ batchNormMomentum: 1 })).toThrow(/batchNormMomentum: expected a number in \[0, 1\), found 1/)
+    expect(() => resolveConfig({ batchNormMomentum: 1 })).toThrow(
+      /batchNormMomentum: expected a number in \[0, 1\), found 1/,
+    )
     expect(() => resolveConfig({ inputShape: [32, 32, 1] as unknown as [28, 28, 1] })).toThrow(ModelConfigError)
   })
 })

@@ -55,12 +55,7 @@ export interface DropoutLayerSpec {
 }
 
 export type LayerSpec =
-  | ConvLayerSpec
-  | MaxPoolLayerSpec
-  | GlobalAvgPoolLayerSpec
-  | FlattenLayerSpec
-  | DenseLayerSpec
-  | DropoutLayerSpec
+  ConvLayerSpec | MaxPoolLayerSpec | GlobalAvgPoolLayerSpec | FlattenLayerSpec | DenseLayerSpec | DropoutLayerSpec
 
 /**
  * A declarative architecture. `layers` is the hidden stack; `createModel` always appends a final
@@ -170,25 +165,51 @@ export function planLayers(config: ResolvedModelConfig): PlannedLayer[] {
   const pushNormAct = (base: string, i: number, bn: boolean, act: Activation): void => {
     const channels = shape[shape.length - 1]!
     if (bn) {
-      out.push({ name: `${base}_bn`, type: 'BatchNormalization', spec: i, outputShape: [...shape], trainableParams: 2 * channels, nonTrainableParams: 2 * channels })
+      out.push({
+        name: `${base}_bn`,
+        type: 'BatchNormalization',
+        spec: i,
+        outputShape: [...shape],
+        trainableParams: 2 * channels,
+        nonTrainableParams: 2 * channels,
+      })
     }
     if (act !== 'linear') {
-      out.push({ name: `${base}_${act}`, type: 'Activation', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+      out.push({
+        name: `${base}_${act}`,
+        type: 'Activation',
+        spec: i,
+        outputShape: [...shape],
+        trainableParams: 0,
+        nonTrainableParams: 0,
+      })
     }
   }
 
   config.layers.forEach((spec: LayerSpec, i) => {
     const path = `layers[${i}]`
-    if (spec == null || typeof spec !== 'object') throw new ModelConfigError(path, `expected a layer spec object, found ${JSON.stringify(spec)}`)
+    if (spec == null || typeof spec !== 'object')
+      throw new ModelConfigError(path, `expected a layer spec object, found ${JSON.stringify(spec)}`)
     const spatial = shape.length === 3
     switch (spec.type) {
       case 'conv': {
-        if (!spatial) throw new ModelConfigError(path, `conv needs a 3-D [h, w, c] input, found [${shape.join(', ')}] (put it before globalAvgPool/flatten/dense)`)
-        if (!isInt(spec.filters, 1)) throw new ModelConfigError(`${path}.filters`, `expected an integer >= 1, found ${spec.filters}`)
-        if (!isInt(spec.kernelSize, 1)) throw new ModelConfigError(`${path}.kernelSize`, `expected an integer >= 1, found ${spec.kernelSize}`)
+        if (!spatial)
+          throw new ModelConfigError(
+            path,
+            `conv needs a 3-D [h, w, c] input, found [${shape.join(', ')}] (put it before globalAvgPool/flatten/dense)`,
+          )
+        if (!isInt(spec.filters, 1))
+          throw new ModelConfigError(`${path}.filters`, `expected an integer >= 1, found ${spec.filters}`)
+        if (!isInt(spec.kernelSize, 1))
+          throw new ModelConfigError(`${path}.kernelSize`, `expected an integer >= 1, found ${spec.kernelSize}`)
         const s = spec.strides ?? 1
-        if (!isInt(s, 1)) throw new ModelConfigError(`${path}.strides`, `expected an integer >= 1, found ${spec.strides}`)
-        if (spec.padding !== 'same' && spec.padding !== 'valid') throw new ModelConfigError(`${path}.padding`, `expected 'same' or 'valid', found ${JSON.stringify(spec.padding)}`)
+        if (!isInt(s, 1))
+          throw new ModelConfigError(`${path}.strides`, `expected an integer >= 1, found ${spec.strides}`)
+        if (spec.padding !== 'same' && spec.padding !== 'valid')
+          throw new ModelConfigError(
+            `${path}.padding`,
+            `expected 'same' or 'valid', found ${JSON.stringify(spec.padding)}`,
+          )
         const act = checkActivation(spec.activation, `${path}.activation`)
         const bn = spec.batchNorm ?? false
         const bias = spec.useBias ?? !bn
@@ -196,50 +217,102 @@ export function planLayers(config: ResolvedModelConfig): PlannedLayer[] {
         const k = spec.kernelSize
         const oh = spec.padding === 'same' ? Math.ceil(h / s) : Math.floor((h - k) / s) + 1
         const ow = spec.padding === 'same' ? Math.ceil(w / s) : Math.floor((w - k) / s) + 1
-        if (oh < 1 || ow < 1) throw new ModelConfigError(path, `a ${k}x${k} 'valid' conv does not fit the ${h}x${w} input`)
+        if (oh < 1 || ow < 1)
+          throw new ModelConfigError(path, `a ${k}x${k} 'valid' conv does not fit the ${h}x${w} input`)
         const name = nextName('conv')
         shape = [oh, ow, spec.filters]
-        out.push({ name, type: 'Conv2D', spec: i, outputShape: [...shape], trainableParams: k * k * c * spec.filters + (bias ? spec.filters : 0), nonTrainableParams: 0 })
+        out.push({
+          name,
+          type: 'Conv2D',
+          spec: i,
+          outputShape: [...shape],
+          trainableParams: k * k * c * spec.filters + (bias ? spec.filters : 0),
+          nonTrainableParams: 0,
+        })
         pushNormAct(name, i, bn, act)
         break
       }
       case 'maxPool': {
-        if (!spatial) throw new ModelConfigError(path, `maxPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
+        if (!spatial)
+          throw new ModelConfigError(path, `maxPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
         const p = spec.poolSize ?? 2
-        if (!isInt(p, 1)) throw new ModelConfigError(`${path}.poolSize`, `expected an integer >= 1, found ${spec.poolSize}`)
+        if (!isInt(p, 1))
+          throw new ModelConfigError(`${path}.poolSize`, `expected an integer >= 1, found ${spec.poolSize}`)
         const [h, w, c] = shape as [number, number, number]
         if (h < p || w < p) throw new ModelConfigError(path, `a ${p}x${p} pool does not fit the ${h}x${w} input`)
         shape = [Math.floor(h / p), Math.floor(w / p), c]
-        out.push({ name: nextName('pool'), type: 'MaxPooling2D', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        out.push({
+          name: nextName('pool'),
+          type: 'MaxPooling2D',
+          spec: i,
+          outputShape: [...shape],
+          trainableParams: 0,
+          nonTrainableParams: 0,
+        })
         break
       }
       case 'globalAvgPool': {
-        if (!spatial) throw new ModelConfigError(path, `globalAvgPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
+        if (!spatial)
+          throw new ModelConfigError(path, `globalAvgPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
         shape = [shape[2]!]
-        out.push({ name: nextName('gap'), type: 'GlobalAveragePooling2D', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        out.push({
+          name: nextName('gap'),
+          type: 'GlobalAveragePooling2D',
+          spec: i,
+          outputShape: [...shape],
+          trainableParams: 0,
+          nonTrainableParams: 0,
+        })
         break
       }
       case 'flatten': {
         shape = [shape.reduce((a, b) => a * b, 1)]
-        out.push({ name: nextName('flatten'), type: 'Flatten', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        out.push({
+          name: nextName('flatten'),
+          type: 'Flatten',
+          spec: i,
+          outputShape: [...shape],
+          trainableParams: 0,
+          nonTrainableParams: 0,
+        })
         break
       }
       case 'dense': {
-        if (spatial) throw new ModelConfigError(path, `dense needs a flat input, found [${shape.join(', ')}] (add a flatten or globalAvgPool layer before it)`)
-        if (!isInt(spec.units, 1)) throw new ModelConfigError(`${path}.units`, `expected an integer >= 1, found ${spec.units}`)
+        if (spatial)
+          throw new ModelConfigError(
+            path,
+            `dense needs a flat input, found [${shape.join(', ')}] (add a flatten or globalAvgPool layer before it)`,
+          )
+        if (!isInt(spec.units, 1))
+          throw new ModelConfigError(`${path}.units`, `expected an integer >= 1, found ${spec.units}`)
         const act = checkActivation(spec.activation, `${path}.activation`)
         const bn = spec.batchNorm ?? false
         const bias = spec.useBias ?? !bn
         const inUnits = shape[0]!
         const name = nextName('dense')
         shape = [spec.units]
-        out.push({ name, type: 'Dense', spec: i, outputShape: [...shape], trainableParams: inUnits * spec.units + (bias ? spec.units : 0), nonTrainableParams: 0 })
+        out.push({
+          name,
+          type: 'Dense',
+          spec: i,
+          outputShape: [...shape],
+          trainableParams: inUnits * spec.units + (bias ? spec.units : 0),
+          nonTrainableParams: 0,
+        })
         pushNormAct(name, i, bn, act)
         break
       }
       case 'dropout': {
-        if (!(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate < 1)) throw new ModelConfigError(`${path}.rate`, `expected a number in [0, 1), found ${spec.rate}`)
-        out.push({ name: nextName('dropout'), type: 'Dropout', spec: i, outputShape: [...shape], trainableParams: 0, nonTrainableParams: 0 })
+        if (!(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate < 1))
+          throw new ModelConfigError(`${path}.rate`, `expected a number in [0, 1), found ${spec.rate}`)
+        out.push({
+          name: nextName('dropout'),
+          type: 'Dropout',
+          spec: i,
+          outputShape: [...shape],
+          trainableParams: 0,
+          nonTrainableParams: 0,
+        })
         break
       }
       default:
@@ -250,9 +323,19 @@ export function planLayers(config: ResolvedModelConfig): PlannedLayer[] {
     }
   })
   if (shape.length !== 1) {
-    throw new ModelConfigError('layers', `the stack must end flat (add globalAvgPool or flatten), it ends with shape [${shape.join(', ')}]`)
+    throw new ModelConfigError(
+      'layers',
+      `the stack must end flat (add globalAvgPool or flatten), it ends with shape [${shape.join(', ')}]`,
+    )
   }
-  out.push({ name: 'logits', type: 'Dense', spec: -1, outputShape: [config.classes], trainableParams: shape[0]! * config.classes + config.classes, nonTrainableParams: 0 })
+  out.push({
+    name: 'logits',
+    type: 'Dense',
+    spec: -1,
+    outputShape: [config.classes],
+    trainableParams: shape[0]! * config.classes + config.classes,
+    nonTrainableParams: 0,
+  })
   return out
 }
 

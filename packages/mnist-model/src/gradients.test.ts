@@ -19,7 +19,10 @@ describe('gradient flow', () => {
     for (const v of vars) {
       const g = grads[v.name]!.dataSync()
       expect(g.every(Number.isFinite), `${v.name} finite`).toBe(true)
-      expect(g.some((e) => e !== 0), `${v.name} non-zero`).toBe(true)
+      expect(
+        g.some((e) => e !== 0),
+        `${v.name} non-zero`,
+      ).toBe(true)
     }
     tf.dispose([x, y, value, ...Object.values(grads)])
     expect(tf.memory().numTensors).toBe(before)

@@ -1,9 +1,4 @@
-export {
-  DEFAULT_MODEL_CONFIG,
-  PARAM_BUDGET,
-  planLayers,
-  resolveConfig,
-} from './config'
+export { DEFAULT_MODEL_CONFIG, PARAM_BUDGET, planLayers, resolveConfig } from './config'
 export type {
   Activation,
   ConvLayerSpec,

@@ -24,11 +24,20 @@ let metadata: ModelMetadata
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'mnist-model-io-'))
   dir = join(root, 'saved', 'nested')
-  metadata = createMetadata(model, { dataset: 'mnist', epochs: 1, testAccuracy: 0.9921, backend: 'cpu', seed: 21, trainingConfig: { batchSize: 64 } })
+  metadata = createMetadata(model, {
+    dataset: 'mnist',
+    epochs: 1,
+    testAccuracy: 0.9921,
+    backend: 'cpu',
+    seed: 21,
+    trainingConfig: { batchSize: 64 },
+  })
   await saveModel(model, dir, metadata)
   server = createServer(async (req, res) => {
     try {
-      const body = await readFile(join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname.replace(/^\/m\//, ''))))
+      const body = await readFile(
+        join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname.replace(/^\/m\//, ''))),
+      )
       res.writeHead(200).end(body)
     } catch {
       res.writeHead(404, 'Not Found').end()
@@ -65,7 +74,13 @@ describe('saveModel / loadModel', () => {
     expect(json.modelTopology.class_name).toBe('Sequential')
     expect(json.weightsManifest).toHaveLength(1)
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin'])
-    expect(json.userDefinedMetadata).toMatchObject({ dataset: 'mnist', epochs: 1, testAccuracy: 0.9921, params: 21_778, seed: 21 })
+    expect(json.userDefinedMetadata).toMatchObject({
+      dataset: 'mnist',
+      epochs: 1,
+      testAccuracy: 0.9921,
+      params: 21_778,
+      seed: 21,
+    })
     expect(json.userDefinedMetadata.versions['@tensorflow/tfjs-core']).toBe('4.22.0')
     expect(json.userDefinedMetadata.normalization).toEqual({ mean: 0.1307, std: 0.3081 })
     expect(json.userDefinedMetadata.modelConfig.layers.length).toBeGreaterThan(5)
@@ -135,7 +150,10 @@ describe('saveModel / loadModel', () => {
 
   it('in memory: modelToArtifacts -> loadModel({ modelJson, weights })', async () => {
     const files = await modelToArtifacts(model, metadata)
-    const { model: l, metadata: m } = await loadModel({ modelJson: JSON.stringify(files.modelJson), weights: files.weights })
+    const { model: l, metadata: m } = await loadModel({
+      modelJson: JSON.stringify(files.modelJson),
+      weights: files.weights,
+    })
     expect(m?.params).toBe(21_778)
     expect(Array.from(logits(l, pixels))).toEqual(Array.from(logits(model, pixels)))
     l.dispose()
@@ -172,7 +190,9 @@ describe('saveModel / loadModel', () => {
     await truncate(join(d, 'weights.bin'), 1000)
     const err = await rejection(loadModel(d))
     expect(err.file).toBe(join(d, 'weights.bin'))
-    expect(err.message).toBe(`[@mnist/model] ${join(d, 'weights.bin')}: expected 87688 bytes for 21922 float32 weights, got 1000 (truncated or from another model?)`)
+    expect(err.message).toBe(
+      `[@mnist/model] ${join(d, 'weights.bin')}: expected 87688 bytes for 21922 float32 weights, got 1000 (truncated or from another model?)`,
+    )
     await writeFile(join(d, 'weights.bin'), new Uint8Array(89_672 + 4))
     expect((await rejection(loadModel(d))).message).toContain('got 89676')
   })
@@ -193,8 +213,13 @@ describe('saveModel / loadModel', () => {
     let err = await rejection(loadModel(d))
     expect(err.file).toBe(join(d, 'model.json'))
     expect(err.message).toMatch(/expected JSON, found malformed text/)
-    await writeFile(join(d, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: {}, weightsManifest: [] }))
-    expect((await rejection(loadModel(d))).message).toMatch(/expected a TensorFlow.js Layers model .* found format "graph-model"/)
+    await writeFile(
+      join(d, 'model.json'),
+      JSON.stringify({ format: 'graph-model', modelTopology: {}, weightsManifest: [] }),
+    )
+    expect((await rejection(loadModel(d))).message).toMatch(
+      /expected a TensorFlow.js Layers model .* found format "graph-model"/,
+    )
     await writeFile(join(d, 'model.json'), JSON.stringify({ modelTopology: {} }))
     expect((await rejection(loadModel(d))).message).toMatch(/expected "weightsManifest"/)
     const parsed = JSON.parse(json)

@@ -78,6 +78,8 @@ export async function modelToArtifacts(model: LayersModel, metadata?: ModelMetad
     generatedBy: captured.generatedBy ?? `TensorFlow.js tfjs-layers`,
     convertedBy: captured.convertedBy ?? null,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: captured.weightSpecs }],
+    // tfjs-core's own type for userDefinedMetadata.
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     ...(metaJson === undefined ? {} : { userDefinedMetadata: metaJson as unknown as { [key: string]: {} } }),
   }
   return { modelJson, weights, metadata: metaJson }
@@ -94,7 +96,11 @@ export async function saveModel(model: LayersModel, dir: string, metadata?: Mode
   try {
     await fs.mkdir(dir, { recursive: true })
   } catch (cause) {
-    throw new ModelFileError(dir, `expected a folder to save the model in, but it could not be created: ${(cause as Error).message}`, { cause })
+    throw new ModelFileError(
+      dir,
+      `expected a folder to save the model in, but it could not be created: ${(cause as Error).message}`,
+      { cause },
+    )
   }
   const writes: Array<[string, Uint8Array | string]> = [[WEIGHTS_FILE, new Uint8Array(files.weights)]]
   if (files.metadata !== undefined) writes.push([METADATA_FILE, `${JSON.stringify(files.metadata, null, 2)}\n`])
@@ -190,7 +196,8 @@ async function folderFiles(str: string, options: LoadModelOptions, maxWeightByte
 
 async function loadFromUrl(href: string, options: LoadModelOptions, maxWeightBytes: number): Promise<LoadedModel> {
   const doFetch = options.fetch ?? (globalThis.fetch as LoadModelOptions['fetch'])
-  if (doFetch === undefined) throw new ModelFileError(href, 'cannot be fetched: no fetch() in this environment; pass options.fetch')
+  if (doFetch === undefined)
+    throw new ModelFileError(href, 'cannot be fetched: no fetch() in this environment; pass options.fetch')
   const base = typeof location !== 'undefined' && location?.href ? location.href : undefined
   const u = new URL(href, base)
   if (!u.pathname.endsWith('.json')) u.pathname = `${u.pathname.replace(/\/?$/, '/')}${MODEL_JSON_FILE}`
@@ -201,7 +208,11 @@ async function loadFromUrl(href: string, options: LoadModelOptions, maxWeightByt
     } catch (cause) {
       throw new ModelFileError(file, `could not be fetched: ${(cause as Error).message}`, { cause })
     }
-    if (!res.ok) throw new ModelFileError(file, `${res.status === 404 ? 'missing' : 'could not be fetched'}: HTTP ${res.status} ${res.statusText}`.trim())
+    if (!res.ok)
+      throw new ModelFileError(
+        file,
+        `${res.status === 404 ? 'missing' : 'could not be fetched'}: HTTP ${res.status} ${res.statusText}`.trim(),
+      )
     return readBody(res, file, limit)
   }
   const maxJson = options.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES

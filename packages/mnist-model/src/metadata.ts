@@ -59,7 +59,9 @@ export type MetadataInput = Omit<
 export function createMetadata(model: LayersModel, fields: MetadataInput): ModelMetadata {
   const modelConfig = fields.modelConfig ?? getModelConfig(model)
   if (modelConfig === undefined) {
-    throw new TypeError('[@mnist/model] createMetadata: the model was not built by createModel(); pass fields.modelConfig')
+    throw new TypeError(
+      '[@mnist/model] createMetadata: the model was not built by createModel(); pass fields.modelConfig',
+    )
   }
   return {
     ...fields,
@@ -90,6 +92,7 @@ export function asModelMetadata(value: unknown): ModelMetadata | undefined {
 /** @internal The metadata's normalisation when it is two finite numbers with std > 0. */
 export function validNormalization(m: ModelMetadata | undefined): Normalization | undefined {
   const n = m?.normalization
-  if (n && typeof n === 'object' && Number.isFinite(n.mean) && Number.isFinite(n.std) && n.std > 0) return { mean: n.mean, std: n.std }
+  if (n && typeof n === 'object' && Number.isFinite(n.mean) && Number.isFinite(n.std) && n.std > 0)
+    return { mean: n.mean, std: n.std }
   return undefined
 }

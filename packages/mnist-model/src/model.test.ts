@@ -23,7 +23,9 @@ describe('createModel', () => {
     const model = track(createModel({ seed: 1 }))
     expect(model.inputs[0]!.shape).toEqual([null, 28, 28, 1])
     expect(model.outputs[0]!.shape).toEqual([null, 10])
-    const out = tfc.tidy(() => (model.predict(tfc.randomNormal([32, 28, 28, 1], 0, 1, 'float32', 3)) as tfc.Tensor).shape)
+    const out = tfc.tidy(
+      () => (model.predict(tfc.randomNormal([32, 28, 28, 1], 0, 1, 'float32', 3)) as tfc.Tensor).shape,
+    )
     expect(out).toEqual([32, 10])
     const one = tfc.tidy(() => (model.predict(tfc.zeros([1, 28, 28, 1])) as tfc.Tensor).shape)
     expect(one).toEqual([1, 10])
@@ -31,7 +33,12 @@ describe('createModel', () => {
 
   it('outputs logits, not probabilities', () => {
     const model = track(createModel({ seed: 2 }))
-    const sums = tfc.tidy(() => tfc.sum(model.predict(tfc.randomNormal([8, 28, 28, 1], 0, 1, 'float32', 1)) as tfc.Tensor, 1).arraySync() as number[])
+    const sums = tfc.tidy(
+      () =>
+        tfc
+          .sum(model.predict(tfc.randomNormal([8, 28, 28, 1], 0, 1, 'float32', 1)) as tfc.Tensor, 1)
+          .arraySync() as number[],
+    )
     expect(sums.some((s) => Math.abs(s - 1) > 1e-3)).toBe(true)
   })
 
@@ -46,7 +53,17 @@ describe('createModel', () => {
   })
 
   it('initialises like PyTorch: kernels U(+-1/sqrt(fan_in)), biases U(+-1/sqrt(fan_in)), BN gamma 1 beta 0', () => {
-    const model = track(createModel({ seed: 3, budget: Infinity, layers: [{ type: 'conv', filters: 32, kernelSize: 3, padding: 'same' }, { type: 'flatten' }, { type: 'dense', units: 8, batchNorm: true }] }))
+    const model = track(
+      createModel({
+        seed: 3,
+        budget: Infinity,
+        layers: [
+          { type: 'conv', filters: 32, kernelSize: 3, padding: 'same' },
+          { type: 'flatten' },
+          { type: 'dense', units: 8, batchNorm: true },
+        ],
+      }),
+    )
     const byName = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]))
     const check = (name: string, fanIn: number) => {
       const w = byName.get(name)!
@@ -70,7 +87,14 @@ describe('createModel', () => {
 
   it('throws ParamBudgetError naming the count for an oversized config, leaking nothing', () => {
     const before = tfc.memory().numTensors
-    const layers: LayerSpec[] = [{ type: 'conv', filters: 8, kernelSize: 3, padding: 'same' }, { type: 'maxPool' }, { type: 'conv', filters: 16, kernelSize: 3, padding: 'same' }, { type: 'maxPool' }, { type: 'flatten' }, { type: 'dense', units: 64 }]
+    const layers: LayerSpec[] = [
+      { type: 'conv', filters: 8, kernelSize: 3, padding: 'same' },
+      { type: 'maxPool' },
+      { type: 'conv', filters: 16, kernelSize: 3, padding: 'same' },
+      { type: 'maxPool' },
+      { type: 'flatten' },
+      { type: 'dense', units: 64 },
+    ]
     let err: unknown
     try {
       createModel({ layers })

@@ -28,7 +28,10 @@ export function createModel(options: CreateModelOptions = {}): tf.Sequential {
   }
   const config = resolveConfig(partial)
   const plan = planLayers(config)
-  assertParamBudget(plan.reduce((s, l) => s + l.trainableParams, 0), budget)
+  assertParamBudget(
+    plan.reduce((s, l) => s + l.trainableParams, 0),
+    budget,
+  )
 
   let weighted = 0
   const seeds = (): { kernel?: number; bias?: number } => {
@@ -54,7 +57,7 @@ export function createModel(options: CreateModelOptions = {}): tf.Sequential {
       const spec = layer.spec >= 0 ? config.layers[layer.spec]! : undefined
       switch (layer.type) {
         case 'Conv2D': {
-          if (spec?.type !== 'conv') throw new Error('unreachable')
+          if (spec?.type !== 'conv') throw new ModelConfigError(`layers[${layer.spec}]`, 'expected a conv layer spec')
           const s = seeds()
           const bias = spec.useBias ?? !(spec.batchNorm ?? false)
           const fanIn = spec.kernelSize * spec.kernelSize * channels
@@ -122,7 +125,7 @@ export function createModel(options: CreateModelOptions = {}): tf.Sequential {
           model.add(tf.layers.dropout({ ...input(), name: layer.name, rate: spec?.type === 'dropout' ? spec.rate : 0 }))
           break
         default:
-          throw new Error(`unplanned layer type ${layer.type}`)
+          throw new ModelConfigError(`layers[${layer.spec}]`, `unplanned layer type ${layer.type}`)
       }
       if (layer.outputShape.length === 1) flatUnits = layer.outputShape[0]!
     }

@@ -36,7 +36,13 @@ describe('predict', () => {
     close(predict(model, Float64Array.from(unit)), reference)
     close(predict(model, Array.from(unit)), reference)
     close(predict(model, [image(0), image(1), image(2)]), reference)
-    close(predict(model, [0, 1, 2].map((i) => Array.from(image(i), (v) => v / 255))), reference)
+    close(
+      predict(
+        model,
+        [0, 1, 2].map((i) => Array.from(image(i), (v) => v / 255)),
+      ),
+      reference,
+    )
     // ImageData-like RGBA (opaque gray) and 1 byte a pixel
     const rgba = (i: number) => {
       const d = new Uint8ClampedArray(784 * 4)
@@ -113,8 +119,14 @@ describe('predict', () => {
     shapeErr(new Uint8Array(784 * 2 + 5), /found 1573 values \(2\.01 images\)/)
     shapeErr([], /expected at least one image, found an empty array/)
     shapeErr([image(0), new Uint8Array(10)], /image #1: expected 784 pixels \(28x28\), found 10 values/)
-    shapeErr({ data: new Uint8ClampedArray(27 * 28 * 4), width: 27, height: 28 }, /ImageData: expected 28x28 \(use preprocessImage\(\) for other sizes\), found 27x28/)
-    shapeErr({ data: new Uint8ClampedArray(100), width: 28, height: 28 }, /expected 3136 bytes \(RGBA\) or 784 bytes \(grayscale\), found 100 bytes/)
+    shapeErr(
+      { data: new Uint8ClampedArray(27 * 28 * 4), width: 27, height: 28 },
+      /ImageData: expected 28x28 \(use preprocessImage\(\) for other sizes\), found 27x28/,
+    )
+    shapeErr(
+      { data: new Uint8ClampedArray(100), width: 28, height: 28 },
+      /expected 3136 bytes \(RGBA\) or 784 bytes \(grayscale\), found 100 bytes/,
+    )
     const t = tfc.zeros([2, 27, 27])
     shapeErr(t, /expected shape \[28,28\].*found \[2, 27, 27\]/)
     t.dispose()
@@ -122,8 +134,12 @@ describe('predict', () => {
   })
 
   it('floats outside [0, 1] are InputRangeError with a hint', () => {
-    expect(() => predict(model, Float32Array.from(px))).toThrow(/expected values in \[0, 1\] \(pixel \/ 255\), found min 0 and max 25\d .*Uint8Array/)
-    expect(() => predict(model, new Float32Array(784).fill(-0.4))).toThrow(/already normalised\? pass normalization: null/)
+    expect(() => predict(model, Float32Array.from(px))).toThrow(
+      /expected values in \[0, 1\] \(pixel \/ 255\), found min 0 and max 25\d .*Uint8Array/,
+    )
+    expect(() => predict(model, new Float32Array(784).fill(-0.4))).toThrow(
+      /already normalised\? pass normalization: null/,
+    )
     expect(() => predict(model, new Float32Array(784).fill(Number.NaN))).toThrow(/NaN at index 0/)
   })
 })

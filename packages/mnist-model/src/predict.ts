@@ -56,7 +56,10 @@ export function rememberNormalization(model: LayersModel, n: Normalization): voi
  * Convert any `PredictInput` into a normalised float32 tensor of shape [n, 28, 28, 1] (the caller disposes it).
  * Throws `InputShapeError` for a wrong size/shape and `InputRangeError` for values outside the documented range.
  */
-export function toInputTensor(input: PredictInput, options: { normalization?: Normalization | null } = {}): tfc.Tensor4D {
+export function toInputTensor(
+  input: PredictInput,
+  options: { normalization?: Normalization | null } = {},
+): tfc.Tensor4D {
   const norm = options.normalization === undefined ? MNIST_NORMALIZATION : options.normalization
   if (input instanceof tfc.Tensor) return tensorInput(input, norm)
   const pixels = toUnitPixels(input, norm === null)
@@ -78,7 +81,11 @@ export function predict(model: LayersModel, input: PredictInput, options: Predic
 }
 
 /** Like `predict`, but reads the result with `await data()` (does not block the WebGL/WebGPU main thread). */
-export async function predictAsync(model: LayersModel, input: PredictInput, options: PredictOptions = {}): Promise<Prediction[]> {
+export async function predictAsync(
+  model: LayersModel,
+  input: PredictInput,
+  options: PredictOptions = {},
+): Promise<Prediction[]> {
   const probs = probabilities(model, input, options)
   try {
     return toPredictions((await probs.data()) as Float32Array, probs.shape[1]!)
@@ -88,7 +95,8 @@ export async function predictAsync(model: LayersModel, input: PredictInput, opti
 }
 
 function probabilities(model: LayersModel, input: PredictInput, options: PredictOptions): tfc.Tensor2D {
-  const normalization = options.normalization === undefined ? (normalizations.get(model) ?? MNIST_NORMALIZATION) : options.normalization
+  const normalization =
+    options.normalization === undefined ? (normalizations.get(model) ?? MNIST_NORMALIZATION) : options.normalization
   const batchSize = options.batchSize ?? 256
   checkModelInput(model)
   const x = toInputTensor(input, { normalization })
@@ -127,7 +135,15 @@ function toPredictions(data: Float32Array, classes: number): Prediction[] {
 }
 
 function isImageDataLike(v: unknown): v is ImageDataLike {
-  return typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v) && 'data' in v && 'width' in v && 'height' in v
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !ArrayBuffer.isView(v) &&
+    !Array.isArray(v) &&
+    'data' in v &&
+    'width' in v &&
+    'height' in v
+  )
 }
 
 /** Pixels in [0, 1] as a fresh Float32Array of length 784 * n. */
@@ -143,7 +159,8 @@ function toUnitPixels(input: ImageInput | readonly ImageInput[], skipRangeCheck:
       const len = ArrayBuffer.isView(img) || Array.isArray(img) ? (img as PixelArray).length : PIXELS
       if (len !== PIXELS) throw new InputShapeError(`image #${i}`, `${PIXELS} pixels (28x28)`, `${len} values`)
       const px = toUnitPixels(img, skipRangeCheck)
-      if (px.length !== PIXELS) throw new InputShapeError(`image #${i}`, `${PIXELS} pixels (28x28)`, `${px.length} values`)
+      if (px.length !== PIXELS)
+        throw new InputShapeError(`image #${i}`, `${PIXELS} pixels (28x28)`, `${px.length} values`)
       out.set(px, i * PIXELS)
     })
     return out
@@ -151,7 +168,11 @@ function toUnitPixels(input: ImageInput | readonly ImageInput[], skipRangeCheck:
   if (isImageDataLike(input)) return imageDataPixels(input)
   const arr = input as PixelArray
   if (!ArrayBuffer.isView(arr) && !Array.isArray(arr)) {
-    throw new InputShapeError('predict input', 'pixels, an ImageData-like object, an array of images or a tf.Tensor', describe(arr))
+    throw new InputShapeError(
+      'predict input',
+      'pixels, an ImageData-like object, an array of images or a tf.Tensor',
+      describe(arr),
+    )
   }
   if (arr.length === 0 || arr.length % PIXELS !== 0) {
     throw new InputShapeError(
@@ -166,7 +187,11 @@ function toUnitPixels(input: ImageInput | readonly ImageInput[], skipRangeCheck:
     return out
   }
   const out = Float32Array.from(arr as ArrayLike<number>)
-  if (!skipRangeCheck) checkUnitRange(out, arr instanceof Float32Array ? 'Float32Array' : arr instanceof Float64Array ? 'Float64Array' : 'number[]')
+  if (!skipRangeCheck)
+    checkUnitRange(
+      out,
+      arr instanceof Float32Array ? 'Float32Array' : arr instanceof Float64Array ? 'Float64Array' : 'number[]',
+    )
   return out
 }
 
@@ -203,7 +228,11 @@ function imageDataPixels(img: ImageDataLike): Float32Array {
   } else if (data.length === PIXELS) {
     for (let i = 0; i < PIXELS; i++) out[i] = data[i]! / 255
   } else {
-    throw new InputShapeError('ImageData 28x28', `${PIXELS * 4} bytes (RGBA) or ${PIXELS} bytes (grayscale)`, `${data.length} bytes`)
+    throw new InputShapeError(
+      'ImageData 28x28',
+      `${PIXELS * 4} bytes (RGBA) or ${PIXELS} bytes (grayscale)`,
+      `${data.length} bytes`,
+    )
   }
   return out
 }
@@ -211,12 +240,24 @@ function imageDataPixels(img: ImageDataLike): Float32Array {
 function tensorInput(t: tfc.Tensor, norm: Normalization | null): tfc.Tensor4D {
   const s = t.shape
   let n: number
-  if ((s.length === 2 && s[0] === SIDE && s[1] === SIDE) || (s.length === 3 && s[0] === SIDE && s[1] === SIDE && s[2] === 1) || (s.length === 1 && s[0] === PIXELS)) {
+  if (
+    (s.length === 2 && s[0] === SIDE && s[1] === SIDE) ||
+    (s.length === 3 && s[0] === SIDE && s[1] === SIDE && s[2] === 1) ||
+    (s.length === 1 && s[0] === PIXELS)
+  ) {
     n = 1
-  } else if ((s.length === 3 && s[1] === SIDE && s[2] === SIDE) || (s.length === 4 && s[1] === SIDE && s[2] === SIDE && s[3] === 1) || (s.length === 2 && s[1] === PIXELS)) {
+  } else if (
+    (s.length === 3 && s[1] === SIDE && s[2] === SIDE) ||
+    (s.length === 4 && s[1] === SIDE && s[2] === SIDE && s[3] === 1) ||
+    (s.length === 2 && s[1] === PIXELS)
+  ) {
     n = s[0]!
   } else {
-    throw new InputShapeError('predict tensor', 'shape [28,28], [28,28,1], [784], [n,28,28], [n,28,28,1] or [n,784]', `[${s.join(', ')}]`)
+    throw new InputShapeError(
+      'predict tensor',
+      'shape [28,28], [28,28,1], [784], [n,28,28], [n,28,28,1] or [n,784]',
+      `[${s.join(', ')}]`,
+    )
   }
   if (n === 0) throw new InputShapeError('predict tensor', 'at least one image', `shape [${s.join(', ')}]`)
   if (t.dtype !== 'float32' && t.dtype !== 'int32') {

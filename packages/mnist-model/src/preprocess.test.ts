@@ -3,7 +3,14 @@ import { EmptyImageError, InputShapeError } from './errors'
 import { preprocessImage, type RawImage } from './preprocess'
 
 /** A w x h canvas, `bg` everywhere, with `fg` strokes drawn by `paint(x, y) => boolean`. */
-function draw(w: number, h: number, channels: 1 | 3 | 4, bg: number[], fg: number[], paint: (x: number, y: number) => boolean): RawImage {
+function draw(
+  w: number,
+  h: number,
+  channels: 1 | 3 | 4,
+  bg: number[],
+  fg: number[],
+  paint: (x: number, y: number) => boolean,
+): RawImage {
   const data = new Uint8Array(w * h * channels)
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(paint(x, y) ? fg : bg, (y * w + x) * channels)
   return { data, width: w, height: h, channels }
@@ -62,9 +69,29 @@ describe('preprocessImage', () => {
   })
 
   it('RGB, RGBA over a transparent background and gray give the same result', () => {
-    const gray = preprocessImage(draw(120, 100, 1, [255], [0], (x, y) => Math.hypot(x - 50, y - 55) < 30 && Math.hypot(x - 50, y - 55) > 18))
-    const rgb = preprocessImage(draw(120, 100, 3, [255, 255, 255], [0, 0, 0], (x, y) => Math.hypot(x - 50, y - 55) < 30 && Math.hypot(x - 50, y - 55) > 18))
-    const rgba = preprocessImage(draw(120, 100, 4, [0, 0, 0, 0], [0, 0, 0, 255], (x, y) => Math.hypot(x - 50, y - 55) < 30 && Math.hypot(x - 50, y - 55) > 18))
+    const gray = preprocessImage(
+      draw(120, 100, 1, [255], [0], (x, y) => Math.hypot(x - 50, y - 55) < 30 && Math.hypot(x - 50, y - 55) > 18),
+    )
+    const rgb = preprocessImage(
+      draw(
+        120,
+        100,
+        3,
+        [255, 255, 255],
+        [0, 0, 0],
+        (x, y) => Math.hypot(x - 50, y - 55) < 30 && Math.hypot(x - 50, y - 55) > 18,
+      ),
+    )
+    const rgba = preprocessImage(
+      draw(
+        120,
+        100,
+        4,
+        [0, 0, 0, 0],
+        [0, 0, 0, 255],
+        (x, y) => Math.hypot(x - 50, y - 55) < 30 && Math.hypot(x - 50, y - 55) > 18,
+      ),
+    )
     expect(Array.from(rgb)).toEqual(Array.from(gray))
     expect(Array.from(rgba)).toEqual(Array.from(gray))
     const s = stats(gray)
@@ -72,7 +99,14 @@ describe('preprocessImage', () => {
   })
 
   it('does not invert an image that is already white on black, and enlarges a small digit', () => {
-    const small = draw(12, 12, 1, [0], [255], (x, y) => x >= 3 && x < 9 && y >= 2 && y < 10 && (x < 5 || x > 6 || y < 4 || y > 7))
+    const small = draw(
+      12,
+      12,
+      1,
+      [0],
+      [255],
+      (x, y) => x >= 3 && x < 9 && y >= 2 && y < 10 && (x < 5 || x > 6 || y < 4 || y > 7),
+    )
     const out = preprocessImage(small)
     expect(out[0]).toBe(0)
     const s = stats(out)
@@ -82,9 +116,17 @@ describe('preprocessImage', () => {
   })
 
   it('errors: wrong data length, bad channels, uniform image', () => {
-    expect(() => preprocessImage({ data: new Uint8Array(10), width: 4, height: 4, channels: 1 })).toThrow(InputShapeError)
-    expect(() => preprocessImage({ data: new Uint8Array(10), width: 4, height: 4, channels: 1 })).toThrow(/expected 16 bytes \(4x4x1\), found 10 bytes/)
-    expect(() => preprocessImage({ data: new Uint8Array(16), width: 4, height: 4, channels: 5 as 1 })).toThrow(/channels 1, 2, 3 or 4/)
-    expect(() => preprocessImage({ data: new Uint8Array(64).fill(200), width: 8, height: 8, channels: 1 })).toThrow(EmptyImageError)
+    expect(() => preprocessImage({ data: new Uint8Array(10), width: 4, height: 4, channels: 1 })).toThrow(
+      InputShapeError,
+    )
+    expect(() => preprocessImage({ data: new Uint8Array(10), width: 4, height: 4, channels: 1 })).toThrow(
+      /expected 16 bytes \(4x4x1\), found 10 bytes/,
+    )
+    expect(() => preprocessImage({ data: new Uint8Array(16), width: 4, height: 4, channels: 5 as 1 })).toThrow(
+      /channels 1, 2, 3 or 4/,
+    )
+    expect(() => preprocessImage({ data: new Uint8Array(64).fill(200), width: 8, height: 8, channels: 1 })).toThrow(
+      EmptyImageError,
+    )
   })
 })

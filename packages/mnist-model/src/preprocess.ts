@@ -30,9 +30,14 @@ export function preprocessImage(image: RawImage): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new InputShapeError('image', 'positive integer width and height', `${width}x${height}`)
   }
-  if (![1, 2, 3, 4].includes(channels)) throw new InputShapeError('image', 'channels 1, 2, 3 or 4', `channels ${channels}`)
+  if (![1, 2, 3, 4].includes(channels))
+    throw new InputShapeError('image', 'channels 1, 2, 3 or 4', `channels ${channels}`)
   if (data.length !== width * height * channels) {
-    throw new InputShapeError('image data', `${width * height * channels} bytes (${width}x${height}x${channels})`, `${data.length} bytes`)
+    throw new InputShapeError(
+      'image data',
+      `${width * height * channels} bytes (${width}x${height}x${channels})`,
+      `${data.length} bytes`,
+    )
   }
 
   // 1. grayscale over white

@@ -8,9 +8,27 @@ describe('summary', () => {
   const s = summary(model)
 
   it('lists every layer with its output shape and trainable params, like torchsummary', () => {
-    expect(s.layers[0]).toEqual({ name: 'conv1', type: 'Conv2D', outputShape: [-1, 28, 28, 8], params: 72, nonTrainableParams: 0 })
-    expect(s.layers[1]).toEqual({ name: 'conv1_bn', type: 'BatchNormalization', outputShape: [-1, 28, 28, 8], params: 16, nonTrainableParams: 16 })
-    expect(s.layers.at(-1)).toEqual({ name: 'logits', type: 'Dense', outputShape: [-1, 10], params: 11_770, nonTrainableParams: 0 })
+    expect(s.layers[0]).toEqual({
+      name: 'conv1',
+      type: 'Conv2D',
+      outputShape: [-1, 28, 28, 8],
+      params: 72,
+      nonTrainableParams: 0,
+    })
+    expect(s.layers[1]).toEqual({
+      name: 'conv1_bn',
+      type: 'BatchNormalization',
+      outputShape: [-1, 28, 28, 8],
+      params: 16,
+      nonTrainableParams: 16,
+    })
+    expect(s.layers.at(-1)).toEqual({
+      name: 'logits',
+      type: 'Dense',
+      outputShape: [-1, 10],
+      params: 11_770,
+      nonTrainableParams: 0,
+    })
     expect(s).toMatchObject({ trainable: 21_778, nonTrainable: 144, total: 21_922, budget: 25_000 })
   })
 

@@ -30,7 +30,9 @@ export function summary(model: LayersModel, budget: number = PARAM_BUDGET): Mode
     .filter((l) => l.getClassName() !== 'InputLayer')
     .map((l) => {
       const raw = l.outputShape
-      const shape = (Array.isArray(raw[0]) || raw[0] === undefined ? (raw[0] as (number | null)[] | undefined) ?? [] : raw) as (number | null)[]
+      const shape = (
+        Array.isArray(raw[0]) || raw[0] === undefined ? ((raw[0] as (number | null)[] | undefined) ?? []) : raw
+      ) as (number | null)[]
       return {
         name: l.name,
         type: l.getClassName(),

@@ -20,7 +20,9 @@ describe('browser build', () => {
     const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((im) => im.path))
     // Besides its own sources and tfjs, only @mnist/data's browser-safe `stats` entry (and the chunk it shares).
     const data = /(^|\/)mnist-data\/dist\/(stats|chunk-[\w-]+)\.js$/
-    const others = imports.filter((p) => !p.startsWith('@tensorflow/') && !p.startsWith('src/') && !p.endsWith('package.json'))
+    const others = imports.filter(
+      (p) => !p.startsWith('@tensorflow/') && !p.startsWith('src/') && !p.endsWith('package.json'),
+    )
     expect(others.filter((p) => !data.test(p))).toEqual([])
     expect(others.some((p) => p.endsWith('mnist-data/dist/stats.js'))).toBe(true)
     const code = result.outputFiles[0]!.text

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { createModel, predict } from '../src/index'
 
 const here = createRequire(import.meta.url)
-const coreFrom = (pkg: string): string => realpathSync(createRequire(here.resolve(pkg)).resolve('@tensorflow/tfjs-core'))
+const coreFrom = (pkg: string): string =>
+  realpathSync(createRequire(here.resolve(pkg)).resolve('@tensorflow/tfjs-core'))
 
 describe('one copy of @tensorflow/tfjs-core', () => {
   it('this package, tfjs-layers, tfjs and tfjs-backend-cpu resolve the same tfjs-core file', () => {

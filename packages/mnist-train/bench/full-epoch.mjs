@@ -5,12 +5,14 @@ import { train } from '../dist/index.js'
 
 const backend = process.argv[2] ?? 'simd'
 const result = await train({ backend, fusedStep: process.argv[3] !== 'tfjs', save: false })
-console.log(JSON.stringify({
-  backend: result.backend,
-  stepEngine: result.stepEngine,
-  device: result.device,
-  trainSeconds: result.trainSeconds,
-  testAccuracy: result.testAccuracy,
-  maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-}))
+console.log(
+  JSON.stringify({
+    backend: result.backend,
+    stepEngine: result.stepEngine,
+    device: result.device,
+    trainSeconds: result.trainSeconds,
+    testAccuracy: result.testAccuracy,
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+)
 process.exit(0)

@@ -21,7 +21,14 @@ const data = await loadMnist()
 const batch = Number(process.env.MNIST_BENCH_BATCH ?? DEFAULT_TRAIN_CONFIG.batchSize)
 const available = (await listBackends()).filter((b) => b.available && (!wanted || wanted.includes(b.backend)))
 const rows = []
-const runs = available.flatMap((b) => (b.backend === 'simd' ? [{ ...b, fusedStep: true }, { ...b, fusedStep: false }] : [{ ...b, fusedStep: true }]))
+const runs = available.flatMap((b) =>
+  b.backend === 'simd'
+    ? [
+        { ...b, fusedStep: true },
+        { ...b, fusedStep: false },
+      ]
+    : [{ ...b, fusedStep: true }],
+)
 for (const b of runs) {
   // cpu is far slower: fewer steps keep the run short.
   const n = b.backend === 'cpu' ? Math.min(steps, 10) : steps
@@ -43,9 +50,18 @@ for (const b of runs) {
     },
   })
   const ms = timed / n
-  rows.push({ backend: b.backend, step: engine, device: b.device, msPerStep: ms.toFixed(1), secondsPerEpoch: ((ms * Math.ceil(60000 / batch)) / 1000).toFixed(1), steps: n })
+  rows.push({
+    backend: b.backend,
+    step: engine,
+    device: b.device,
+    msPerStep: ms.toFixed(1),
+    secondsPerEpoch: ((ms * Math.ceil(60000 / batch)) / 1000).toFixed(1),
+    steps: n,
+  })
 }
-console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, node ${process.versions.node}, batch ${batch}`)
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, node ${process.versions.node}, batch ${batch}`,
+)
 console.table(rows)
 
 // The head-to-head: one real epoch with the default settings on simd (in a child process: its peak RSS is the training
@@ -63,11 +79,16 @@ let torchMissing = false
 for (let i = 0; i < repeat; i++) {
   if (withFull) {
     const child = fileURLToPath(new URL('./full-epoch.mjs', import.meta.url))
-    const out = execFileSync(process.execPath, [child, 'simd', 'fused'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    const out = execFileSync(process.execPath, [child, 'simd', 'fused'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     const full = JSON.parse(out.trim().split('\n').pop())
     fulls.push(full)
-    console.log(`full epoch on simd (${full.stepEngine} step, default settings): ${full.trainSeconds.toFixed(1)} s training, ` +
-      `test accuracy ${(full.testAccuracy * 100).toFixed(2)} %, peak RSS ${full.maxRssMB} MB`)
+    console.log(
+      `full epoch on simd (${full.stepEngine} step, default settings): ${full.trainSeconds.toFixed(1)} s training, ` +
+        `test accuracy ${(full.testAccuracy * 100).toFixed(2)} %, peak RSS ${full.maxRssMB} MB`,
+    )
   }
   if (withTorch && !torchMissing) {
     try {
@@ -90,12 +111,17 @@ for (let i = 0; i < repeat; i++) {
 if (torchRuns.length > 0) {
   const torchSeconds = Math.min(...torchRuns)
   console.log(`PyTorch best of ${torchRuns.length}: ${torchSeconds.toFixed(1)} s/epoch`)
-  for (const r of rows) console.log(`  ${r.backend} (${r.step} step, estimated from ${r.steps} steps): ${(Number(r.secondsPerEpoch) / torchSeconds).toFixed(2)}x PyTorch's time`)
+  for (const r of rows)
+    console.log(
+      `  ${r.backend} (${r.step} step, estimated from ${r.steps} steps): ${(Number(r.secondsPerEpoch) / torchSeconds).toFixed(2)}x PyTorch's time`,
+    )
   if (fulls.length > 0) {
     const best = Math.min(...fulls.map((f) => f.trainSeconds))
     const pairs = fulls.flatMap((f, i) => (torchRuns[i] ? [f.trainSeconds / torchRuns[i]] : []))
-    console.log(`  simd full epoch (fused step), best of ${fulls.length}: ${best.toFixed(1)} s = ${(best / torchSeconds).toFixed(2)}x PyTorch's time` +
-      ` (each pair: ${pairs.map((r) => r.toFixed(2)).join(', ')}; median ${median(pairs).toFixed(2)})`)
+    console.log(
+      `  simd full epoch (fused step), best of ${fulls.length}: ${best.toFixed(1)} s = ${(best / torchSeconds).toFixed(2)}x PyTorch's time` +
+        ` (each pair: ${pairs.map((r) => r.toFixed(2)).join(', ')}; median ${median(pairs).toFixed(2)})`,
+    )
   }
 }
 

@@ -20,7 +20,14 @@ const STEP2 = [0.8926347263793036, -2.0352134313003765]
 describe.each(['js', 'tensor'] as const)('AdamW (%s implementation)', (implementation) => {
   it('matches hand-computed PyTorch AdamW steps, with lr and beta1 changed between steps', () => {
     const p = tf.variable(tf.tensor1d([1, -2]))
-    const opt = new AdamW([p], { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, implementation })
+    const opt = new AdamW([p], {
+      learningRate: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0.01,
+      implementation,
+    })
     expect(opt.implementation).toBe(implementation)
     const g1 = tf.tensor1d([0.5, 0])
     opt.applyGradients([g1])
@@ -38,9 +45,27 @@ describe.each(['js', 'tensor'] as const)('AdamW (%s implementation)', (implement
 
   it('exports its state and resumes bit for bit', () => {
     const run = (split: boolean): Float32Array => {
-      const p = tf.variable(tf.tensor2d([[0.3, -0.1], [0.7, 2]]))
+      const p = tf.variable(
+        tf.tensor2d([
+          [0.3, -0.1],
+          [0.7, 2],
+        ]),
+      )
       let opt = new AdamW([p], { learningRate: 0.01, implementation })
-      const grads = [tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[-1, 0.5], [0, 2]]), tf.tensor2d([[0.1, 0.1], [-3, 1]])]
+      const grads = [
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([
+          [-1, 0.5],
+          [0, 2],
+        ]),
+        tf.tensor2d([
+          [0.1, 0.1],
+          [-3, 1],
+        ]),
+      ]
       grads.forEach((g, i) => {
         if (split && i === 2) {
           const state = opt.getState()
@@ -75,11 +100,13 @@ describe('AdamW validation', () => {
   it('names the bad option', () => {
     const p = tf.variable(tf.zeros([1]))
     expect(() => new AdamW([p], { learningRate: -1 })).toThrow(/option "learningRate"/)
-    expect(() => new AdamW([p], { learningRate: 0.1, beta2: 1 })).toThrow(/option "beta2": expected a number in \[0, 1\)/)
-    const opt = new AdamW([p], { learningRate: 0.1 })
-    expect(() => opt.setState({ step: 1, slots: [{ name: 'x', shape: [2], m: new Float32Array(2), v: new Float32Array(2) }] })).toThrow(
-      /optimizer\.slots\[0\]\.shape/,
+    expect(() => new AdamW([p], { learningRate: 0.1, beta2: 1 })).toThrow(
+      /option "beta2": expected a number in \[0, 1\)/,
     )
+    const opt = new AdamW([p], { learningRate: 0.1 })
+    expect(() =>
+      opt.setState({ step: 1, slots: [{ name: 'x', shape: [2], m: new Float32Array(2), v: new Float32Array(2) }] }),
+    ).toThrow(/optimizer\.slots\[0\]\.shape/)
     p.dispose()
   })
 })

@@ -109,13 +109,21 @@ export class AdamW {
     for (let i = 0; i < this.variables.length; i++) {
       const variable = this.variables[i]!
       const grad = list[i]
-      if (grad === undefined) throw new InvalidTrainConfigError('grads', `a gradient for variable "${variable.name}"`, 'none')
+      if (grad === undefined)
+        throw new InvalidTrainConfigError('grads', `a gradient for variable "${variable.name}"`, 'none')
       if (this.implementation === 'js') this.updateJs(i, variable, grad, stepSize, bc2Sqrt, decay)
       else this.updateTensor(i, variable, grad, stepSize, bc2Sqrt, decay)
     }
   }
 
-  private updateJs(i: number, variable: tf.Variable, grad: tf.Tensor, stepSize: number, bc2Sqrt: number, decay: number): void {
+  private updateJs(
+    i: number,
+    variable: tf.Variable,
+    grad: tf.Tensor,
+    stepSize: number,
+    bc2Sqrt: number,
+    decay: number,
+  ): void {
     const g = grad.dataSync() as Float32Array
     const p = variable.dataSync() as Float32Array
     const m = this.m[i]!
@@ -137,7 +145,14 @@ export class AdamW {
     next.dispose()
   }
 
-  private updateTensor(i: number, variable: tf.Variable, grad: tf.Tensor, stepSize: number, bc2Sqrt: number, decay: number): void {
+  private updateTensor(
+    i: number,
+    variable: tf.Variable,
+    grad: tf.Tensor,
+    stepSize: number,
+    bc2Sqrt: number,
+    decay: number,
+  ): void {
     const mVar = this.mVars[i]!
     const vVar = this.vVars[i]!
     tf.tidy(() => {
@@ -174,7 +189,11 @@ export class AdamW {
     }
     state.slots.forEach((slot, i) => {
       const variable = this.variables[i]!
-      if (slot.shape.join(',') !== variable.shape.join(',') || slot.m.length !== variable.size || slot.v.length !== variable.size) {
+      if (
+        slot.shape.join(',') !== variable.shape.join(',') ||
+        slot.m.length !== variable.size ||
+        slot.v.length !== variable.size
+      ) {
         throw new InvalidTrainConfigError(
           `optimizer.slots[${i}].shape`,
           `[${variable.shape.join(', ')}] (variable "${variable.name}")`,
@@ -206,6 +225,9 @@ export class AdamW {
 }
 
 function checkRange(option: string, value: number, min: number, max: number, maxInclusive: boolean): void {
-  const ok = typeof value === 'number' && Number.isFinite(value) ? value >= min && (maxInclusive ? value <= max : value < max) : false
+  const ok =
+    typeof value === 'number' && Number.isFinite(value)
+      ? value >= min && (maxInclusive ? value <= max : value < max)
+      : false
   if (!ok) throw new InvalidTrainConfigError(option, `a number in [${min}, ${max}${maxInclusive ? ']' : ')'}`, value)
 }

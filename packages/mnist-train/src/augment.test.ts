@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '@mnist/data'
-import { affineWarp, augmentImage, DEFAULT_AUGMENTATION, IDENTITY_AFFINE, sampleAffine, validateAugmentation } from './augment'
+import {
+  affineWarp,
+  augmentImage,
+  DEFAULT_AUGMENTATION,
+  IDENTITY_AFFINE,
+  sampleAffine,
+  validateAugmentation,
+} from './augment'
 
 const R = 28
 const C = 28

@@ -52,7 +52,12 @@ export class BatchFiller {
    * Fills the first `size` entries of the batch with the examples `order[start + k]`. With `augment`, each image gets a
    * random affine transform drawn from `ranges` with `random` (four draws per image, in order).
    */
-  fill(order: Uint32Array, start: number, size: number, augment?: { random: () => number; ranges: AugmentationRanges }): void {
+  fill(
+    order: Uint32Array,
+    start: number,
+    size: number,
+    augment?: { random: () => number; ranges: AugmentationRanges },
+  ): void {
     const { images: src, labels: srcLabels, rows, cols } = this.source
     const { images, labels, oneHot } = this.batch
     const pixels = this.pixels

@@ -126,4 +126,3 @@ export function decodeMoments(file: string, meta: CheckpointState['optimizer'], 
   })
   return { step: meta.step, slots }
 }
-

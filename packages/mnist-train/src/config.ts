@@ -123,6 +123,10 @@ function num(
     (minExclusive ? value > min : value >= min) &&
     (maxExclusive ? value < max : value <= max)
   if (!ok) {
-    throw new InvalidTrainConfigError(option, `a number in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}`, value)
+    throw new InvalidTrainConfigError(
+      option,
+      `a number in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}`,
+      value,
+    )
   }
 }

@@ -11,7 +11,11 @@ export type MnistTrainErrorCode =
 /** Catch this one class to handle every failure @mnist/train throws. Branch on `code`, not on message text. */
 export class MnistTrainError extends Error {
   override name = 'MnistTrainError'
-  constructor(readonly code: MnistTrainErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: MnistTrainErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`[@mnist/train] ${message}`, options)
   }
 }
@@ -19,7 +23,11 @@ export class MnistTrainError extends Error {
 /** A training option (or CLI flag) is out of range or of the wrong kind. */
 export class InvalidTrainConfigError extends MnistTrainError {
   override name = 'InvalidTrainConfigError'
-  constructor(readonly option: string, readonly expected: string, readonly found: unknown) {
+  constructor(
+    readonly option: string,
+    readonly expected: string,
+    readonly found: unknown,
+  ) {
     super('TRAIN_INVALID_CONFIG', `option "${option}": expected ${expected}, found ${describe(found)}`)
   }
 }
@@ -30,7 +38,12 @@ export class InvalidTrainConfigError extends MnistTrainError {
  */
 export class NonFiniteLossError extends MnistTrainError {
   override name = 'NonFiniteLossError'
-  constructor(readonly step: number, readonly epoch: number, readonly batch: number, readonly loss: number) {
+  constructor(
+    readonly step: number,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly loss: number,
+  ) {
     super(
       'TRAIN_NON_FINITE_LOSS',
       `loss became ${String(loss)} at step ${step} (epoch ${epoch}, batch ${batch}); training stopped and nothing ` +
@@ -42,7 +55,11 @@ export class NonFiniteLossError extends MnistTrainError {
 /** A checkpoint folder given to `resume` is missing files or was written by an incompatible run. */
 export class CheckpointError extends MnistTrainError {
   override name = 'CheckpointError'
-  constructor(readonly path: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super('TRAIN_CHECKPOINT_INVALID', `${path}: ${detail}`, options)
   }
 }
@@ -50,7 +67,10 @@ export class CheckpointError extends MnistTrainError {
 /** Writing a checkpoint failed; the previous checkpoint (if any) is left as it was. */
 export class CheckpointWriteError extends MnistTrainError {
   override name = 'CheckpointWriteError'
-  constructor(readonly path: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
     super('TRAIN_CHECKPOINT_WRITE_FAILED', `could not write checkpoint ${path}`, options)
   }
 }
@@ -59,7 +79,11 @@ export class CheckpointWriteError extends MnistTrainError {
 export class RunDirError extends MnistTrainError {
   override name = 'RunDirError'
   readonly option = 'outDir'
-  constructor(readonly path: string, detail: string, cause?: unknown) {
+  constructor(
+    readonly path: string,
+    detail: string,
+    cause?: unknown,
+  ) {
     super('TRAIN_OUT_DIR_UNWRITABLE', `option "outDir": ${path} ${detail}${reason(cause)}`, { cause })
   }
 }
@@ -68,7 +92,10 @@ export class RunDirError extends MnistTrainError {
 export class TrainDataError extends MnistTrainError {
   override name = 'TrainDataError'
   readonly option = 'data'
-  constructor(readonly field: string, detail: string) {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
     super('TRAIN_BAD_DATA', `option "data": ${field} ${detail}`)
   }
 }
@@ -77,7 +104,11 @@ export class TrainDataError extends MnistTrainError {
 export class BatchTooLargeError extends MnistTrainError {
   override name = 'BatchTooLargeError'
   readonly option = 'batchSize'
-  constructor(readonly batchSize: number, readonly backend: string, cause: unknown) {
+  constructor(
+    readonly batchSize: number,
+    readonly backend: string,
+    cause: unknown,
+  ) {
     super(
       'TRAIN_BATCH_TOO_LARGE',
       `option "batchSize": ${batchSize} images per step do not fit in the memory of the ${backend} backend` +
@@ -91,7 +122,11 @@ export class BatchTooLargeError extends MnistTrainError {
 export class ResumeBackendError extends MnistTrainError {
   override name = 'ResumeBackendError'
   readonly option = 'backend'
-  constructor(readonly path: string, readonly backend: string, cause: unknown) {
+  constructor(
+    readonly path: string,
+    readonly backend: string,
+    cause: unknown,
+  ) {
     super(
       'TRAIN_RESUME_BACKEND_UNAVAILABLE',
       `${path} was trained on backend "${backend}", which is not available here${reason(cause)}. A resumed run ` +

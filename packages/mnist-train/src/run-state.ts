@@ -34,7 +34,10 @@ export class RunState {
   steps = 0
 
   /** `processStart`: `performance.now()` when this process started the run (total seconds count from there). */
-  constructor(private readonly processStart: number, saved?: CheckpointState) {
+  constructor(
+    private readonly processStart: number,
+    saved?: CheckpointState,
+  ) {
     this.position = saved ? { ...saved.position } : { epoch: 0, batch: 0, step: 0 }
     this.history = saved ? saved.history.map((h) => ({ ...h })) : []
     this.progress = saved ? { ...saved.epochProgress } : { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0 }

@@ -45,22 +45,17 @@ export function oneCycle(step: number, options: OneCycleOptions): ScheduleValue 
     { end: pctStart * totalSteps - 1, lr: [initialLr, maxLr], mom: [options.maxMomentum, options.baseMomentum] },
     { end: totalSteps - 1, lr: [maxLr, minLr], mom: [options.baseMomentum, options.maxMomentum] },
   ] as const
-  let start = 0
-  for (let i = 0; i < phases.length; i++) {
-    const phase = phases[i]!
-    if (step <= phase.end || i === phases.length - 1) {
-      // PyTorch divides by zero here when a phase is a single step; treat that step as the phase's end.
-      const span = phase.end - start
-      const pct = span > 0 ? (step - start) / span : 1
-      return {
-        learningRate: anneal(phase.lr[0], phase.lr[1], pct),
-        beta1: cycleMomentum ? anneal(phase.mom[0], phase.mom[1], pct) : undefined,
-      }
-    }
-    start = phase.end
+  // Phase 2 once phase 1's end is passed; phase 2 starts where phase 1 ends.
+  const second = step > phases[0].end
+  const phase = second ? phases[1] : phases[0]
+  const start = second ? phases[0].end : 0
+  // PyTorch divides by zero here when a phase is a single step; treat that step as the phase's end.
+  const span = phase.end - start
+  const pct = span > 0 ? (step - start) / span : 1
+  return {
+    learningRate: anneal(phase.lr[0], phase.lr[1], pct),
+    beta1: cycleMomentum ? anneal(phase.mom[0], phase.mom[1], pct) : undefined,
   }
-  /* c8 ignore next */
-  throw new Error('unreachable')
 }
 
 function annealCos(start: number, end: number, pct: number): number {

@@ -11,7 +11,9 @@ import { SMALL_FLAT_MODEL, subset, tempDir, TINY_MODEL, weightsOf } from './help
 
 // The simd backend's fused training step (one wasm pass per layer) inside the real training loop.
 
-const FLAT_WITH_DROPOUT: Partial<ModelConfig> = { layers: [...SMALL_FLAT_MODEL.layers!, { type: 'dropout', rate: 0.2 }] }
+const FLAT_WITH_DROPOUT: Partial<ModelConfig> = {
+  layers: [...SMALL_FLAT_MODEL.layers!, { type: 'dropout', rate: 0.2 }],
+}
 
 const base = async (over: Partial<TrainOptions> = {}): Promise<TrainOptions> => ({
   backend: 'simd',
@@ -21,7 +23,9 @@ const base = async (over: Partial<TrainOptions> = {}): Promise<TrainOptions> => 
   config: { model: FLAT_WITH_DROPOUT, batchSize: 32, epochs: 1, seed: 11, ...over.config },
 })
 
-async function run(options: TrainOptions): Promise<{ weights: Float32Array[]; losses: number[]; engine: string; accuracy: number | undefined }> {
+async function run(
+  options: TrainOptions,
+): Promise<{ weights: Float32Array[]; losses: number[]; engine: string; accuracy: number | undefined }> {
   const losses: number[] = []
   let engine = ''
   const result = await train({
@@ -46,7 +50,9 @@ describe('train on simd with the fused step', () => {
     expect(fused.engine).toBe('fused')
     expect(reference.engine).toBe('tfjs')
     expect(fused.losses).toHaveLength(5)
-    fused.losses.forEach((l, i) => expect(Math.abs(l - reference.losses[i]!), `loss after step ${i + 1}`).toBeLessThan(2e-4))
+    fused.losses.forEach((l, i) =>
+      expect(Math.abs(l - reference.losses[i]!), `loss after step ${i + 1}`).toBeLessThan(2e-4),
+    )
     // trainable weights and the BatchNorm moving statistics
     fused.weights.forEach((w, i) => {
       const ref = reference.weights[i]!
@@ -93,7 +99,11 @@ describe('train on simd with the fused step', () => {
     const opts = await base({ save: true, outDir: out, config: { epochs: 2 } })
     const full = await run(opts)
     const controller = new AbortController()
-    const stopped = await train({ ...opts, signal: controller.signal, onProgress: (p) => p.step === 13 && controller.abort() })
+    const stopped = await train({
+      ...opts,
+      signal: controller.signal,
+      onProgress: (p) => p.step === 13 && controller.abort(),
+    })
     expect(stopped.interrupted).toBe(true)
     const state = (await readCheckpoint(stopped.checkpointDir!)).state
     expect(state.position).toEqual({ epoch: 1, batch: 3, step: 13 })
@@ -105,7 +115,10 @@ describe('train on simd with the fused step', () => {
 
   it('falls back to the tfjs step for layers it does not fuse, or when asked, and says why', async () => {
     let reason: string | undefined
-    const gap = await train({ ...(await base({ config: { model: TINY_MODEL } })), onStart: (i) => (reason = i.stepEngineReason) })
+    const gap = await train({
+      ...(await base({ config: { model: TINY_MODEL } })),
+      onStart: (i) => (reason = i.stepEngineReason),
+    })
     expect(gap.stepEngine).toBe('tfjs')
     expect(reason).toMatch(/layers\[4\]: layer type "globalAvgPool" is not supported by the fused step/)
     const off = await train({ ...(await base()), fusedStep: false, onStart: (i) => (reason = i.stepEngineReason) })

@@ -66,7 +66,10 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
     for (const entry of await fs.readdir(d, { withFileTypes: true })) {
       const p = path.join(d, entry.name)
       if (entry.isDirectory()) await walk(p)
-      else out[path.relative(dir, p)] = createHash('sha256').update(await fs.readFile(p)).digest('hex')
+      else
+        out[path.relative(dir, p)] = createHash('sha256')
+          .update(await fs.readFile(p))
+          .digest('hex')
     }
   }
   await walk(dir)

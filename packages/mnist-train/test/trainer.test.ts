@@ -23,7 +23,9 @@ beforeAll(async () => {
   await selectBackend('cpu')
 })
 
-async function trainedWeights(options: TrainOptions): Promise<{ weights: Float32Array[]; accuracy: number | undefined }> {
+async function trainedWeights(
+  options: TrainOptions,
+): Promise<{ weights: Float32Array[]; accuracy: number | undefined }> {
   const result = await train({ ...options, keepModel: true })
   const weights = weightsOf(result.model!)
   result.model!.dispose()
@@ -105,7 +107,13 @@ describe('train: checkpoints', () => {
     expect(path.basename(dir)).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ-cpu$/)
     // Only the run folder: no temporary or old folders left behind.
     expect(await fs.readdir(out)).toEqual([path.basename(dir)])
-    expect((await fs.readdir(dir)).sort()).toEqual(['metadata.json', 'model.json', 'optimizer.bin', 'training.json', 'weights.bin'])
+    expect((await fs.readdir(dir)).sort()).toEqual([
+      'metadata.json',
+      'model.json',
+      'optimizer.bin',
+      'training.json',
+      'weights.bin',
+    ])
     const { state, optimizer } = await readCheckpoint(dir)
     expect(state.format).toBe(CHECKPOINT_FORMAT)
     expect(state.complete).toBe(true)
@@ -172,7 +180,11 @@ describe('train: checkpoints', () => {
     const out = await tempDir('refuse')
     const opts = await base({ save: true, outDir: out })
     const controller = new AbortController()
-    const stopped = await train({ ...opts, signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() })
+    const stopped = await train({
+      ...opts,
+      signal: controller.signal,
+      onProgress: (p) => p.step === 2 && controller.abort(),
+    })
     const done = await train({ ...opts })
     await expect(train({ ...opts, config: undefined, resume: done.modelDir })).rejects.toThrow(CheckpointError)
     await expect(train({ ...opts, config: undefined, resume: done.modelDir })).rejects.toThrow(/already complete/)
@@ -196,7 +208,9 @@ describe('train: non-finite loss', () => {
     const out = await tempDir('nan')
     const good = await train(await base({ save: true, outDir: out }))
     const before = await snapshot(out)
-    const error = await train(await base({ save: true, outDir: out, config: { maxLr: 1e30, divFactor: 1 } })).catch((e: unknown) => e)
+    const error = await train(await base({ save: true, outDir: out, config: { maxLr: 1e30, divFactor: 1 } })).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(NonFiniteLossError)
     const e = error as NonFiniteLossError
     expect(e.code).toBe('TRAIN_NON_FINITE_LOSS')
@@ -210,9 +224,13 @@ describe('train: non-finite loss', () => {
 describe('train: options', () => {
   it('validates options, naming them', async () => {
     await expect(train(await base({ config: { epochs: 0 } }))).rejects.toThrow(InvalidTrainConfigError)
-    await expect(train(await base({ config: { epochs: 0 } }))).rejects.toThrow(/option "epochs": expected an integer in \[1, 10000\], found 0/)
+    await expect(train(await base({ config: { epochs: 0 } }))).rejects.toThrow(
+      /option "epochs": expected an integer in \[1, 10000\], found 0/,
+    )
     await expect(train(await base({ config: { labelSmoothing: 1 } }))).rejects.toThrow(/labelSmoothing/)
-    await expect(train(await base({ limit: 100_000 }))).rejects.toThrow(/option "limit": expected an integer in \[1, 192\]/)
+    await expect(train(await base({ limit: 100_000 }))).rejects.toThrow(
+      /option "limit": expected an integer in \[1, 192\]/,
+    )
   })
 
   it('trains on the first `limit` images and tests on the first `testLimit`', async () => {

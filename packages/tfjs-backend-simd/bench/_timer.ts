@@ -36,7 +36,10 @@ export function instrumentKernels(backendName: string): KernelTimer {
   }
   return {
     totalMs: () => total,
-    reset: () => { total = 0; stats.clear() },
+    reset: () => {
+      total = 0
+      stats.clear()
+    },
     byKernel: () => stats,
   }
 }

@@ -5,7 +5,15 @@
 //   node --import tsx bench/bitcheck.ts            (BITCHECK_STEPS, default 40; BITCHECK_BUILDS=relaxed-simd,simd,scalar)
 import * as tf from '@tensorflow/tfjs-core'
 import { createHash } from 'node:crypto'
-import { FusedTrainer, registerSimdBackend, setThreadsCount, getSimdBackend, type FusedLayer, type FusedNetwork, type SimdBuild } from '../src/index'
+import {
+  FusedTrainer,
+  registerSimdBackend,
+  setThreadsCount,
+  getSimdBackend,
+  type FusedLayer,
+  type FusedNetwork,
+  type SimdBuild,
+} from '../src/index'
 
 const STEPS = Number(process.env.BITCHECK_STEPS ?? 40)
 const conv = (filters: number, relu = true, bn = true): FusedLayer[] => [
@@ -20,8 +28,17 @@ const NETS: Record<string, { net: FusedNetwork; batch: number }> = {
     batch: 32,
     net: {
       inputShape: [28, 28, 1],
-      layers: [...conv(8), pool, ...conv(16), pool, ...conv(24), ...conv(24), { type: 'flatten' }, { type: 'dropout', rate: 0.05 },
-        { type: 'dense', units: 10, useBias: true }],
+      layers: [
+        ...conv(8),
+        pool,
+        ...conv(16),
+        pool,
+        ...conv(24),
+        ...conv(24),
+        { type: 'flatten' },
+        { type: 'dropout', rate: 0.05 },
+        { type: 'dense', units: 10, useBias: true },
+      ],
     },
   },
   // pools that can not be fused with the layer before: odd input (13x13), after a bias+ReLU conv (no BN), after
@@ -30,9 +47,21 @@ const NETS: Record<string, { net: FusedNetwork; batch: number }> = {
     batch: 7,
     net: {
       inputShape: [13, 13, 2],
-      layers: [...conv(6), pool, ...conv(8, true, false), { type: 'maxPool', poolSize: [3, 3], strides: [1, 1] }, ...conv(12, false),
-        pool, ...conv(5), { type: 'flatten' }, { type: 'dense', units: 9, useBias: false }, { type: 'batchNorm', epsilon: 1e-3, momentum: 0.8 },
-        { type: 'relu' }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 10, useBias: true }],
+      layers: [
+        ...conv(6),
+        pool,
+        ...conv(8, true, false),
+        { type: 'maxPool', poolSize: [3, 3], strides: [1, 1] },
+        ...conv(12, false),
+        pool,
+        ...conv(5),
+        { type: 'flatten' },
+        { type: 'dense', units: 9, useBias: false },
+        { type: 'batchNorm', epsilon: 1e-3, momentum: 0.8 },
+        { type: 'relu' },
+        { type: 'dropout', rate: 0.3 },
+        { type: 'dense', units: 10, useBias: true },
+      ],
     },
   },
   // BN+ReLU+2x2 pool with odd channels and an odd batch (6x6 -> 3x3), then 4 channels (3x3: odd, so not fused)
@@ -52,13 +81,18 @@ for (const build of builds) {
     setThreadsCount(threads)
     registerSimdBackend({ build, parallelThreshold: 0 })
     await tf.setBackend('simd')
-    for (let i = 0; i < 200 && getSimdBackend()!.rt.threads !== threads; i++) await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 200 && getSimdBackend()!.rt.threads !== threads; i++)
+      await new Promise((r) => setTimeout(r, 10))
     for (const name of nets) {
       const { net, batch: B } = NETS[name]!
       const trainer = new FusedTrainer(net, { batchSize: B, labelSmoothing: 0.05, adaptiveThreads: false })
       let seed = 12345
-      const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296)
-      trainer.setWeights(trainer.paramSpecs.map((s) => Float32Array.from({ length: s.size }, () => (s.name === 'gamma' ? 0.8 + 0.4 * rand() : (rand() - 0.5) * 0.4))))
+      const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296
+      trainer.setWeights(
+        trainer.paramSpecs.map((s) =>
+          Float32Array.from({ length: s.size }, () => (s.name === 'gamma' ? 0.8 + 0.4 * rand() : (rand() - 0.5) * 0.4)),
+        ),
+      )
       const per = trainer.plan.inputSize
       const hash = createHash('sha256')
       const h = { learningRate: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }
@@ -73,7 +107,8 @@ for (const build of builds) {
         hash.update(new Float64Array([r.loss, r.correct]))
         losses.push(r.loss)
       }
-      const bytes = (arrays: Float32Array[]) => arrays.forEach((a) => hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)))
+      const bytes = (arrays: Float32Array[]) =>
+        arrays.forEach((a) => hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)))
       bytes(trainer.getWeights())
       bytes(trainer.getGradients())
       bytes(trainer.getStates())
@@ -82,8 +117,10 @@ for (const build of builds) {
       bytes(opt.m)
       bytes(opt.v)
       bytes([trainer.predictLogits(images, B)])
-      console.log(`${build.padEnd(12)} ${threads} thread(s) ${name.padEnd(8)} ${hash.digest('hex')} loss ${losses[0]!.toFixed(3)} -> ${losses[losses.length - 1]!.toFixed(3)}` +
-        ` fused pools: [${(trainer as unknown as { poolFused?: boolean[] }).poolFused?.flatMap((f, i) => (f ? [i] : [])).join(', ') ?? ''}]`)
+      console.log(
+        `${build.padEnd(12)} ${threads} thread(s) ${name.padEnd(8)} ${hash.digest('hex')} loss ${losses[0]!.toFixed(3)} -> ${losses[losses.length - 1]!.toFixed(3)}` +
+          ` fused pools: [${(trainer as unknown as { poolFused?: boolean[] }).poolFused?.flatMap((f, i) => (f ? [i] : [])).join(', ') ?? ''}]`,
+      )
       trainer.dispose()
     }
   }

@@ -34,7 +34,8 @@ function loadImages(): { xs: Uint8Array; ys: Float32Array; n: number; source: st
     return { xs, ys, n, source: `real MNIST (${dir})` }
   }
   const n = 60000
-  const xs = new Uint8Array(n * 784), ys = new Float32Array(n * 10)
+  const xs = new Uint8Array(n * 784),
+    ys = new Float32Array(n * 10)
   for (let i = 0; i < n; i += BATCH) {
     const b = randomBatch(Math.min(BATCH, n - i), i + 1)
     for (let j = 0; j < b.xs.length; j++) xs[i * 784 + j] = Math.floor(b.xs[j]! * 256)
@@ -45,7 +46,11 @@ function loadImages(): { xs: Uint8Array; ys: Float32Array; n: number; source: st
 
 const data = loadImages()
 console.log(`model C, batch ${BATCH}, ${STEPS} steps, ${data.source}`)
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+)
 console.log(`simd features: ${JSON.stringify(simdFeatures())}`)
 
 async function run(backend: string, steps: number, threads?: number) {
@@ -53,7 +58,8 @@ async function run(backend: string, steps: number, threads?: number) {
   await tf.setBackend(backend)
   if (backend === 'simd') {
     // wait for the workers
-    for (let i = 0; i < 500 && getSimdBackend()!.rt.threads < (threads ?? 1); i++) await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 500 && getSimdBackend()!.rt.threads < (threads ?? 1); i++)
+      await new Promise((r) => setTimeout(r, 10))
   }
   const timer = instrumentKernels(backend)
   const model = buildModelC(1)
@@ -65,21 +71,38 @@ async function run(backend: string, steps: number, threads?: number) {
     for (let i = 0; i < xb.length; i++) xb[i] = src[i]! / 255
     return { xs: xb, ys: data.ys.subarray(off * 10, (off + BATCH) * 10) }
   }
-  for (let s = 0; s < 2; s++) { const b = batchAt(s); trainStep(model, opt, b.xs, b.ys, BATCH) } // warm-up
+  for (let s = 0; s < 2; s++) {
+    const b = batchAt(s)
+    trainStep(model, opt, b.xs, b.ys, BATCH)
+  } // warm-up
   timer.reset()
   const tensors = tf.memory().numTensors
   const c0 = process.cpuUsage()
   const t0 = performance.now()
   let loss = 0
-  for (let s = 0; s < steps; s++) { const b = batchAt(s); loss = trainStep(model, opt, b.xs, b.ys, BATCH) }
+  for (let s = 0; s < steps; s++) {
+    const b = batchAt(s)
+    loss = trainStep(model, opt, b.xs, b.ys, BATCH)
+  }
   const wall = performance.now() - t0
   const cpu = process.cpuUsage(c0)
   const leaked = tf.memory().numTensors - tensors
   const kernelMs = timer.totalMs()
-  const top = [...timer.byKernel()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8)
-    .map(([k, e]) => `${k} ${(e.ms / steps).toFixed(2)}`).join(', ')
+  const top = [...timer.byKernel()]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 8)
+    .map(([k, e]) => `${k} ${(e.ms / steps).toFixed(2)}`)
+    .join(', ')
   model.dispose()
-  return { wall, perStep: wall / steps, kernelPerStep: kernelMs / steps, cpuPerStep: (cpu.user + cpu.system) / 1000 / steps, loss, leaked, top }
+  return {
+    wall,
+    perStep: wall / steps,
+    kernelPerStep: kernelMs / steps,
+    cpuPerStep: (cpu.user + cpu.system) / 1000 / steps,
+    loss,
+    leaked,
+    top,
+  }
 }
 
 const results: Record<string, { perStep: number }> = {}
@@ -87,14 +110,18 @@ for (const t of THREADS) {
   const r = await run('simd', STEPS, t)
   results[`simd-${t}`] = r
   const outside = r.perStep - r.kernelPerStep
-  console.log(`simd, ${t} thread(s): ${r.perStep.toFixed(1)} ms/step (kernels ${r.kernelPerStep.toFixed(1)}, outside ${outside.toFixed(1)} = ${(100 * outside / r.perStep).toFixed(0)} %), ` +
-    `CPU ${r.cpuPerStep.toFixed(1)} ms/step, ${STEPS} steps ${(r.wall / 1000).toFixed(1)} s, epoch (938 steps) ${(r.perStep * 938 / 1000).toFixed(1)} s, loss ${r.loss.toFixed(3)}, leaked tensors ${r.leaked}`)
+  console.log(
+    `simd, ${t} thread(s): ${r.perStep.toFixed(1)} ms/step (kernels ${r.kernelPerStep.toFixed(1)}, outside ${outside.toFixed(1)} = ${((100 * outside) / r.perStep).toFixed(0)} %), ` +
+      `CPU ${r.cpuPerStep.toFixed(1)} ms/step, ${STEPS} steps ${(r.wall / 1000).toFixed(1)} s, epoch (938 steps) ${((r.perStep * 938) / 1000).toFixed(1)} s, loss ${r.loss.toFixed(3)}, leaked tensors ${r.leaked}`,
+  )
   console.log(`  top kernels (ms/step): ${r.top}`)
 }
 if (CPU_STEPS > 0) {
   const r = await run('cpu', CPU_STEPS)
   results.cpu = r
-  console.log(`cpu: ${r.perStep.toFixed(0)} ms/step over ${CPU_STEPS} steps -> epoch estimate ${(r.perStep * 938 / 1000).toFixed(0)} s`)
+  console.log(
+    `cpu: ${r.perStep.toFixed(0)} ms/step over ${CPU_STEPS} steps -> epoch estimate ${((r.perStep * 938) / 1000).toFixed(0)} s`,
+  )
   const best = Math.min(...THREADS.map((t) => results[`simd-${t}`]!.perStep))
   console.log(`speed-up simd (best) vs cpu: ${(r.perStep / best).toFixed(0)}x`)
 }
@@ -107,12 +134,17 @@ if (process.env.BENCH_TORCH !== '0') {
   if (!hasTorch) {
     console.log('pytorch: skipped (no /usr/bin/python3 with torch; apt-get install python3-torch)')
   } else {
-    const r = spawnSync(py, [join(dirname(fileURLToPath(import.meta.url)), 'torch_epoch.py'), String(STEPS), '2'], { encoding: 'utf8', env: process.env })
+    const r = spawnSync(py, [join(dirname(fileURLToPath(import.meta.url)), 'torch_epoch.py'), String(STEPS), '2'], {
+      encoding: 'utf8',
+      env: process.env,
+    })
     const line = r.stdout.trim().split('\n').pop() ?? ''
     try {
       const t = JSON.parse(line) as { msPerStep: number; torch: string }
       const best = Math.min(...THREADS.map((n) => results[`simd-${n}`]!.perStep))
-      console.log(`pytorch ${t.torch}, 2 threads: ${t.msPerStep.toFixed(1)} ms/step, epoch ${(t.msPerStep * 938 / 1000).toFixed(1)} s; simd / pytorch time = ${(best / t.msPerStep).toFixed(2)}`)
+      console.log(
+        `pytorch ${t.torch}, 2 threads: ${t.msPerStep.toFixed(1)} ms/step, epoch ${((t.msPerStep * 938) / 1000).toFixed(1)} s; simd / pytorch time = ${(best / t.msPerStep).toFixed(2)}`,
+      )
     } catch {
       console.log(`pytorch: failed (${r.stderr.trim().split('\n').pop()})`)
     }

@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { cpus, loadavg } from 'node:os'
 import type { KernelArgs, KernelName } from '../src/runtime'
-import { FusedTrainer, getSimdBackend, setThreadsCount, simdFeatures, type FusedLayer, type FusedNetwork } from '../src/index'
+import {
+  FusedTrainer,
+  getSimdBackend,
+  setThreadsCount,
+  simdFeatures,
+  type FusedLayer,
+  type FusedNetwork,
+} from '../src/index'
 
 const B = Number(process.env.BENCH_BATCH ?? 32)
 const STEPS = Number(process.env.BENCH_STEPS ?? 100)
@@ -17,18 +24,35 @@ const conv = (filters: number): FusedLayer[] => [
 ]
 const NET: FusedNetwork = {
   inputShape: [28, 28, 1],
-  layers: [...conv(8), { type: 'maxPool', poolSize: [2, 2] }, ...conv(16), { type: 'maxPool', poolSize: [2, 2] }, ...conv(24), ...conv(24),
-    { type: 'flatten' }, { type: 'dropout', rate: 0.05 }, { type: 'dense', units: 10, useBias: true }],
+  layers: [
+    ...conv(8),
+    { type: 'maxPool', poolSize: [2, 2] },
+    ...conv(16),
+    { type: 'maxPool', poolSize: [2, 2] },
+    ...conv(24),
+    ...conv(24),
+    { type: 'flatten' },
+    { type: 'dropout', rate: 0.05 },
+    { type: 'dense', units: 10, useBias: true },
+  ],
 }
 
 await tf.setBackend('simd')
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+)
 console.log(`simd build: ${simdFeatures().build}, batch ${B}`)
 // Fixed thread counts here: the adaptive choice would switch within a round.
 const trainer = new FusedTrainer(NET, { batchSize: B, labelSmoothing: 0.05, adaptiveThreads: false })
 let seed = 1
-const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296)
-trainer.setWeights(trainer.paramSpecs.map((s) => Float32Array.from({ length: s.size }, () => (s.name === 'gamma' ? 1 : (rand() - 0.5) * 0.3))))
+const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296
+trainer.setWeights(
+  trainer.paramSpecs.map((s) =>
+    Float32Array.from({ length: s.size }, () => (s.name === 'gamma' ? 1 : (rand() - 0.5) * 0.3)),
+  ),
+)
 const images = Float32Array.from({ length: B * 784 }, () => rand() * 2 - 0.4)
 const labels = Array.from({ length: B }, (_, i) => i % 10)
 const h = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }
@@ -36,7 +60,8 @@ const rounds = new Map<number, number[]>()
 for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 4); round++) {
   for (const threads of [1, 2]) {
     setThreadsCount(threads)
-    for (let i = 0; i < 200 && getSimdBackend()!.rt.threads !== threads; i++) await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 200 && getSimdBackend()!.rt.threads !== threads; i++)
+      await new Promise((r) => setTimeout(r, 10))
     for (let i = 0; i < 10; i++) trainer.trainStep({ images, labels, dropoutSeed: i }, h)
     const t0 = performance.now()
     for (let i = 0; i < STEPS; i++) trainer.trainStep({ images, labels, dropoutSeed: i }, h)
@@ -45,15 +70,18 @@ for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 4); round++) {
 }
 for (const [threads, v] of rounds) {
   const ms = Math.min(...v)
-  console.log(`${threads} thread(s): ${ms.toFixed(2)} ms/step (rounds ${v.map((x) => x.toFixed(2)).join(' ')}), ` +
-    `${Math.ceil(60000 / B)} steps = ${((ms * Math.ceil(60000 / B)) / 1000).toFixed(1)} s`)
+  console.log(
+    `${threads} thread(s): ${ms.toFixed(2)} ms/step (rounds ${v.map((x) => x.toFixed(2)).join(' ')}), ` +
+      `${Math.ceil(60000 / B)} steps = ${((ms * Math.ceil(60000 / B)) / 1000).toFixed(1)} s`,
+  )
 }
 
 if (process.env.BENCH_PROFILE !== '0') {
   // BENCH_PROFILE_THREADS: profile on this many threads (default: 2, the last round's)
   const profileThreads = Number(process.env.BENCH_PROFILE_THREADS ?? 2)
   setThreadsCount(profileThreads)
-  for (let i = 0; i < 200 && getSimdBackend()!.rt.threads !== profileThreads; i++) await new Promise((r) => setTimeout(r, 10))
+  for (let i = 0; i < 200 && getSimdBackend()!.rt.threads !== profileThreads; i++)
+    await new Promise((r) => setTimeout(r, 10))
   for (let i = 0; i < 10; i++) trainer.trainStep({ images, labels, dropoutSeed: i }, h)
   const rt = getSimdBackend()!.rt
   const run = rt.run.bind(rt)
@@ -86,7 +114,9 @@ if (process.env.BENCH_PROFILE !== '0') {
     console.log(`  ${k.padEnd(40)} ${(mean * 1000).toFixed(0).padStart(5)} ${(median * 1000).toFixed(1).padStart(7)}`)
   }
   console.log(`sum of the medians ${inMedian.toFixed(2)} ms`)
-  console.log(`step ${total.toFixed(2)} ms, in wasm calls ${inCalls.toFixed(2)} ms, outside ${(100 * (1 - inCalls / total)).toFixed(0)} %`)
+  console.log(
+    `step ${total.toFixed(2)} ms, in wasm calls ${inCalls.toFixed(2)} ms, outside ${(100 * (1 - inCalls / total)).toFixed(0)} %`,
+  )
 }
 trainer.dispose()
 process.exit(0)

@@ -26,9 +26,25 @@ const BENCHES: Bench[] = []
 for (const s of CONV_SHAPES) {
   const conv = { strides: [1, 1], pad: s.pad, dataFormat: 'NHWC', dilations: [1, 1] }
   BENCHES.push(
-    { name: `Conv2D ${s.name}`, flops: convFlops(s), inputs: { x: s.x, filter: s.f }, run: k('FusedConv2D', { ...conv, activation: 'linear' }) },
-    { name: `Conv2DBackpropInput ${s.name}`, flops: convFlops(s), inputs: { dy: outShape(s), filter: s.f }, run: k('Conv2DBackpropInput', { ...conv, inputShape: s.x }) },
-    { name: `Conv2DBackpropFilter ${s.name}`, flops: convFlops(s), inputs: { x: s.x, dy: outShape(s) }, run: k('Conv2DBackpropFilter', { ...conv, filterShape: s.f }), backends: ['simd', 'cpu'] },
+    {
+      name: `Conv2D ${s.name}`,
+      flops: convFlops(s),
+      inputs: { x: s.x, filter: s.f },
+      run: k('FusedConv2D', { ...conv, activation: 'linear' }),
+    },
+    {
+      name: `Conv2DBackpropInput ${s.name}`,
+      flops: convFlops(s),
+      inputs: { dy: outShape(s), filter: s.f },
+      run: k('Conv2DBackpropInput', { ...conv, inputShape: s.x }),
+    },
+    {
+      name: `Conv2DBackpropFilter ${s.name}`,
+      flops: convFlops(s),
+      inputs: { x: s.x, dy: outShape(s) },
+      run: k('Conv2DBackpropFilter', { ...conv, filterShape: s.f }),
+      backends: ['simd', 'cpu'],
+    },
   )
 }
 // The first layer's activations: the biggest memory-bound tensors of a step.
@@ -36,22 +52,54 @@ const A = [BATCH, 28, 28, 8]
 const P = [BATCH, 14, 14, 8]
 const S = `[${A.join(',')}]`
 BENCHES.push(
-  { name: `MaxPool 2x2 ${S}`, flops: 0, inputs: { x: A }, run: k('MaxPool', { filterSize: 2, strides: 2, pad: 'valid' }) },
-  { name: `MaxPoolGrad 2x2 ${S}`, flops: 0, inputs: { dy: P, input: A, output: P }, run: k('MaxPoolGrad', { filterSize: 2, strides: 2, pad: 'valid' }), backends: ['simd', 'cpu'] },
-  { name: `FusedBatchNorm ${S}`, flops: 0, inputs: { x: A, mean: [8], variance: [8], offset: [8], scale: [8] }, run: k('FusedBatchNorm', { varianceEpsilon: 1e-3 }) },
-  { name: `BatchNorm gradient (fused) ${S}`, flops: 0, inputs: { dy: A, x: A, mean: [8], variance: [8], scale: [8] }, run: k('SimdFusedBatchNormGrad', { varianceEpsilon: 1e-3 }), backends: ['simd'] },
+  {
+    name: `MaxPool 2x2 ${S}`,
+    flops: 0,
+    inputs: { x: A },
+    run: k('MaxPool', { filterSize: 2, strides: 2, pad: 'valid' }),
+  },
+  {
+    name: `MaxPoolGrad 2x2 ${S}`,
+    flops: 0,
+    inputs: { dy: P, input: A, output: P },
+    run: k('MaxPoolGrad', { filterSize: 2, strides: 2, pad: 'valid' }),
+    backends: ['simd', 'cpu'],
+  },
+  {
+    name: `FusedBatchNorm ${S}`,
+    flops: 0,
+    inputs: { x: A, mean: [8], variance: [8], offset: [8], scale: [8] },
+    run: k('FusedBatchNorm', { varianceEpsilon: 1e-3 }),
+  },
+  {
+    name: `BatchNorm gradient (fused) ${S}`,
+    flops: 0,
+    inputs: { dy: A, x: A, mean: [8], variance: [8], scale: [8] },
+    run: k('SimdFusedBatchNormGrad', { varianceEpsilon: 1e-3 }),
+    backends: ['simd'],
+  },
   { name: `Relu ${S}`, flops: 0, inputs: { x: A }, run: k('Relu', {}) },
   { name: `Multiply ${S} x [8]`, flops: 0, inputs: { a: A, b: [8] }, run: k('Multiply', {}) },
   { name: `Add ${S} + same`, flops: 0, inputs: { a: A, b: A }, run: k('Add', {}) },
   { name: `Mean axes [0,1,2] ${S}`, flops: 0, inputs: { x: A }, run: k('Mean', { axis: [0, 1, 2], keepDims: false }) },
-  { name: `_FusedMatMul [${BATCH},1176]x[1176,10]+bias`, flops: 2 * BATCH * 1176 * 10, inputs: { a: [BATCH, 1176], b: [1176, 10], bias: [10] }, run: k('_FusedMatMul', { transposeA: false, transposeB: false, activation: 'linear' }), backends: ['simd', 'cpu'] },
+  {
+    name: `_FusedMatMul [${BATCH},1176]x[1176,10]+bias`,
+    flops: 2 * BATCH * 1176 * 10,
+    inputs: { a: [BATCH, 1176], b: [1176, 10], bias: [10] },
+    run: k('_FusedMatMul', { transposeA: false, transposeB: false, activation: 'linear' }),
+    backends: ['simd', 'cpu'],
+  },
 )
 
 async function timeOn(backend: string, b: Bench): Promise<number | undefined> {
   await tf.setBackend(backend)
   // Inputs made by a kernel of this backend (on simd: wasm-resident, as activations are during training).
-  const t = Object.fromEntries(Object.entries(b.inputs).map(([n, s]) =>
-    [n, tf.tidy(() => tf.add(n === 'variance' ? tf.randomUniform(s, 0.5, 2) : tf.randomNormal(s), 0))]))
+  const t = Object.fromEntries(
+    Object.entries(b.inputs).map(([n, s]) => [
+      n,
+      tf.tidy(() => tf.add(n === 'variance' ? tf.randomUniform(s, 0.5, 2) : tf.randomNormal(s), 0)),
+    ]),
+  )
   const reps = backend === 'cpu' ? 1 : REPS
   let best = Infinity
   try {
@@ -72,13 +120,21 @@ async function timeOn(backend: string, b: Bench): Promise<number | undefined> {
   return best
 }
 
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+)
 console.log(`${MODEL_NAME}; simd build: ${simdFeatures().build}; best of ${REPS} (cpu: 1 run)\n`)
 const cols = ['simd 1T', 'simd 2T', ...(WITH_CPU ? ['cpu'] : []), 'tfjs-wasm']
 console.log(`| kernel | ${cols.join(' | ')} | simd 2T vs cpu | simd 2T vs wasm |`)
 console.log(`|---|${cols.map(() => '---:').join('|')}|---:|---:|`)
 const fmt = (ms: number | undefined, flops: number) =>
-  ms === undefined ? '–' : flops > 0 ? `${ms.toFixed(2)} ms, ${(flops / ms / 1e6).toFixed(1)} GF/s` : `${ms.toFixed(2)} ms`
+  ms === undefined
+    ? '–'
+    : flops > 0
+      ? `${ms.toFixed(2)} ms, ${(flops / ms / 1e6).toFixed(1)} GF/s`
+      : `${ms.toFixed(2)} ms`
 for (const b of BENCHES) {
   const allowed = b.backends ?? ['simd', 'cpu', 'wasm']
   const row: (number | undefined)[] = []

@@ -24,7 +24,9 @@ const totals = new Map<string, { ms: number; n: number }>()
 let wall = 0
 for (let i = 0; i < steps; i++) {
   const t0 = process.cpuUsage()
-  const info = await tf.profile(() => { trainStep(model, opt, xs, ys, 64) })
+  const info = await tf.profile(() => {
+    trainStep(model, opt, xs, ys, 64)
+  })
   const c = process.cpuUsage(t0)
   wall += (c.user + c.system) / 1000
   for (const k of info.kernels) {
@@ -37,4 +39,5 @@ for (let i = 0; i < steps; i++) {
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms)
 const kernelMs = rows.filter(([n]) => !n.endsWith('__op')).reduce((a, [, e]) => a + e.ms, 0) / steps
 console.log(`${backend}: ${(wall / steps).toFixed(1)} ms CPU/step (profiled), kernels ${kernelMs.toFixed(1)} ms`)
-for (const [name, e] of rows.filter(([n]) => !n.endsWith('__op')).slice(0, 40)) console.log(`${name.padEnd(28)} ${(e.ms / steps).toFixed(2).padStart(8)} ms  x${e.n / steps}`)
+for (const [name, e] of rows.filter(([n]) => !n.endsWith('__op')).slice(0, 40))
+  console.log(`${name.padEnd(28)} ${(e.ms / steps).toFixed(2).padStart(8)} ms  x${e.n / steps}`)

@@ -1,10 +1,17 @@
 // The convolutions benchmarked, as [name, x shape, filter shape, pad] (NHWC): by default those of @mnist/model's default
 // network at the default batch 32; BENCH_MODEL=C: model C of docs/pytorch-reference.md at
 // batch 64.
-export type ConvShape = { name: string; x: [number, number, number, number]; f: [number, number, number, number]; pad: 'same' | 'valid' }
+export type ConvShape = {
+  name: string
+  x: [number, number, number, number]
+  f: [number, number, number, number]
+  pad: 'same' | 'valid'
+}
 const MODEL_C = process.env.BENCH_MODEL === 'C'
 export const BATCH = MODEL_C ? 64 : 32
-export const MODEL_NAME = MODEL_C ? 'model C (docs/pytorch-reference.md), batch 64' : '@mnist/model default network, batch 32'
+export const MODEL_NAME = MODEL_C
+  ? 'model C (docs/pytorch-reference.md), batch 64'
+  : '@mnist/model default network, batch 32'
 export const CONV_SHAPES: ConvShape[] = MODEL_C
   ? [
       { name: 'c1 28x28 1->8 3x3', x: [BATCH, 28, 28, 1], f: [3, 3, 1, 8], pad: 'same' },

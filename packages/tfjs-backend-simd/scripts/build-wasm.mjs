@@ -21,8 +21,18 @@ const builds = {
   simd: ['--enable', 'simd'],
   scalar: [],
 }
-const common = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--importMemory',
-  '--initialMemory', '1', '--maximumMemory', '65536']
+const common = [
+  'assembly/index.ts',
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '65536',
+]
 
 const run = promisify(execFile)
 // assembly/_direct3x3_tiles.ts is generated (its tiles unrolled with fixed load offsets): regenerate it first, so the
@@ -59,10 +69,13 @@ for (const { file, tmp } of jobs) {
 const exportsFile = join(root, 'src', '_wasm-exports.ts')
 const exportsTs = exportsModule(readFileSync(join(bindingsDir, 'exports.d.ts'), 'utf8'))
 rmSync(bindingsDir, { recursive: true, force: true })
-if (check && (!existsSync(exportsFile) || readFileSync(exportsFile, 'utf8') !== exportsTs)) changed.push('src/_wasm-exports.ts')
+if (check && (!existsSync(exportsFile) || readFileSync(exportsFile, 'utf8') !== exportsTs))
+  changed.push('src/_wasm-exports.ts')
 writeFileSync(exportsFile, exportsTs)
 if (changed.length > 0) {
-  process.stderr.write(`build-wasm --check: a rebuild changed ${changed.join(', ')} (not reproducible or not committed)\n`)
+  process.stderr.write(
+    `build-wasm --check: a rebuild changed ${changed.join(', ')} (not reproducible or not committed)\n`,
+  )
   process.exit(1)
 }
 
@@ -86,7 +99,10 @@ function exportsModule(dts) {
   const fns = []
   for (const m of dts.matchAll(/\/\*\*([\s\S]*?)\*\/\s*export function (\w+)\(([^)]*)\): ([^;]+);/g)) {
     const [, doc, name, params, ret] = m
-    const path = doc.split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim()).find((l) => l.startsWith('assembly/'))
+    const path = doc
+      .split('\n')
+      .map((l) => l.replace(/^\s*\*\s?/, '').trim())
+      .find((l) => l.startsWith('assembly/'))
     const types = [...doc.matchAll(/@param (\w+) `(\w+)`/g)].map(([, p, t]) => `${p}: ${t}`)
     const sig = `  ${name}(${params}): ${ret}`
     const wrappedSig = sig.length <= 120 ? sig : `  ${name}(\n${wrap(params.split(', '), '    ')}\n  ): ${ret}`

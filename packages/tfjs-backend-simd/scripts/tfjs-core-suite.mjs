@@ -26,10 +26,12 @@ async function child(bundle, out) {
   runner.clearReporters()
   const specs = []
   runner.addReporter({
-    specDone: (r) => specs.push({ name: r.fullName, status: r.status,
-      message: r.failedExpectations?.[0]?.message?.slice(0, 300) }),
+    specDone: (r) =>
+      specs.push({ name: r.fullName, status: r.status, message: r.failedExpectations?.[0]?.message?.slice(0, 300) }),
   })
-  process.on('unhandledRejection', (e) => { throw e })
+  process.on('unhandledRejection', (e) => {
+    throw e
+  })
   // The specs take longer than jasmine's 5 s default on a busy 2-core machine (the large conv/matmul ones).
   runner.env.configure({ random: false })
   globalThis.jasmine.DEFAULT_TIMEOUT_INTERVAL = 60_000
@@ -43,10 +45,16 @@ async function bundle(dir) {
   const outfile = join(dir, 'suite.cjs')
   await esbuild.build({
     entryPoints: [join(root, 'test', 'tfjs-core', 'entry.ts')],
-    bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
     // tfjs-core's ESM build (one instance for the suite and the backends); its package.json marks the test files
     // side-effect free, which would drop every spec.
-    mainFields: ['module', 'main'], ignoreAnnotations: true,
+    mainFields: ['module', 'main'],
+    ignoreAnnotations: true,
     // jasmine's globals are read at run time; the node-fetch/util shims tfjs-core's io tests require stay outside.
     external: ['jasmine', 'node-fetch'],
   })
@@ -98,9 +106,11 @@ async function main() {
     const file = await bundle(dir)
     const results = []
     const queue = [...names]
-    await Promise.all(Array.from({ length: jobs }, async () => {
-      for (let m = queue.shift(); m; m = queue.shift()) results.push(await runMode(file, m, dir))
-    }))
+    await Promise.all(
+      Array.from({ length: jobs }, async () => {
+        for (let m = queue.shift(); m; m = queue.shift()) results.push(await runMode(file, m, dir))
+      }),
+    )
     if (process.env.SIMD_SUITE_KEEP) writeFileSync(process.env.SIMD_SUITE_KEEP, JSON.stringify(results))
     report(results, names, SUITE_MODES, CPU_ONLY_SUITES)
   } finally {
@@ -111,7 +121,11 @@ async function main() {
 async function loadModes() {
   const esbuild = await import('esbuild')
   const r = await esbuild.build({
-    entryPoints: [join(root, 'test', 'tfjs-core', 'modes.ts')], bundle: true, write: false, format: 'esm', platform: 'node',
+    entryPoints: [join(root, 'test', 'tfjs-core', 'modes.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
     logLevel: 'error',
   })
   return import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`)
@@ -130,9 +144,16 @@ function report(results, names, modes, cpuOnly) {
   for (const r of results) {
     const c = counts(r)
     const scope = modes.find((m) => m.name === r.mode)?.subset ? 'subset' : 'full'
-    const cols = [[c.specs - c.excluded, 7], [c.passed, 8], [c.failed, 8], [c.pending, 9]]
-    console.log(`${r.mode.padEnd(24)}${scope.padEnd(7)}${cols.map(([v, w]) => String(v).padStart(w)).join('')}` +
-      `  ${r.seconds.toFixed(0)} s`)
+    const cols = [
+      [c.specs - c.excluded, 7],
+      [c.passed, 8],
+      [c.failed, 8],
+      [c.pending, 9],
+    ]
+    console.log(
+      `${r.mode.padEnd(24)}${scope.padEnd(7)}${cols.map(([v, w]) => String(v).padStart(w)).join('')}` +
+        `  ${r.seconds.toFixed(0)} s`,
+    )
   }
   for (const r of results) {
     if (r.mode === 'cpu') continue

@@ -30,12 +30,16 @@ export async function useMode(mode: Mode, extra: SimdBackendOptions = {}): Promi
 
 /** Deterministic N(0,1)-ish floats. */
 export function randn(n: number, seed: number): Float32Array {
-  let s = seed * 2654435761 >>> 0 || 1
+  let s = (seed * 2654435761) >>> 0 || 1
   const out = new Float32Array(n)
   for (let i = 0; i < n; i++) {
     let acc = 0
     for (let j = 0; j < 4; j++) {
-      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0
+      s ^= s << 13
+      s >>>= 0
+      s ^= s >>> 17
+      s ^= s << 5
+      s >>>= 0
       acc += s / 4294967296
     }
     out[i] = (acc - 2) * 1.7320508
@@ -67,8 +71,12 @@ export function countWasmCalls<T>(f: () => T): { result: T; calls: number } {
 }
 
 /** Runs kernel `name` with the given inputs on `backend`; returns every output read back. */
-export async function runOn(backend: string, name: string, inputs: Record<string, InputSpec>,
-  attrs: Record<string, unknown>): Promise<KernelResult[] & { wasmCalls: number }> {
+export async function runOn(
+  backend: string,
+  name: string,
+  inputs: Record<string, InputSpec>,
+  attrs: Record<string, unknown>,
+): Promise<KernelResult[] & { wasmCalls: number }> {
   await tf.setBackend(backend)
   const before = tf.memory().numTensors
   const ts: tf.NamedTensorMap = {}
@@ -77,8 +85,9 @@ export async function runOn(backend: string, name: string, inputs: Record<string
     const n = spec.shape.reduce((a, b) => a * b, 1)
     ts[k] = tf.tensor(spec.values ?? randn(n, seed++), spec.shape, spec.dtype ?? 'float32')
   }
-  const { result: out, calls } = countWasmCalls(() =>
-    tf.engine().runKernel(name, ts, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[])
+  const { result: out, calls } = countWasmCalls(
+    () => tf.engine().runKernel(name, ts, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[],
+  )
   const outs = Array.isArray(out) ? out : [out]
   const res = Object.assign([] as KernelResult[], { wasmCalls: calls })
   for (const o of outs) res.push({ shape: o.shape, values: (await o.data()) as Float32Array })
@@ -105,8 +114,11 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * Runs kernel `name` on cpu and on simd; `err` is the largest relative difference, `wasmCalls` the calls into wasm the
  * simd run made (0: it fell back to the cpu kernel).
  */
-export async function compareKernel(name: string, inputs: Record<string, InputSpec>, attrs: Record<string, unknown>):
-  Promise<{ err: number; shapes: number[][]; wasmCalls: number }> {
+export async function compareKernel(
+  name: string,
+  inputs: Record<string, InputSpec>,
+  attrs: Record<string, unknown>,
+): Promise<{ err: number; shapes: number[][]; wasmCalls: number }> {
   const ref = await runOn('cpu', name, inputs, attrs)
   const got = await runOn('simd', name, inputs, attrs)
   let err = 0

@@ -1,8 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
-  BACKEND_NAME, getSimdBackend, getThreadsCount, registeredKernels, registerSimdBackend, setThreadsCount, simdFeatures,
-  SimdBackendError, SimdConfigError, WasmLoadError,
+  BACKEND_NAME,
+  getSimdBackend,
+  getThreadsCount,
+  registeredKernels,
+  registerSimdBackend,
+  setThreadsCount,
+  simdFeatures,
+  SimdBackendError,
+  SimdConfigError,
+  WasmLoadError,
 } from './index'
 import { KERNELS } from './register-kernels'
 import { Runtime } from './runtime'
@@ -23,8 +31,22 @@ describe('registration', () => {
     for (const k of tf.getKernelsForBackend('cpu')) expect(simd.has(k.kernelName), k.kernelName).toBe(true)
     for (const k of KERNELS) expect(simd.get(k.kernelName)!.kernelFunc).toBe(k.kernelFunc)
     expect(registeredKernels()).toEqual(KERNELS.map((k) => k.kernelName).sort())
-    expect(registeredKernels()).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput',
-      'FusedBatchNorm', 'MaxPool', 'MaxPoolGrad', 'Relu', 'Step', 'Multiply', 'Sum', 'Mean', 'BatchMatMul']))
+    expect(registeredKernels()).toEqual(
+      expect.arrayContaining([
+        'Conv2D',
+        'Conv2DBackpropFilter',
+        'Conv2DBackpropInput',
+        'FusedBatchNorm',
+        'MaxPool',
+        'MaxPoolGrad',
+        'Relu',
+        'Step',
+        'Multiply',
+        'Sum',
+        'Mean',
+        'BatchMatMul',
+      ]),
+    )
   })
 
   test('a kernel without a wasm version (fallback to the CPU kernel) works', async () => {
@@ -79,7 +101,10 @@ describe('memory', () => {
   test('a tensor made by a CPU kernel moves into wasm memory on first wasm use, values intact', async () => {
     await useMode(MODES[0]!)
     const b = getSimdBackend()!
-    const x = tf.tensor2d([[1, 2], [3, 4]])
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ])
     expect(b.ptrOf(x.dataId)).toBeUndefined()
     const y = tf.mul(x, x)
     expect(b.ptrOf(x.dataId)).toBeTypeOf('number')
@@ -160,12 +185,26 @@ describe('features and settings', () => {
     expect(rt.threads).toBe(2)
     const p = rt.heap.alloc(64)
     // job 1 (the worker) writes far outside the memory: a wasm trap
-    expect(() => rt.run('fill_f32', [[p, 1, 4], [2_000_000_000, 1, 4]])).toThrow(/worker thread trapped while running fill_f32/)
+    expect(() =>
+      rt.run('fill_f32', [
+        [p, 1, 4],
+        [2_000_000_000, 1, 4],
+      ]),
+    ).toThrow(/worker thread trapped while running fill_f32/)
     // the worker survived: both halves of a split job get done
-    rt.run('fill_f32', [[p, 3, 4], [p + 16, 5, 4]])
+    rt.run('fill_f32', [
+      [p, 3, 4],
+      [p + 16, 5, 4],
+    ])
     expect(Array.from(rt.heap.f32().subarray(p >> 2, (p >> 2) + 8))).toEqual([3, 3, 3, 3, 5, 5, 5, 5])
     // more jobs than threads: an error naming the kernel, not a hang
-    expect(() => rt.run('fill_f32', [[p, 1, 4], [p + 16, 1, 4], [p + 32, 1, 4]])).toThrow(/fill_f32: 3 jobs for 2 running threads/)
+    expect(() =>
+      rt.run('fill_f32', [
+        [p, 1, 4],
+        [p + 16, 1, 4],
+        [p + 32, 1, 4],
+      ]),
+    ).toThrow(/fill_f32: 3 jobs for 2 running threads/)
     rt.heap.free(p)
     const y = tf.conv2d(tf.ones([4, 8, 8, 2]) as tf.Tensor4D, tf.ones([3, 3, 2, 4]) as tf.Tensor4D, 1, 'same')
     expect((await y.data())[(8 + 1) * 4]).toBe(18)
@@ -177,7 +216,9 @@ describe('features and settings', () => {
   })
 
   test('a missing wasm file is a typed error naming the file', async () => {
-    const err = await Runtime.create({ wasmUrl: () => new URL('file:///nonexistent/simd.wasm') }).catch((e: unknown) => e)
+    const err = await Runtime.create({ wasmUrl: () => new URL('file:///nonexistent/simd.wasm') }).catch(
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(WasmLoadError)
     expect((err as WasmLoadError).code).toBe('SIMD_WASM_NOT_FOUND')
     expect((err as Error).message).toContain('/nonexistent/simd.wasm')

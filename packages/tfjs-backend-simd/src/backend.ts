@@ -82,7 +82,13 @@ export class SimdBackend extends MathBackendCPU {
    */
   adopt(dataId: DataId, n: number): number | undefined {
     const entry = this.data.get(dataId)
-    if (!this.rt.shared || !entry || entry.dtype !== 'float32' || !(entry.values instanceof Float32Array) || entry.values.length !== n) {
+    if (
+      !this.rt.shared ||
+      !entry ||
+      entry.dtype !== 'float32' ||
+      !(entry.values instanceof Float32Array) ||
+      entry.values.length !== n
+    ) {
       return undefined
     }
     const ptr = this.rt.heap.alloc(n * 4)
@@ -101,8 +107,14 @@ export class SimdBackend extends MathBackendCPU {
     for (const o of Array.isArray(outputs) ? outputs : [outputs]) {
       if (!o || this.ptrs.has(o.dataId)) continue
       const entry = this.data.get(o.dataId)
-      const v = entry?.values as ArrayLike<number> & { buffer?: ArrayBufferLike; slice?: () => unknown } | undefined
-      if (entry && v && typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer && typeof v.slice === 'function') {
+      const v = entry?.values as (ArrayLike<number> & { buffer?: ArrayBufferLike; slice?: () => unknown }) | undefined
+      if (
+        entry &&
+        v &&
+        typeof SharedArrayBuffer !== 'undefined' &&
+        v.buffer instanceof SharedArrayBuffer &&
+        typeof v.slice === 'function'
+      ) {
         entry.values = v.slice() as typeof entry.values
       }
     }

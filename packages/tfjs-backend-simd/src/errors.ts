@@ -15,7 +15,11 @@ export type SimdBackendErrorCode =
 /** Catch this one class to handle every failure @mnist/backend-simd throws. Branch on `code`, not on message text. */
 export class SimdBackendError extends Error {
   override name = 'SimdBackendError'
-  constructor(readonly code: SimdBackendErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: SimdBackendErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`[@mnist/backend-simd] ${message}`, options)
   }
 }
@@ -23,18 +27,30 @@ export class SimdBackendError extends Error {
 /** The .wasm file of the selected build could not be read (package installed without wasm-out/?). */
 export class WasmLoadError extends SimdBackendError {
   override name = 'WasmLoadError'
-  constructor(readonly file: string, cause: unknown, code: 'SIMD_WASM_NOT_FOUND' | 'SIMD_WASM_INSTANTIATE_FAILED' = 'SIMD_WASM_NOT_FOUND') {
-    super(code, code === 'SIMD_WASM_NOT_FOUND'
-      ? `could not read ${file}: expected the wasm build shipped in the package's wasm-out/ folder (or pass wasmUrl)`
-      : `could not compile/instantiate ${file}`, { cause })
+  constructor(
+    readonly file: string,
+    cause: unknown,
+    code: 'SIMD_WASM_NOT_FOUND' | 'SIMD_WASM_INSTANTIATE_FAILED' = 'SIMD_WASM_NOT_FOUND',
+  ) {
+    super(
+      code,
+      code === 'SIMD_WASM_NOT_FOUND'
+        ? `could not read ${file}: expected the wasm build shipped in the package's wasm-out/ folder (or pass wasmUrl)`
+        : `could not compile/instantiate ${file}`,
+      { cause },
+    )
   }
 }
 
 /** A setting (threads count, build name, MNIST_THREADS) has a value outside what is accepted. */
 export class SimdConfigError extends SimdBackendError {
   override name = 'SimdConfigError'
-  constructor(code: 'SIMD_BAD_THREADS' | 'SIMD_UNSUPPORTED_BUILD', readonly setting: string, readonly value: unknown,
-    expected: string) {
+  constructor(
+    code: 'SIMD_BAD_THREADS' | 'SIMD_UNSUPPORTED_BUILD',
+    readonly setting: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
     super(code, `${setting}=${JSON.stringify(value)}: expected ${expected}`)
   }
 }
@@ -42,15 +58,26 @@ export class SimdConfigError extends SimdBackendError {
 /** The WebAssembly memory could not grow to hold the requested tensors. */
 export class SimdOutOfMemoryError extends SimdBackendError {
   override name = 'SimdOutOfMemoryError'
-  constructor(readonly requestedBytes: number, readonly heapBytes: number, cause?: unknown) {
-    super('SIMD_OUT_OF_MEMORY', `cannot allocate ${requestedBytes} bytes: the wasm heap already holds ${heapBytes} bytes and may not grow past its 2 GiB maximum`, { cause })
+  constructor(
+    readonly requestedBytes: number,
+    readonly heapBytes: number,
+    cause?: unknown,
+  ) {
+    super(
+      'SIMD_OUT_OF_MEMORY',
+      `cannot allocate ${requestedBytes} bytes: the wasm heap already holds ${heapBytes} bytes and may not grow past its 2 GiB maximum`,
+      { cause },
+    )
   }
 }
 
 /** The fused trainer cannot run this network (a layer it does not fuse, or an invalid layer setting). */
 export class FusedNetworkError extends SimdBackendError {
   override name = 'FusedNetworkError'
-  constructor(readonly path: string, detail: string) {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
     super('SIMD_UNSUPPORTED_NETWORK', `fused trainer, ${path}: ${detail}`)
   }
 }
@@ -58,16 +85,29 @@ export class FusedNetworkError extends SimdBackendError {
 /** A fused-trainer call got arrays of the wrong size or values out of range. */
 export class FusedInputError extends SimdBackendError {
   override name = 'FusedInputError'
-  constructor(readonly argument: string, expected: string, found: unknown) {
-    super('SIMD_BAD_TRAINING_INPUT', `fused trainer, ${argument}: expected ${expected}, found ${typeof found === 'string' ? found : JSON.stringify(found)}`)
+  constructor(
+    readonly argument: string,
+    expected: string,
+    found: unknown,
+  ) {
+    super(
+      'SIMD_BAD_TRAINING_INPUT',
+      `fused trainer, ${argument}: expected ${expected}, found ${typeof found === 'string' ? found : JSON.stringify(found)}`,
+    )
   }
 }
 
 /** A simd-only API (such as FusedTrainer) was used while another backend, or none, is active. */
 export class SimdNotActiveError extends SimdBackendError {
   override name = 'SimdNotActiveError'
-  constructor(readonly what: string, readonly activeBackend: string | undefined) {
-    super('SIMD_BACKEND_NOT_ACTIVE', `${what} needs the simd backend active (await tf.setBackend('simd')), found ` +
-      `${activeBackend === undefined ? 'no backend' : `'${activeBackend}'`}`)
+  constructor(
+    readonly what: string,
+    readonly activeBackend: string | undefined,
+  ) {
+    super(
+      'SIMD_BACKEND_NOT_ACTIVE',
+      `${what} needs the simd backend active (await tf.setBackend('simd')), found ` +
+        `${activeBackend === undefined ? 'no backend' : `'${activeBackend}'`}`,
+    )
   }
 }

@@ -19,14 +19,16 @@ export interface SimdFeatures {
 
 // Smallest modules that use one feature each; validated, never run.
 // (module (func (result v128) v128.const i32x4 0 0 0 0))
-const SIMD_PROBE: Uint8Array<ArrayBuffer> = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11])
+const SIMD_PROBE: Uint8Array<ArrayBuffer> = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 11,
+])
 // (module (func (result v128) v128.const 0 0 0 0 (v128.const ..) (v128.const ..) f32x4.relaxed_madd))
-const RELAXED_PROBE: Uint8Array<ArrayBuffer> = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 133, 2, 11])
+const RELAXED_PROBE: Uint8Array<ArrayBuffer> = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 253, 133, 2, 11,
+])
 
 function validate(bytes: Uint8Array<ArrayBuffer>): boolean {
   try {
@@ -76,7 +78,8 @@ export function simdFeatures(): SimdFeatures {
 export function setNodeV8Flag(flag: string): boolean {
   if (!isNode) return false
   const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
-  const v8 = (typeof get === 'function' ? get('node:v8') : nodeV8) as { setFlagsFromString?: (flags: string) => void } | undefined
+  const v8 = (typeof get === 'function' ? get('node:v8') : nodeV8) as
+    { setFlagsFromString?: (flags: string) => void } | undefined
   if (typeof v8?.setFlagsFromString !== 'function') return false
   try {
     v8.setFlagsFromString(flag)
@@ -104,11 +107,16 @@ export function checkBuild(build: SimdBuild): SimdBuild {
     throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build, "'relaxed-simd', 'simd' or 'scalar'")
   }
   if (!ok) {
-    const hint = build === 'relaxed-simd' && isNode && nodeMajor() <= LAST_NODE_WITH_RELAXED_FLAG
-      ? `; Node ${nodeMajor()} has it only behind --experimental-wasm-relaxed-simd`
-      : ''
-    throw new SimdConfigError('SIMD_UNSUPPORTED_BUILD', 'build', build,
-      `a build this runtime supports (detected: ${f.build}${hint})`)
+    const hint =
+      build === 'relaxed-simd' && isNode && nodeMajor() <= LAST_NODE_WITH_RELAXED_FLAG
+        ? `; Node ${nodeMajor()} has it only behind --experimental-wasm-relaxed-simd`
+        : ''
+    throw new SimdConfigError(
+      'SIMD_UNSUPPORTED_BUILD',
+      'build',
+      build,
+      `a build this runtime supports (detected: ${f.build}${hint})`,
+    )
   }
   return build
 }

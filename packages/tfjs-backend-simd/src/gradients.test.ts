@@ -12,11 +12,28 @@ type Case = { name: string; shapes: number[][]; f: (...xs: tf.Tensor[]) => tf.Te
 const CASES: Case[] = [
   { name: 'relu', shapes: [[4, 9, 7, 6]], f: (x) => tf.relu(x).mul(tf.range(0, 6).add(1)), kernel: 'SimdReluGrad' },
   { name: 'square', shapes: [[5, 7, 3]], f: (x) => tf.square(x).mul(tf.range(0, 3)), kernel: 'SimdSquareGrad' },
-  { name: 'mean over [0,1,2]', shapes: [[4, 5, 6, 3]], f: (x) => tf.mean(x, [0, 1, 2]).mul(tf.range(1, 4)), kernel: 'SimdMeanGrad' },
-  { name: 'mean over [1,2] keepDims', shapes: [[4, 5, 6, 3]], f: (x) => tf.mean(x, [1, 2], true).mul(tf.range(1, 4)), kernel: 'SimdMeanGrad' },
-  { name: 'mean over last axis', shapes: [[6, 7]], f: (x) => tf.mean(x, -1).mul(tf.range(0, 6)), kernel: 'SimdMeanGrad' },
   {
-    name: 'batch norm with moments (tf.layers training path)', shapes: [[4, 9, 7, 6], [6], [6]], kernel: 'SimdFusedBatchNormGrad',
+    name: 'mean over [0,1,2]',
+    shapes: [[4, 5, 6, 3]],
+    f: (x) => tf.mean(x, [0, 1, 2]).mul(tf.range(1, 4)),
+    kernel: 'SimdMeanGrad',
+  },
+  {
+    name: 'mean over [1,2] keepDims',
+    shapes: [[4, 5, 6, 3]],
+    f: (x) => tf.mean(x, [1, 2], true).mul(tf.range(1, 4)),
+    kernel: 'SimdMeanGrad',
+  },
+  {
+    name: 'mean over last axis',
+    shapes: [[6, 7]],
+    f: (x) => tf.mean(x, -1).mul(tf.range(0, 6)),
+    kernel: 'SimdMeanGrad',
+  },
+  {
+    name: 'batch norm with moments (tf.layers training path)',
+    shapes: [[4, 9, 7, 6], [6], [6]],
+    kernel: 'SimdFusedBatchNormGrad',
     f: (x, gamma, beta) => {
       const { mean, variance } = tf.moments(x, [0, 1, 2])
       return tf.batchNorm(x, mean, variance, beta, gamma, 1e-3).mul(tf.randomNormal(x.shape, 0, 1, 'float32', 3))
@@ -24,13 +41,23 @@ const CASES: Case[] = [
   },
   {
     // (tfjs cannot differentiate batchNorm without scale or offset: its tape trips over the missing input)
-    name: 'batch norm, odd channels, given statistics', shapes: [[3, 5, 5, 7], [7], [7], [7], [7]], kernel: 'SimdFusedBatchNormGrad',
+    name: 'batch norm, odd channels, given statistics',
+    shapes: [[3, 5, 5, 7], [7], [7], [7], [7]],
+    kernel: 'SimdFusedBatchNormGrad',
     f: (x, mean, v, s, o) => tf.batchNorm(x, mean, tf.abs(v).add(0.5), o, s, 1e-3).square(),
   },
 ]
 
 async function grads(c: Case): Promise<Float32Array[]> {
-  const inputs = c.shapes.map((s, i) => tf.tensor(randn(s.reduce((a, b) => a * b, 1), 10 + i), s))
+  const inputs = c.shapes.map((s, i) =>
+    tf.tensor(
+      randn(
+        s.reduce((a, b) => a * b, 1),
+        10 + i,
+      ),
+      s,
+    ),
+  )
   const before = tf.memory().numTensors
   const gs = tf.grads((...xs: tf.Tensor[]) => c.f(...xs).sum())(inputs)
   const out: Float32Array[] = []
@@ -47,19 +74,26 @@ describe.each(MODES)('fused gradients on $label', (mode) => {
     await tf.setBackend('cpu')
     const ref = await grads(c)
     await useMode(mode)
-    let ran = 0
-    const profile = await tf.profile(async () => { await grads(c) })
-    ran = profile.kernels.filter((k) => k.name === c.kernel).length
+    const profile = await tf.profile(async () => {
+      await grads(c)
+    })
+    const ran = profile.kernels.filter((k) => k.name === c.kernel).length
     expect(ran, `${c.kernel} used`).toBeGreaterThan(0)
     const got = await grads(c)
     got.forEach((g, i) => {
       const scale = Math.max(1, ...Array.from(ref[i]!, Math.abs))
-      expect(maxRelErr(g.map((v) => v / scale), ref[i]!.map((v) => v / scale)), `input ${i}`).toBeLessThan(1e-4)
+      expect(
+        maxRelErr(
+          g.map((v) => v / scale),
+          ref[i]!.map((v) => v / scale),
+        ),
+        `input ${i}`,
+      ).toBeLessThan(1e-4)
     })
   })
 })
 
-test('other backends keep tfjs\'s own gradients', async () => {
+test("other backends keep tfjs's own gradients", async () => {
   await useMode(MODES[0]!)
   await tf.setBackend('cpu')
   const profile = await tf.profile(() => tf.grad((x: tf.Tensor) => tf.relu(x).sum())(tf.ones([4])))
@@ -85,14 +119,20 @@ describe.each(MODES)('higher-order gradients on $label', (mode) => {
   })
 
   test('batch norm: the second-order gradient matches cpu', async () => {
-    const run = () => tf.tidy(() => {
-      const xs = tf.tensor(randn(2 * 3 * 3 * 4, 5), [2, 3, 3, 4])
-      const f = (t: tf.Tensor) => {
-        const { mean, variance } = tf.moments(t, [0, 1, 2])
-        return tf.batchNorm(t, mean, variance, tf.fill([4], 0.5), tf.fill([4], 2), 1e-3).square().sum()
-      }
-      return tf.grad((t: tf.Tensor) => tf.grad(f)(t).square().sum())(xs).dataSync()
-    })
+    const run = () =>
+      tf.tidy(() => {
+        const xs = tf.tensor(randn(2 * 3 * 3 * 4, 5), [2, 3, 3, 4])
+        const f = (t: tf.Tensor) => {
+          const { mean, variance } = tf.moments(t, [0, 1, 2])
+          return tf
+            .batchNorm(t, mean, variance, tf.fill([4], 0.5), tf.fill([4], 2), 1e-3)
+            .square()
+            .sum()
+        }
+        return tf
+          .grad((t: tf.Tensor) => tf.grad(f)(t).square().sum())(xs)
+          .dataSync()
+      })
     await tf.setBackend('cpu')
     const ref = run()
     await useMode(mode)

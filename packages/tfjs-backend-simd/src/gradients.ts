@@ -4,8 +4,21 @@
 // gradients whatever the import order was. The fused kernels have no gradients of their own: while a higher-order
 // tape records the backward pass (grad(grad(f))), tfjs's gradient runs instead, built from differentiable ops.
 import {
-  backend_util, engine, FusedBatchNorm, getBackend, getGradient, Mean, registerGradient, Relu, reshape, Square, util,
-  type GradConfig, type NamedAttrMap, type NamedTensorMap, type Tensor,
+  backend_util,
+  engine,
+  FusedBatchNorm,
+  getBackend,
+  getGradient,
+  Mean,
+  registerGradient,
+  Relu,
+  reshape,
+  Square,
+  util,
+  type GradConfig,
+  type NamedAttrMap,
+  type NamedTensorMap,
+  type Tensor,
 } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME } from './backend'
 import { SimdBackendError } from './errors'
@@ -30,8 +43,10 @@ function install(kernelName: string, inputsToSave: string[], fused: Fused): void
       const r = fusable ? fused(g, saved, attrs) : null
       if (r) return r
       if (!original) {
-        throw new SimdBackendError('SIMD_GRADIENT_MISSING',
-          `no gradient registered for ${kernelName}: import @tensorflow/tfjs (or tfjs-core's register_all_gradients)`)
+        throw new SimdBackendError(
+          'SIMD_GRADIENT_MISSING',
+          `no gradient registered for ${kernelName}: import @tensorflow/tfjs (or tfjs-core's register_all_gradients)`,
+        )
       }
       return original.gradFunc(dy, saved, attrs)
     },
@@ -47,8 +62,15 @@ export function installGradients(): void {
     const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined]
     const C = x.shape[x.shape.length - 1]
     const perChannel = (t: Tensor | undefined) => t == null || (f32(t) && t.rank === 1 && t.shape[0] === C)
-    if (!f32(x) || x.rank < 2 || !perChannel(mean) || !perChannel(variance) || !perChannel(scale) ||
-      !util.arraysEqual(dy.shape, x.shape)) return null
+    if (
+      !f32(x) ||
+      x.rank < 2 ||
+      !perChannel(mean) ||
+      !perChannel(variance) ||
+      !perChannel(scale) ||
+      !util.arraysEqual(dy.shape, x.shape)
+    )
+      return null
     const inputs: NamedTensorMap = { dy, x, mean, variance }
     if (scale) inputs.scale = scale
     // Computed now (not in the thunks): one kernel makes all five; unused ones die with the backward pass' scope.
@@ -57,10 +79,14 @@ export function installGradients(): void {
   })
   install(Relu, ['x'], (dy, [x]) =>
     f32(x) && util.arraysEqual(dy.shape, x!.shape)
-      ? { x: () => engine().runKernel('SimdReluGrad', { dy, x: x! }) as Tensor } : null)
+      ? { x: () => engine().runKernel('SimdReluGrad', { dy, x: x! }) as Tensor }
+      : null,
+  )
   install(Square, ['x'], (dy, [x]) =>
     f32(x) && util.arraysEqual(dy.shape, x!.shape)
-      ? { x: () => engine().runKernel('SimdSquareGrad', { dy, x: x! }) as Tensor } : null)
+      ? { x: () => engine().runKernel('SimdSquareGrad', { dy, x: x! }) as Tensor }
+      : null,
+  )
   install(Mean, ['x'], (dy, [x], attrs) => {
     if (!f32(x)) return null
     const axes = util.parseAxisParam(attrs.axis as number | number[], x!.shape)
@@ -68,6 +94,8 @@ export function installGradients(): void {
     const expanded = x!.shape.slice()
     for (const a of axes) expanded[a] = 1
     const scale = 1 / util.sizeFromShape(reduceShape)
-    return { x: () => engine().runKernel('SimdMeanGrad', { dy: reshape(dy, expanded) }, { shape: x!.shape, scale }) as Tensor }
+    return {
+      x: () => engine().runKernel('SimdMeanGrad', { dy: reshape(dy, expanded) }, { shape: x!.shape, scale }) as Tensor,
+    }
   })
 }

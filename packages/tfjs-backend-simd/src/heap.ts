@@ -16,7 +16,11 @@ export class Heap {
   private f32View: Float32Array
   private inUse = 0
 
-  constructor(readonly memory: WebAssembly.Memory, base: number, readonly shared: boolean) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    base: number,
+    readonly shared: boolean,
+  ) {
     this.top = Math.ceil(base / ALIGN) * ALIGN
     this.f32View = new Float32Array(memory.buffer)
   }

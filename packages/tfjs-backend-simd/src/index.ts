@@ -12,7 +12,12 @@ export { registeredKernels } from './register-kernels'
 export { simdFeatures, setThreadsCount, getThreadsCount, MAX_THREADS } from './flags'
 export { SimdBackend } from './backend'
 export {
-  SimdBackendError, WasmLoadError, SimdConfigError, SimdOutOfMemoryError, SimdNotActiveError, FusedNetworkError,
+  SimdBackendError,
+  WasmLoadError,
+  SimdConfigError,
+  SimdOutOfMemoryError,
+  SimdNotActiveError,
+  FusedNetworkError,
   FusedInputError,
 } from './errors'
 export { FusedTrainer } from './fused/trainer'
@@ -23,7 +28,13 @@ export type { SimdBackendOptions } from './base'
 export type { SimdFeatures, SimdBuild } from './flags'
 export type { SimdMemoryInfo } from './backend'
 export type { SimdBackendErrorCode } from './errors'
-export type { AdamWHyperParameters, FusedBatch, FusedOptimizerState, FusedStepResult, FusedTrainerOptions } from './fused/trainer'
+export type {
+  AdamWHyperParameters,
+  FusedBatch,
+  FusedOptimizerState,
+  FusedStepResult,
+  FusedTrainerOptions,
+} from './fused/trainer'
 export type {
   FusedBatchNormLayer,
   FusedConv2DLayer,

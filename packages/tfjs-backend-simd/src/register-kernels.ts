@@ -1,6 +1,12 @@
 // Registers every stock CPU kernel under 'simd' (so any tfjs program runs), then the wasm kernels over them.
 import '@tensorflow/tfjs-backend-cpu'
-import { getKernel, getKernelsForBackend, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core'
+import {
+  getKernel,
+  getKernelsForBackend,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core'
 import { BACKEND_NAME, type SimdBackend } from './backend'
 import { shared } from './shared'
 import { absConfig } from './kernels/Abs'

@@ -1,6 +1,13 @@
 import { SimdBackendError, WasmLoadError } from './errors'
 import {
-  checkBuild, getThreadsCount, isNode, MAX_THREADS, loadNodeOs, onThreadsCountChange, setNodeV8Flag, simdFeatures,
+  checkBuild,
+  getThreadsCount,
+  isNode,
+  MAX_THREADS,
+  loadNodeOs,
+  onThreadsCountChange,
+  setNodeV8Flag,
+  simdFeatures,
   type SimdBuild,
 } from './flags'
 import { Heap, MAX_PAGES } from './heap'
@@ -110,8 +117,12 @@ function defaultWasmUrl(file: string): URL {
 
 async function readWasm(url: string | URL): Promise<Uint8Array> {
   if (isNode && (typeof url !== 'string' || !/^https?:/.test(url))) {
-    const { readFile } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS)) as typeof import('node:fs/promises')
-    const { fileURLToPath } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_URL)) as typeof import('node:url')
+    const { readFile } = (await import(
+      /* webpackIgnore: true */ /* @vite-ignore */ NODE_FS
+    )) as typeof import('node:fs/promises')
+    const { fileURLToPath } = (await import(
+      /* webpackIgnore: true */ /* @vite-ignore */ NODE_URL
+    )) as typeof import('node:url')
     const path = typeof url === 'string' && !url.startsWith('file:') ? url : fileURLToPath(url)
     try {
       return await readFile(path)
@@ -149,8 +160,13 @@ export class Runtime {
   /** run() calls so far: tests read it (src/_testing.ts) to see whether a kernel ran in wasm or fell back. */
   calls = 0
 
-  private constructor(readonly build: SimdBuild, readonly module: WebAssembly.Module, readonly memory: WebAssembly.Memory,
-    readonly exports: WasmExports, readonly shared: boolean) {
+  private constructor(
+    readonly build: SimdBuild,
+    readonly module: WebAssembly.Module,
+    readonly memory: WebAssembly.Memory,
+    readonly exports: WasmExports,
+    readonly shared: boolean,
+  ) {
     this.heap = new Heap(memory, exports.heap_base(), shared)
     const byName = exports as unknown as Record<string, unknown>
     this.names = Object.keys(exports).filter((k) => typeof byName[k] === 'function')
@@ -179,7 +195,12 @@ export class Runtime {
       module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>)
       memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor)
       instance = await WebAssembly.instantiate(module, {
-        env: { memory, abort: () => { throw new SimdBackendError('SIMD_WASM_INSTANTIATE_FAILED', `${file} aborted`) } },
+        env: {
+          memory,
+          abort: () => {
+            throw new SimdBackendError('SIMD_WASM_INSTANTIATE_FAILED', `${file} aborted`)
+          },
+        },
       })
     } catch (cause) {
       throw new WasmLoadError(String(url), cause, 'SIMD_WASM_INSTANTIATE_FAILED')
@@ -211,7 +232,8 @@ export class Runtime {
 
   fn(name: KernelName): WasmFn {
     const f = (this.exports as unknown as Record<string, unknown>)[name] as WasmFn | undefined
-    if (typeof f !== 'function') throw new SimdBackendError('SIMD_WASM_INSTANTIATE_FAILED', `${this.build} build has no export ${name}`)
+    if (typeof f !== 'function')
+      throw new SimdBackendError('SIMD_WASM_INSTANTIATE_FAILED', `${this.build} build has no export ${name}`)
     return f
   }
 
@@ -234,7 +256,14 @@ export class Runtime {
     }
     const starting: Promise<void>[] = []
     for (let tid = this.workers.length; tid < want; tid++) {
-      const init = { module: this.module, memory: this.memory, ctrlBuf: this.ctrl.buffer, argsBuf: this.args!.buffer, tid, names: this.names }
+      const init = {
+        module: this.module,
+        memory: this.memory,
+        ctrlBuf: this.ctrl.buffer,
+        argsBuf: this.args!.buffer,
+        tid,
+        names: this.names,
+      }
       Atomics.store(this.ctrl, READY_BASE + tid, 0)
       const handle = await this.spawn(init)
       this.workers.push(handle)
@@ -245,11 +274,15 @@ export class Runtime {
 
   private async spawn(init: object): Promise<WorkerHandle> {
     if (isNode) {
-      const { Worker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_WORKERS)) as typeof import('node:worker_threads')
+      const { Worker } = (await import(
+        /* webpackIgnore: true */ /* @vite-ignore */ NODE_WORKERS
+      )) as typeof import('node:worker_threads')
       const w = new Worker(NODE_WORKER, { eval: true, workerData: init })
       // Idle workers never keep the process alive: training scripts exit when they are done.
       w.unref()
-      w.on('error', (err) => { this.workerFailed(err) })
+      w.on('error', (err) => {
+        this.workerFailed(err)
+      })
       return w
     }
     const url = URL.createObjectURL(new Blob([WEB_WORKER], { type: 'text/javascript' }))
@@ -268,7 +301,9 @@ export class Runtime {
     const ctrl = this.ctrl!
     for (let i = 0; Atomics.load(ctrl, READY_BASE + tid) !== 1; i++) {
       if (this.workerError) {
-        throw new SimdBackendError('SIMD_WORKER_FAILED', `worker ${tid} failed to start: ${String(this.workerError)}`, { cause: this.workerError })
+        throw new SimdBackendError('SIMD_WORKER_FAILED', `worker ${tid} failed to start: ${String(this.workerError)}`, {
+          cause: this.workerError,
+        })
       }
       if (i > 3000) throw new SimdBackendError('SIMD_WORKER_FAILED', `worker ${tid} did not start within 30 s`)
       await new Promise((r) => setTimeout(r, 10))
@@ -283,7 +318,8 @@ export class Runtime {
     // Checked by the signature; from here on the arguments are numbers by position.
     const jobs = typedJobs as unknown as readonly (readonly number[])[]
     this.calls++
-    if (this.disposed) throw new SimdBackendError('SIMD_BACKEND_DISPOSED', `kernel ${name} called after the simd backend was disposed`)
+    if (this.disposed)
+      throw new SimdBackendError('SIMD_BACKEND_DISPOSED', `kernel ${name} called after the simd backend was disposed`)
     const f = this.fn(name)
     const ctrl = this.ctrl
     if (jobs.length <= 1 || !ctrl) {
@@ -292,7 +328,10 @@ export class Runtime {
     }
     // A job for a worker that does not run would never be acknowledged: fail instead of waiting forever.
     if (jobs.length > this.threads) {
-      throw new SimdBackendError('SIMD_WORKER_FAILED', `${name}: ${jobs.length} jobs for ${this.threads} running threads (at most one job per thread)`)
+      throw new SimdBackendError(
+        'SIMD_WORKER_FAILED',
+        `${name}: ${jobs.length} jobs for ${this.threads} running threads (at most one job per thread)`,
+      )
     }
     const active = jobs.length - 1
     const args = this.args!

@@ -31,13 +31,26 @@ describe('built package', () => {
   })
 
   test.each([
-    ['esm', `import * as tf from '@tensorflow/tfjs-core'; import * as simd from './dist/index'; ${body}`, ['--input-type=module']],
-    ['cjs', `const tf = require('@tensorflow/tfjs-core'); const simd = require('./dist/index.cjs'); (async () => { ${body} })()`, ['--input-type=commonjs']],
+    [
+      'esm',
+      `import * as tf from '@tensorflow/tfjs-core'; import * as simd from './dist/index'; ${body}`,
+      ['--input-type=module'],
+    ],
+    [
+      'cjs',
+      `const tf = require('@tensorflow/tfjs-core'); const simd = require('./dist/index.cjs'); (async () => { ${body} })()`,
+      ['--input-type=commonjs'],
+    ],
   ])('%s: trains-ready backend, then the process exits on its own', async (_kind, code, flags) => {
     const t0 = Date.now()
     // No --experimental-wasm-relaxed-simd here: on Node 20 the backend turns relaxed SIMD on by itself.
     const { stdout } = await run(process.execPath, [...flags, '-e', code], { cwd: root, timeout: 20_000 })
-    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { backend: string; center: number; threads: number; build: string }
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      backend: string
+      center: number
+      threads: number
+      build: string
+    }
     expect(out).toEqual({ backend: 'simd', center: 36, threads: 2, build: 'relaxed-simd' })
     expect(Date.now() - t0).toBeLessThan(20_000)
   })
@@ -69,8 +82,15 @@ test('esm + cjs in one process: one simd backend, FusedTrainer from one build af
   `
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root, timeout: 20_000 })
   const out = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>
-  expect(out).toEqual({ sameModule: false, ok: true, threadsAgree: true, same: true, instance: true, logits: 6,
-    notActive: 'SIMD_BACKEND_NOT_ACTIVE' })
+  expect(out).toEqual({
+    sameModule: false,
+    ok: true,
+    threadsAgree: true,
+    same: true,
+    instance: true,
+    logits: 6,
+    notActive: 'SIMD_BACKEND_NOT_ACTIVE',
+  })
 })
 
 test('the published types keep the wasm runtime out (no Runtime, Heap or rt)', () => {

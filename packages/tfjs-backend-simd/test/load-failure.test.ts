@@ -7,7 +7,7 @@ const missing = (file: string) => `/nonexistent-simd-wasm-dir/${file}`
 
 afterAll(() => registerSimdBackend())
 
-test('setBackend(\'simd\') resolves false, names wasmUrl\'s file, and ops run on the next backend', async () => {
+test("setBackend('simd') resolves false, names wasmUrl's file, and ops run on the next backend", async () => {
   registerSimdBackend({ wasmUrl: missing })
   expect(await tf.setBackend('simd')).toBe(false)
   expect(tf.getBackend()).not.toBe('simd')

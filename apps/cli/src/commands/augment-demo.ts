@@ -61,12 +61,13 @@ export function registerAugmentDemo(program: Command): void {
         await fs.rename(tmp, file)
         files.push(file)
       }
-      const summary =
-        `rotate +-${r.degrees} deg, shift +-${+(r.translate * 100).toFixed(2)} %, scale ${r.scaleMin}-${r.scaleMax}, bilinear, seed ${flags.seed}`
+      const summary = `rotate +-${r.degrees} deg, shift +-${+(r.translate * 100).toFixed(2)} %, scale ${r.scaleMin}-${r.scaleMax}, bilinear, seed ${flags.seed}`
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ files, augmentation: r, seed: flags.seed })}\n`)
         return
       }
-      process.stdout.write(`${files.length} grid${files.length === 1 ? '' : 's'} (${summary}):\n${files.map((f) => `  ${f}\n`).join('')}`)
+      process.stdout.write(
+        `${files.length} grid${files.length === 1 ? '' : 's'} (${summary}):\n${files.map((f) => `  ${f}\n`).join('')}`,
+      )
     })
 }

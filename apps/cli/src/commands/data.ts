@@ -48,7 +48,11 @@ export function registerData(program: Command): void {
         },
       }).finally(() => progress?.done())
       for (const note of data.notes) process.stderr.write(`note: ${note}\n`)
-      const split = (s: { count: number; rows: number; cols: number }) => ({ count: s.count, rows: s.rows, cols: s.cols })
+      const split = (s: { count: number; rows: number; cols: number }) => ({
+        count: s.count,
+        rows: s.rows,
+        cols: s.cols,
+      })
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({ dataset: data.dataset, dir: data.dir, train: split(data.train), test: split(data.test) })}\n`,

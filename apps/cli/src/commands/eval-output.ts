@@ -42,13 +42,17 @@ export function humanSummary(
   out.push('')
   out.push('digit  precision  recall  f1      support')
   for (const c of e.perClass) {
-    out.push(`${String(c.digit).padEnd(7)}${c.precision.toFixed(4).padEnd(11)}${c.recall.toFixed(4).padEnd(8)}${c.f1.toFixed(4).padEnd(8)}${c.support}`)
+    out.push(
+      `${String(c.digit).padEnd(7)}${c.precision.toFixed(4).padEnd(11)}${c.recall.toFixed(4).padEnd(8)}${c.f1.toFixed(4).padEnd(8)}${c.support}`,
+    )
   }
   out.push('')
   out.push('confusion matrix (rows: true, columns: predicted)')
   const width = Math.max(4, ...e.confusion.flat().map((v) => String(v).length + 1))
   out.push(`     ${e.confusion.map((_, p) => String(p).padStart(width)).join('')}`)
-  e.confusion.forEach((row, t) => out.push(`  ${String(t).padEnd(3)}${row.map((v) => String(v).padStart(width)).join('')}`))
+  e.confusion.forEach((row, t) =>
+    out.push(`  ${String(t).padEnd(3)}${row.map((v) => String(v).padStart(width)).join('')}`),
+  )
   if (noise) {
     out.push('')
     out.push(`noise robustness (seed ${noise.seed})`)

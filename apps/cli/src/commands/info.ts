@@ -52,7 +52,9 @@ function describe(b: BackendStatus): string[] {
   if (!b.available) return [`  ${name}  no   ${b.reason}`, `  ${' '.repeat(8)}       fix: ${b.fix}`]
   const lines = [`  ${name}  yes  ${b.device}`]
   if (b.features && Object.keys(b.features).length > 0) {
-    const parts = Object.entries(b.features).map(([k, v]) => `${k} ${typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)}`)
+    const parts = Object.entries(b.features).map(
+      ([k, v]) => `${k} ${typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)}`,
+    )
     lines.push(`  ${' '.repeat(8)}       features: ${parts.join(', ')}`)
   }
   return lines

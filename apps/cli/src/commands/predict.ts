@@ -21,7 +21,9 @@ interface PredictFlags {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('classify handwritten digits in PNG files (any size or colour type; converted to the MNIST convention)')
+    .description(
+      'classify handwritten digits in PNG files (any size or colour type; converted to the MNIST convention)',
+    )
     .argument('<images...>', 'PNG files')
     .option('--model <dir>', 'model folder (model.json + weights.bin), e.g. one written by "mnist train"')
     .option('--pretrained', 'use the weights shipped with @mnist/model')
@@ -57,7 +59,8 @@ export function registerPredict(program: Command): void {
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ predictions: rows })}\n`)
         } else {
-          for (const r of rows) process.stdout.write(`${r.file}: ${r.digit} (confidence ${(r.confidence * 100).toFixed(1)}%)\n`)
+          for (const r of rows)
+            process.stdout.write(`${r.file}: ${r.digit} (confidence ${(r.confidence * 100).toFixed(1)}%)\n`)
         }
       } finally {
         loaded.model.dispose()

@@ -20,7 +20,10 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 export class TrainFlagError extends Error {
   override name = 'TrainFlagError'
   readonly code: string | undefined
-  constructor(readonly flag: string, error: Error & { code?: string }) {
+  constructor(
+    readonly flag: string,
+    error: Error & { code?: string },
+  ) {
     super(`${error.message} (flag ${flag})`, { cause: error.cause })
     this.code = error.code
   }

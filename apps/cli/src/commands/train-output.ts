@@ -13,9 +13,7 @@ export function header(info: TrainStartInfo, say: Say, warn: Say): void {
   for (const s of info.skipped) say(`  skipped ${s.backend}: ${s.reason}`)
   if (info.stepEngine === 'fused') say('step: fused (one WebAssembly pass per layer, forward and backward)')
   else if (info.stepEngineReason) say(`step: tfjs ops (the fused step is off: ${info.stepEngineReason})`)
-  say(
-    `model: ${info.params.toLocaleString('en-US')} parameters, budget OK (< ${info.budget.toLocaleString('en-US')})`,
-  )
+  say(`model: ${info.params.toLocaleString('en-US')} parameters, budget OK (< ${info.budget.toLocaleString('en-US')})`)
   say(
     `data: ${info.dataset}, ${info.trainImages.toLocaleString('en-US')} training / ${info.testImages.toLocaleString('en-US')} test images (${info.dataSource})`,
   )
@@ -55,7 +53,9 @@ export function printInterrupted(result: TrainResult, json: boolean, say: Say, e
 export function printResult(result: TrainResult, json: boolean, say: Say, emit: Emit): void {
   const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(2)} %`)
   say()
-  say(`test accuracy ${pct(result.testAccuracy)} (train ${pct(result.trainAccuracy)}, loss ${result.trainLoss.toFixed(4)})`)
+  say(
+    `test accuracy ${pct(result.testAccuracy)} (train ${pct(result.trainAccuracy)}, loss ${result.trainLoss.toFixed(4)})`,
+  )
   say(
     `${result.epochs} epoch${result.epochs === 1 ? '' : 's'} on ${result.backend}: ${result.seconds.toFixed(1)} s ` +
       `(${result.trainSeconds.toFixed(1)} s training, ${Math.round(result.imagesPerSecond).toLocaleString('en-US')} images/s)`,

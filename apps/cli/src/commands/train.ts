@@ -44,9 +44,15 @@ export function registerTrain(program: Command): void {
     .description('train the CNN (one epoch by default), evaluate it on the test set and save it')
   addRecipeOptions(command)
     .addOption(backendOption('where to train; auto takes the fastest that works here'))
-    .option('--augment', `random affine augmentation (rotate +-7 deg, shift +-7 %, scale 0.93-1.07)${d.augment ? ' (default)' : ''}`)
+    .option(
+      '--augment',
+      `random affine augmentation (rotate +-7 deg, shift +-7 %, scale 0.93-1.07)${d.augment ? ' (default)' : ''}`,
+    )
     .option('--no-augment', `no augmentation${d.augment ? '' : ' (default)'}`)
-    .option('--out <dir>', 'parent folder of the run folder <timestamp>-<backend> (default: $MNIST_OUT_DIR, else ./models)')
+    .option(
+      '--out <dir>',
+      'parent folder of the run folder <timestamp>-<backend> (default: $MNIST_OUT_DIR, else ./models)',
+    )
     .option('--resume <dir>', 'continue an interrupted run from its checkpoint folder (keeps its settings and backend)')
   addDataOptions(command)
     .addOption(threadsOption())
@@ -61,8 +67,16 @@ function addRecipeOptions(command: Command): Command {
   return command
     .option('--epochs <n>', `epochs (default ${d.epochs})`, intFlag('--epochs', 1, 10_000))
     .option('--batch-size <n>', `images per step (default ${d.batchSize})`, intFlag('--batch-size', 1, 65_536))
-    .option('--lr <x>', `peak learning rate of the one-cycle schedule (default ${d.maxLr})`, numberFlag('--lr', 0, 10, true))
-    .option('--seed <n>', `seed of weights, shuffle, augmentation and dropout (default ${d.seed})`, intFlag('--seed', 0, 4_294_967_295))
+    .option(
+      '--lr <x>',
+      `peak learning rate of the one-cycle schedule (default ${d.maxLr})`,
+      numberFlag('--lr', 0, 10, true),
+    )
+    .option(
+      '--seed <n>',
+      `seed of weights, shuffle, augmentation and dropout (default ${d.seed})`,
+      intFlag('--seed', 0, 4_294_967_295),
+    )
     .option(
       '--label-smoothing <x>',
       `label smoothing of the loss (default ${d.labelSmoothing})`,

@@ -9,8 +9,22 @@ import { bin, runCli } from '../run-cli'
 // right after that step), then `mnist train --resume <run folder>`: the folder always holds a whole checkpoint and the
 // resumed run ends with the weights of an uninterrupted one.
 
-const RUN = ['train', '--limit', '192', '--batch-size', '64', '--test-limit', '50', '--epochs', '3', '--seed', '5',
-  '--backend', 'simd', '--json']
+const RUN = [
+  'train',
+  '--limit',
+  '192',
+  '--batch-size',
+  '64',
+  '--test-limit',
+  '50',
+  '--epochs',
+  '3',
+  '--seed',
+  '5',
+  '--backend',
+  'simd',
+  '--json',
+]
 /** Steps of one write: model, optimizer, sync, commit record, commit, 5 moves, applied (see checkpoint-commit.ts). */
 const MAX_STEPS = 16
 
@@ -46,7 +60,10 @@ describe('SIGKILL during a checkpoint write', { timeout: 900_000 }, () => {
       expect(resumed.stderr, `step ${step}`).toMatch(/resuming .* at step (3|6)\/9/)
       expect(sha(join(lastJson(resumed.stdout)['modelDir'] as string, 'weights.bin')), `step ${step}`).toBe(want)
       // Nothing temporary is left in the killed run's folder once the resume recovered it.
-      expect(readdirSync(join(dir, runDir!)).filter((n) => n.startsWith('.')), `step ${step}`).toEqual([])
+      expect(
+        readdirSync(join(dir, runDir!)).filter((n) => n.startsWith('.')),
+        `step ${step}`,
+      ).toEqual([])
     }
     expect(killedSteps).toBeGreaterThanOrEqual(11)
   })

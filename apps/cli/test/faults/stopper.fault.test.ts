@@ -27,7 +27,10 @@ describe('installStopper', () => {
 
   it('SIGHUP is 129 and SIGINT 130 on the second signal', () => {
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
-    for (const [signal, code, reason] of [['SIGHUP', 129, 'CLI_HANGUP'], ['SIGINT', 130, 'CLI_INTERRUPTED']] as const) {
+    for (const [signal, code, reason] of [
+      ['SIGHUP', 129, 'CLI_HANGUP'],
+      ['SIGINT', 130, 'CLI_INTERRUPTED'],
+    ] as const) {
       const stopper = installStopper(() => undefined)
       process.emit(signal)
       expect(stopper.reason).toBe(reason)

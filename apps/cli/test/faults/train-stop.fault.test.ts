@@ -55,7 +55,10 @@ const onlyRun = (dir: string): string => join(dir, readdirSync(dir)[0]!)
 const NO_STACK = /\n\s+at |Error: write EPIPE/
 
 describe('signals and pipes', { timeout: 600_000 }, () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${signal} checkpoints like Ctrl-C and exits ${code}; the checkpoint resumes`, async () => {
       const dir = join(out, signal)
       const r = await runUntil([...LONG, '--out', dir, '--json'], /^epoch 1\/1 batch \d+\/100/m, (c) => c.kill(signal))
@@ -108,12 +111,31 @@ describe('concurrent runs into one --out', { timeout: 600_000 }, () => {
     // Take every name of the next two minutes, so every run collides (the same as starting in the same second).
     const now = Date.now()
     for (let s = 0; s < 120; s++) {
-      const stamp = new Date(now + s * 1000).toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+      const stamp = new Date(now + s * 1000)
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z')
+        .replace(/:/g, '-')
       mkdirSync(join(dir, `${stamp}-simd`), { recursive: true })
     }
     const runs = [1, 2, 3].map((seed) =>
-      runUntil(['train', '--limit', '128', '--test-limit', '50', '--backend', 'simd', '--seed', String(seed), '--json',
-        '--out', dir], /$^/, () => undefined),
+      runUntil(
+        [
+          'train',
+          '--limit',
+          '128',
+          '--test-limit',
+          '50',
+          '--backend',
+          'simd',
+          '--seed',
+          String(seed),
+          '--json',
+          '--out',
+          dir,
+        ],
+        /$^/,
+        () => undefined,
+      ),
     )
     const results = await Promise.all(runs)
     const dirs = results.map((r) => {

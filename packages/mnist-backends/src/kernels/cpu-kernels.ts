@@ -22,7 +22,11 @@ export function conv2DBackpropFilterCpu(args: KernelArgs, fallback?: tf.KernelFu
   const attrs = args.attrs as unknown as BackpropFilterAttrs
   if (attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     if (fallback) return fallback(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo
-    throw new UnsupportedKernelError('Conv2DBackpropFilter', 'cpu', `dataFormat ${attrs.dataFormat}, dtype ${x.dtype}/${dy.dtype}`)
+    throw new UnsupportedKernelError(
+      'Conv2DBackpropFilter',
+      'cpu',
+      `dataFormat ${attrs.dataFormat}, dtype ${x.dtype}/${dy.dtype}`,
+    )
   }
   const info = backpropFilterInfo(x, attrs)
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info

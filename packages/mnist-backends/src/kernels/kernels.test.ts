@@ -33,7 +33,16 @@ function values(n: number, seed: number): Float32Array {
 const size = (s: number[]): number => s.reduce((a, b) => a * b, 1)
 
 /** dW by the definition: dW[fh,fw,ci,co] = sum over b,oh,ow of x[b, oh*s+fh-top, ow*s+fw-left, ci] * dy[b,oh,ow,co]. */
-function reference(x: Float32Array, xShape: Shape4, dy: Float32Array, dyShape: Shape4, f: Shape4, s: number, top: number, left: number): Float64Array {
+function reference(
+  x: Float32Array,
+  xShape: Shape4,
+  dy: Float32Array,
+  dyShape: Shape4,
+  f: Shape4,
+  s: number,
+  top: number,
+  left: number,
+): Float64Array {
   const [B, H, W, C] = xShape
   const [, OH, OW, CO] = dyShape
   const out = new Float64Array(size(f))
@@ -75,7 +84,11 @@ describe.each(['cpu', 'wasm'])('Conv2DBackpropFilter on %s', (backend) => {
       const upstream = tf.tensor4d(values(size(y.shape), 3), y.shape as Shape4)
       // d/dw sum(conv(x, w) * upstream) is exactly Conv2DBackpropFilter(x, upstream).
       const g = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, strides, pad), upstream)))(w)
-      return { grad: g.dataSync().slice() as Float32Array, dy: upstream.dataSync().slice() as Float32Array, dyShape: y.shape as Shape4 }
+      return {
+        grad: g.dataSync().slice() as Float32Array,
+        dy: upstream.dataSync().slice() as Float32Array,
+        dyShape: y.shape as Shape4,
+      }
     })
     const info = tf.backend_util.computeConv2DInfo(xShape, fShape, strides, 1, pad)
     const want = reference(xv, xShape, dy, dyShape, fShape, strides, info.padInfo.top, info.padInfo.left)

@@ -24,7 +24,11 @@ export function conv2DBackpropFilterWasm(args: {
   const dy = args.inputs['dy']!
   const attrs = args.attrs as unknown as BackpropFilterAttrs
   if (attrs.dataFormat !== 'NHWC') {
-    throw new UnsupportedKernelError('Conv2DBackpropFilter', 'wasm', `dataFormat "${attrs.dataFormat}" (only NHWC is implemented)`)
+    throw new UnsupportedKernelError(
+      'Conv2DBackpropFilter',
+      'wasm',
+      `dataFormat "${attrs.dataFormat}" (only NHWC is implemented)`,
+    )
   }
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new UnsupportedKernelError('Conv2DBackpropFilter', 'wasm', `dtype ${x.dtype}/${dy.dtype} (only float32)`)
@@ -65,7 +69,8 @@ export function conv2DBackpropFilterWasm(args: {
   }
 
   const matMul = tf.getKernel(tf.BatchMatMul, 'wasm')
-  if (matMul === undefined) throw new UnsupportedKernelError('Conv2DBackpropFilter', 'wasm', 'BatchMatMul kernel is not registered')
+  if (matMul === undefined)
+    throw new UnsupportedKernelError('Conv2DBackpropFilter', 'wasm', 'BatchMatMul kernel is not registered')
   const dy2d: tf.TensorInfo = { dataId: dy.dataId, shape: [rows, outChannels], dtype: 'float32' }
   const out = matMul.kernelFunc({
     inputs: { a: col, b: dy2d },

@@ -59,8 +59,7 @@ function findAddon(pkg: string, pkgJson: string, fix: string): Extract<Probe, { 
     const binding = preGyp.find(pkgJson)
     if (existsSync(binding)) return undefined
     const rel = path.relative(path.dirname(pkgJson), binding)
-    const reason =
-      `${pkg} is installed but its native addon (${rel}) is missing: its install script could not download libtensorflow`
+    const reason = `${pkg} is installed but its native addon (${rel}) is missing: its install script could not download libtensorflow`
     return { ok: false, reason, fix }
   } catch (error) {
     return { ok: false, reason: `${pkg}: cannot locate its native addon: ${firstLine(error)}`, fix, cause: error }

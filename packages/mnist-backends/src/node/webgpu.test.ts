@@ -41,7 +41,7 @@ describe('isSoftwareAdapter', () => {
 })
 
 describe('probeWebGpu without a usable adapter', () => {
-  it('reports a Dawn backend that does not exist as unavailable, with Dawn\'s reason and nothing printed', async () => {
+  it("reports a Dawn backend that does not exist as unavailable, with Dawn's reason and nothing printed", async () => {
     const writes: string[] = []
     const out = process.stdout.write.bind(process.stdout)
     const err = process.stderr.write.bind(process.stderr)
@@ -74,7 +74,7 @@ describe('probeWebGpu without a usable adapter', () => {
     expect(Date.now() - started).toBeLessThan(15_000)
   })
 
-  it('with the real Dawn and a 1 ms box, answers at once (time box or Dawn\'s own error, whichever wins)', async () => {
+  it("with the real Dawn and a 1 ms box, answers at once (time box or Dawn's own error, whichever wins)", async () => {
     const started = Date.now()
     const probe = await probeWebGpu({ timeoutMs: 1, allowSoftware: true })
     expect(probe.available).toBe(false)
@@ -199,7 +199,8 @@ function buildModel(seed: number): tfl.Sequential {
       // A bias right before batchNorm has a gradient of exactly zero in exact arithmetic: only rounding noise,
       // which Adam would blow up to +-lr. The real model has none there either.
       useBias: false,
-      kernelInitializer: tfl.initializers.heNormal({ seed: seed + 1 }) }),
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed + 1 }),
+    }),
   )
   model.add(tfl.layers.batchNormalization({ momentum: 0.9, name: 'bn2' }))
   model.add(tfl.layers.reLU())

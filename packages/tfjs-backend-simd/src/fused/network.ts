@@ -95,7 +95,16 @@ export interface LinearStage {
   channels: number
   kernel: FusedWeightSpec
   bias: FusedWeightSpec | undefined
-  batchNorm: { epsilon: number; momentum: number; gamma: FusedWeightSpec; beta: FusedWeightSpec; mean: FusedWeightSpec; variance: FusedWeightSpec } | undefined
+  batchNorm:
+    | {
+        epsilon: number
+        momentum: number
+        gamma: FusedWeightSpec
+        beta: FusedWeightSpec
+        mean: FusedWeightSpec
+        variance: FusedWeightSpec
+      }
+    | undefined
   relu: boolean
   inSize: number
   outSize: number
@@ -140,7 +149,10 @@ const pair = (v: unknown): v is [number, number] => Array.isArray(v) && v.length
 export function planNetwork(network: FusedNetwork): NetworkPlan {
   const [H, W, C] = network.inputShape ?? []
   if (![H, W, C].every(isPosInt)) {
-    throw new FusedNetworkError('inputShape', `expected [height, width, channels] of positive integers, found ${JSON.stringify(network.inputShape)}`)
+    throw new FusedNetworkError(
+      'inputShape',
+      `expected [height, width, channels] of positive integers, found ${JSON.stringify(network.inputShape)}`,
+    )
   }
   let shape: number[] = [H!, W!, C!]
   const stages: Stage[] = []
@@ -171,31 +183,74 @@ export function planNetwork(network: FusedNetwork): NetworkPlan {
         const inSize = size()
         let stage: LinearStage
         if (l.type === 'conv2d') {
-          if (shape.length !== 3) throw new FusedNetworkError(where, `conv2d needs an [h, w, c] input, found [${shape.join(', ')}]`)
+          if (shape.length !== 3)
+            throw new FusedNetworkError(where, `conv2d needs an [h, w, c] input, found [${shape.join(', ')}]`)
           if (!isPosInt(l.filters) || !pair(l.kernelSize) || (l.strides !== undefined && !pair(l.strides))) {
-            throw new FusedNetworkError(where, 'expected positive integer filters, kernelSize [kh, kw] and strides [sh, sw]')
+            throw new FusedNetworkError(
+              where,
+              'expected positive integer filters, kernelSize [kh, kw] and strides [sh, sw]',
+            )
           }
-          if (l.padding !== 'same' && l.padding !== 'valid') throw new FusedNetworkError(`${where}.padding`, `expected 'same' or 'valid', found ${JSON.stringify(l.padding)}`)
+          if (l.padding !== 'same' && l.padding !== 'valid')
+            throw new FusedNetworkError(
+              `${where}.padding`,
+              `expected 'same' or 'valid', found ${JSON.stringify(l.padding)}`,
+            )
           const [kh, kw] = l.kernelSize
-          const info = backend_util.computeConv2DInfo([1, shape[0]!, shape[1]!, shape[2]!], [kh, kw, shape[2]!, l.filters],
-            l.strides ?? [1, 1], 1, l.padding)
-          if (info.outHeight < 1 || info.outWidth < 1) throw new FusedNetworkError(where, `the ${kh}x${kw} kernel does not fit the [${shape.join(', ')}] input`)
+          const info = backend_util.computeConv2DInfo(
+            [1, shape[0]!, shape[1]!, shape[2]!],
+            [kh, kw, shape[2]!, l.filters],
+            l.strides ?? [1, 1],
+            1,
+            l.padding,
+          )
+          if (info.outHeight < 1 || info.outWidth < 1)
+            throw new FusedNetworkError(where, `the ${kh}x${kw} kernel does not fit the [${shape.join(', ')}] input`)
           const kernel = weight(i, 'kernel', [kh, kw, shape[2]!, l.filters])
           const bias = l.useBias ? weight(i, 'bias', [l.filters]) : undefined
           shape = [info.outHeight, info.outWidth, l.filters]
           stage = {
-            kind: 'linear', layer: i, conv: info, inputs: kh * kw * info.inChannels, units: l.filters,
-            rowsPerImage: info.outHeight * info.outWidth, channels: l.filters, kernel, bias, batchNorm: undefined,
-            relu: false, inSize, outSize: size(),
+            kind: 'linear',
+            layer: i,
+            conv: info,
+            inputs: kh * kw * info.inChannels,
+            units: l.filters,
+            rowsPerImage: info.outHeight * info.outWidth,
+            channels: l.filters,
+            kernel,
+            bias,
+            batchNorm: undefined,
+            relu: false,
+            inSize,
+            outSize: size(),
           }
         } else {
-          if (shape.length !== 1) throw new FusedNetworkError(where, `dense needs a flat input (add a flatten layer), found [${shape.join(', ')}]`)
-          if (!isPosInt(l.units)) throw new FusedNetworkError(`${where}.units`, `expected a positive integer, found ${JSON.stringify(l.units)}`)
+          if (shape.length !== 1)
+            throw new FusedNetworkError(
+              where,
+              `dense needs a flat input (add a flatten layer), found [${shape.join(', ')}]`,
+            )
+          if (!isPosInt(l.units))
+            throw new FusedNetworkError(
+              `${where}.units`,
+              `expected a positive integer, found ${JSON.stringify(l.units)}`,
+            )
           const kernel = weight(i, 'kernel', [shape[0]!, l.units])
           const bias = l.useBias ? weight(i, 'bias', [l.units]) : undefined
           stage = {
-            kind: 'linear', layer: i, conv: undefined, inputs: shape[0]!, units: l.units, rowsPerImage: 1,
-            channels: l.units, kernel, bias, batchNorm: undefined, relu: false, inSize, outSize: l.units,
+            kind: 'linear',
+            layer: i,
+            conv: undefined,
+            inputs: shape[0]!,
+            units: l.units,
+            rowsPerImage: 1,
+            channels: l.units,
+            kernel,
+            bias,
+            batchNorm: undefined,
+            relu: false,
+            inSize,
+            outSize: l.units,
           }
           shape = [l.units]
         }
@@ -208,9 +263,12 @@ export function planNetwork(network: FusedNetwork): NetworkPlan {
           }
           const ch = stage.channels
           stage.batchNorm = {
-            epsilon: bn.epsilon, momentum: bn.momentum,
-            gamma: weight(i + 1, 'gamma', [ch]), beta: weight(i + 1, 'beta', [ch]),
-            mean: weight(i + 1, 'movingMean', [ch], true), variance: weight(i + 1, 'movingVariance', [ch], true),
+            epsilon: bn.epsilon,
+            momentum: bn.momentum,
+            gamma: weight(i + 1, 'gamma', [ch]),
+            beta: weight(i + 1, 'beta', [ch]),
+            mean: weight(i + 1, 'movingMean', [ch], true),
+            variance: weight(i + 1, 'movingVariance', [ch], true),
           }
           i++
           next = layers[i + 1]
@@ -224,15 +282,26 @@ export function planNetwork(network: FusedNetwork): NetworkPlan {
       }
       case 'batchNorm':
       case 'relu':
-        throw new FusedNetworkError(where, `${l.type} must directly follow a conv2d or dense layer (it runs fused into it)`)
+        throw new FusedNetworkError(
+          where,
+          `${l.type} must directly follow a conv2d or dense layer (it runs fused into it)`,
+        )
       case 'maxPool': {
-        if (shape.length !== 3) throw new FusedNetworkError(where, `maxPool needs an [h, w, c] input, found [${shape.join(', ')}]`)
+        if (shape.length !== 3)
+          throw new FusedNetworkError(where, `maxPool needs an [h, w, c] input, found [${shape.join(', ')}]`)
         if (!pair(l.poolSize) || (l.strides !== undefined && !pair(l.strides))) {
           throw new FusedNetworkError(where, 'expected poolSize and strides as [h, w] positive integers')
         }
         const inSize = size()
-        const info = backend_util.computePool2DInfo([1, shape[0]!, shape[1]!, shape[2]!], l.poolSize, l.strides ?? l.poolSize, 1, 'valid')
-        if (info.outHeight < 1 || info.outWidth < 1) throw new FusedNetworkError(where, `the pool window does not fit the [${shape.join(', ')}] input`)
+        const info = backend_util.computePool2DInfo(
+          [1, shape[0]!, shape[1]!, shape[2]!],
+          l.poolSize,
+          l.strides ?? l.poolSize,
+          1,
+          'valid',
+        )
+        if (info.outHeight < 1 || info.outWidth < 1)
+          throw new FusedNetworkError(where, `the pool window does not fit the [${shape.join(', ')}] input`)
         shape = [info.outHeight, info.outWidth, shape[2]!]
         stages.push({ kind: 'maxPool', layer: i, pool: info, inSize, outSize: size() })
         break
@@ -253,7 +322,10 @@ export function planNetwork(network: FusedNetwork): NetworkPlan {
   }
   const last = stages[stages.length - 1]
   if (last?.kind !== 'linear' || last.conv !== undefined || last.relu || last.batchNorm || shape.length !== 1) {
-    throw new FusedNetworkError('layers', 'the last layer must be a dense layer without batchNorm or relu (it outputs the logits)')
+    throw new FusedNetworkError(
+      'layers',
+      'the last layer must be a dense layer without batchNorm or relu (it outputs the logits)',
+    )
   }
   return { stages, params, states, paramCount, stateCount, inputSize: H! * W! * C!, classes: shape[0]! }
 }

@@ -52,11 +52,7 @@ export interface FusedSpecDropout {
 
 /** The layer kinds the fused trainer runs. */
 export type FusedSpecKnownLayer =
-  | FusedSpecConv
-  | FusedSpecMaxPool
-  | FusedSpecFlatten
-  | FusedSpecDense
-  | FusedSpecDropout
+  FusedSpecConv | FusedSpecMaxPool | FusedSpecFlatten | FusedSpecDense | FusedSpecDropout
 
 /**
  * One hidden layer of a FusedModelSpec. A description may hold other kinds (e.g. global average pooling):

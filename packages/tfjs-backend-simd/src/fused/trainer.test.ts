@@ -58,8 +58,15 @@ interface Reference {
 }
 
 /** Loss, gradients and updated moving statistics computed with tfjs ops (tf.variableGrads) on 'cpu'. */
-async function reference(net: FusedNetwork, weights: Float32Array[], states: Float32Array[], images: Float32Array,
-  labels: number[], smoothing: number, seed: number): Promise<Reference> {
+async function reference(
+  net: FusedNetwork,
+  weights: Float32Array[],
+  states: Float32Array[],
+  images: Float32Array,
+  labels: number[],
+  smoothing: number,
+  seed: number,
+): Promise<Reference> {
   await tf.setBackend('cpu')
   const plan = planNetwork(net)
   const vars = plan.params.map((s, i) => tf.variable(tf.tensor(weights[i]!, s.shape), true, `p${i}`))
@@ -74,7 +81,12 @@ async function reference(net: FusedNetwork, weights: Float32Array[], states: Flo
     net.layers.forEach((l: FusedLayer, i) => {
       switch (l.type) {
         case 'conv2d':
-          h = tf.conv2d(h as tf.Tensor4D, vars[p++] as tf.Variable as unknown as tf.Tensor4D, l.strides ?? [1, 1], l.padding)
+          h = tf.conv2d(
+            h as tf.Tensor4D,
+            vars[p++] as tf.Variable as unknown as tf.Tensor4D,
+            l.strides ?? [1, 1],
+            l.padding,
+          )
           if (l.useBias) h = tf.add(h, vars[p++]!)
           linear = i
           break
@@ -133,7 +145,10 @@ function expectMatches(trainer: FusedTrainer, ref: Reference): void {
   ref.grads.forEach((g, i) => {
     const scale = Math.max(1e-3, ...Array.from(g, Math.abs))
     const err = Math.max(...Array.from(g, (v, k) => Math.abs(v - got[i]![k]!))) / scale
-    expect(err, `gradient ${i} (${trainer.paramSpecs[i]!.name} of layers[${trainer.paramSpecs[i]!.layer}])`).toBeLessThan(1e-4)
+    expect(
+      err,
+      `gradient ${i} (${trainer.paramSpecs[i]!.name} of layers[${trainer.paramSpecs[i]!.layer}])`,
+    ).toBeLessThan(1e-4)
   })
   trainer.getStates().forEach((s, i) => expect(maxRelErr(s, ref.states[i]!), `state ${i}`).toBeLessThan(1e-5))
 }
@@ -145,7 +160,9 @@ function initialWeights(net: FusedNetwork, seed: number): { weights: Float32Arra
     const fanIn = s.name === 'kernel' ? s.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1
     return w.map((v) => (s.name === 'gamma' ? 1 + 0.2 * v : s.name === 'kernel' ? v / Math.sqrt(fanIn) : 0.1 * v))
   })
-  const states = plan.states.map((s, i) => randn(s.size, 50 + i).map((v) => (s.name === 'movingVariance' ? 1 + 0.5 * Math.abs(v) : 0.3 * v)))
+  const states = plan.states.map((s, i) =>
+    randn(s.size, 50 + i).map((v) => (s.name === 'movingVariance' ? 1 + 0.5 * Math.abs(v) : 0.3 * v)),
+  )
   return { weights, states }
 }
 
@@ -185,8 +202,17 @@ const conv = (filters: number): FusedLayer[] => [
 ]
 const DEFAULT_NET: FusedNetwork = {
   inputShape: [28, 28, 1],
-  layers: [...conv(8), { type: 'maxPool', poolSize: [2, 2] }, ...conv(16), { type: 'maxPool', poolSize: [2, 2] }, ...conv(24), ...conv(24),
-    { type: 'flatten' }, { type: 'dropout', rate: 0.05 }, { type: 'dense', units: 10, useBias: true }],
+  layers: [
+    ...conv(8),
+    { type: 'maxPool', poolSize: [2, 2] },
+    ...conv(16),
+    { type: 'maxPool', poolSize: [2, 2] },
+    ...conv(24),
+    ...conv(24),
+    { type: 'flatten' },
+    { type: 'dropout', rate: 0.05 },
+    { type: 'dense', units: 10, useBias: true },
+  ],
 }
 
 describe.each([MODES[0]!, MODES[1]!])('FusedTrainer on the default network ($label)', (mode) => {
@@ -204,7 +230,9 @@ describe.each([MODES[0]!, MODES[1]!])('FusedTrainer on the default network ($lab
       expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-5)
       expectMatches(trainer, ref)
       const logits = trainer.predictLogits(x, 3)
-      expect(maxRelErr(logits, await referenceInference(DEFAULT_NET, weights, trainer.getStates(), x, 3))).toBeLessThan(1e-4)
+      expect(maxRelErr(logits, await referenceInference(DEFAULT_NET, weights, trainer.getStates(), x, 3))).toBeLessThan(
+        1e-4,
+      )
     } finally {
       trainer.dispose()
     }
@@ -222,11 +250,15 @@ const POOL_NETS: { label: string; net: FusedNetwork; fused: number[] }[] = [
     net: {
       inputShape: [8, 8, 1],
       layers: [
-        ...conv(4), { type: 'maxPool', poolSize: [2, 2] },
-        { type: 'conv2d', filters: 7, kernelSize: [3, 3], padding: 'same', useBias: false }, { type: 'batchNorm', epsilon: 1e-3, momentum: 0.8 },
+        ...conv(4),
         { type: 'maxPool', poolSize: [2, 2] },
-        ...conv(5), { type: 'maxPool', poolSize: [2, 2], strides: [1, 1] },
-        { type: 'flatten' }, { type: 'dense', units: 10, useBias: true },
+        { type: 'conv2d', filters: 7, kernelSize: [3, 3], padding: 'same', useBias: false },
+        { type: 'batchNorm', epsilon: 1e-3, momentum: 0.8 },
+        { type: 'maxPool', poolSize: [2, 2] },
+        ...conv(5),
+        { type: 'maxPool', poolSize: [2, 2], strides: [1, 1] },
+        { type: 'flatten' },
+        { type: 'dense', units: 10, useBias: true },
       ],
     },
   },
@@ -236,37 +268,44 @@ const POOL_NETS: { label: string; net: FusedNetwork; fused: number[] }[] = [
     net: {
       inputShape: [7, 7, 2],
       layers: [
-        ...conv(8), { type: 'maxPool', poolSize: [2, 2] },
-        { type: 'conv2d', filters: 4, kernelSize: [1, 1], padding: 'valid', useBias: true }, { type: 'relu' }, { type: 'maxPool', poolSize: [2, 2] },
-        { type: 'flatten' }, { type: 'dense', units: 10, useBias: true },
+        ...conv(8),
+        { type: 'maxPool', poolSize: [2, 2] },
+        { type: 'conv2d', filters: 4, kernelSize: [1, 1], padding: 'valid', useBias: true },
+        { type: 'relu' },
+        { type: 'maxPool', poolSize: [2, 2] },
+        { type: 'flatten' },
+        { type: 'dense', units: 10, useBias: true },
       ],
     },
   },
 ]
 
 describe.each(MODES)('FusedTrainer, batch norm into max pool ($label)', (mode) => {
-  test.each(POOL_NETS)('$label: loss, gradients, moving statistics and inference match tfjs on cpu', async ({ net, fused }) => {
-    const { weights, states } = initialWeights(net, 700)
-    const n = 5
-    const x = randn(n * planNetwork(net).inputSize, 13)
-    const y = [0, 9, 4, 4, 2]
-    const ref = await reference(net, weights, states, x, y, 0.1, 5)
-    await useMode(mode)
-    const trainer = new FusedTrainer(net, { batchSize: 6, labelSmoothing: 0.1 })
-    try {
-      const flags = (trainer as unknown as { poolFused: boolean[] }).poolFused
-      expect(flags.flatMap((f, i) => (f ? [i] : []))).toEqual(fused)
-      trainer.setWeights(weights)
-      trainer.setStates(states)
-      const { loss } = trainer.lossAndGradients({ images: x, labels: y, dropoutSeed: 5 })
-      expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-5)
-      expectMatches(trainer, ref)
-      const logits = trainer.predictLogits(x, n)
-      expect(maxRelErr(logits, await referenceInference(net, weights, trainer.getStates(), x, n))).toBeLessThan(1e-4)
-    } finally {
-      trainer.dispose()
-    }
-  })
+  test.each(POOL_NETS)(
+    '$label: loss, gradients, moving statistics and inference match tfjs on cpu',
+    async ({ net, fused }) => {
+      const { weights, states } = initialWeights(net, 700)
+      const n = 5
+      const x = randn(n * planNetwork(net).inputSize, 13)
+      const y = [0, 9, 4, 4, 2]
+      const ref = await reference(net, weights, states, x, y, 0.1, 5)
+      await useMode(mode)
+      const trainer = new FusedTrainer(net, { batchSize: 6, labelSmoothing: 0.1 })
+      try {
+        const flags = (trainer as unknown as { poolFused: boolean[] }).poolFused
+        expect(flags.flatMap((f, i) => (f ? [i] : []))).toEqual(fused)
+        trainer.setWeights(weights)
+        trainer.setStates(states)
+        const { loss } = trainer.lossAndGradients({ images: x, labels: y, dropoutSeed: 5 })
+        expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-5)
+        expectMatches(trainer, ref)
+        const logits = trainer.predictLogits(x, n)
+        expect(maxRelErr(logits, await referenceInference(net, weights, trainer.getStates(), x, n))).toBeLessThan(1e-4)
+      } finally {
+        trainer.dispose()
+      }
+    },
+  )
 })
 
 describe('FusedTrainer', () => {
@@ -287,7 +326,7 @@ describe('FusedTrainer', () => {
           const g = g1[i]![k]!
           const m = 0.1 * g
           const v = 0.001 * g * g
-          return p * (1 - 0.01 * 0.01) - (0.01 / 0.1) * m / (Math.sqrt(v) / Math.sqrt(0.001) + 1e-8)
+          return p * (1 - 0.01 * 0.01) - ((0.01 / 0.1) * m) / (Math.sqrt(v) / Math.sqrt(0.001) + 1e-8)
         })
         expect(maxRelErr(after[i]!, expected)).toBeLessThan(1e-5)
       })
@@ -363,11 +402,21 @@ describe('FusedTrainer', () => {
 
   test('bad networks and inputs get typed errors naming the layer or argument', async () => {
     await useMode(MODES[0]!)
-    expect(() => planNetwork({ inputShape: [8, 8, 1], layers: [{ type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2, useBias: true }] }))
-      .toThrow(FusedNetworkError)
-    expect(() => planNetwork({ inputShape: [8, 8, 1], layers: [{ type: 'dense', units: 2, useBias: true }] })).toThrow(/layers\[0\].*flatten/)
-    expect(() => planNetwork({ inputShape: [8, 8, 1], layers: [{ type: 'conv2d', filters: 2, kernelSize: [3, 3], padding: 'same', useBias: false }] }))
-      .toThrow(/last layer must be a dense layer/)
+    expect(() =>
+      planNetwork({
+        inputShape: [8, 8, 1],
+        layers: [{ type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2, useBias: true }],
+      }),
+    ).toThrow(FusedNetworkError)
+    expect(() => planNetwork({ inputShape: [8, 8, 1], layers: [{ type: 'dense', units: 2, useBias: true }] })).toThrow(
+      /layers\[0\].*flatten/,
+    )
+    expect(() =>
+      planNetwork({
+        inputShape: [8, 8, 1],
+        layers: [{ type: 'conv2d', filters: 2, kernelSize: [3, 3], padding: 'same', useBias: false }],
+      }),
+    ).toThrow(/last layer must be a dense layer/)
     const trainer = new FusedTrainer(NET, { batchSize: 4 })
     try {
       expect(() => trainer.lossAndGradients({ images, labels })).toThrow(FusedInputError)
@@ -379,7 +428,13 @@ describe('FusedTrainer', () => {
   })
 })
 
-async function referenceInference(net: FusedNetwork, weights: Float32Array[], states: Float32Array[], x: Float32Array, n: number): Promise<Float32Array> {
+async function referenceInference(
+  net: FusedNetwork,
+  weights: Float32Array[],
+  states: Float32Array[],
+  x: Float32Array,
+  n: number,
+): Promise<Float32Array> {
   await tf.setBackend('cpu')
   return tf.tidy(() => {
     let h: tf.Tensor = tf.tensor(x, [n, ...net.inputShape])
@@ -387,13 +442,25 @@ async function referenceInference(net: FusedNetwork, weights: Float32Array[], st
     let st = 0
     for (const l of net.layers) {
       if (l.type === 'conv2d') {
-        h = tf.conv2d(h as tf.Tensor4D, tf.tensor(weights[p++]!, [l.kernelSize[0], l.kernelSize[1], h.shape[3]!, l.filters]) as tf.Tensor4D, l.strides ?? [1, 1], l.padding)
+        h = tf.conv2d(
+          h as tf.Tensor4D,
+          tf.tensor(weights[p++]!, [l.kernelSize[0], l.kernelSize[1], h.shape[3]!, l.filters]) as tf.Tensor4D,
+          l.strides ?? [1, 1],
+          l.padding,
+        )
         if (l.useBias) h = tf.add(h, tf.tensor(weights[p++]!))
       } else if (l.type === 'dense') {
         h = tf.matMul(h as tf.Tensor2D, tf.tensor(weights[p++]!, [h.shape[1]!, l.units]) as tf.Tensor2D)
         if (l.useBias) h = tf.add(h, tf.tensor(weights[p++]!))
       } else if (l.type === 'batchNorm') {
-        h = tf.batchNorm(h, tf.tensor(states[st]!), tf.tensor(states[st + 1]!), tf.tensor(weights[p + 1]!), tf.tensor(weights[p]!), l.epsilon)
+        h = tf.batchNorm(
+          h,
+          tf.tensor(states[st]!),
+          tf.tensor(states[st + 1]!),
+          tf.tensor(weights[p + 1]!),
+          tf.tensor(weights[p]!),
+          l.epsilon,
+        )
         p += 2
         st += 2
       } else if (l.type === 'relu') h = tf.relu(h)

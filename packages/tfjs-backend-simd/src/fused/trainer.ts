@@ -4,7 +4,14 @@ import { FusedInputError, SimdBackendError, SimdNotActiveError } from '../errors
 import { GEO_INTS, GEO_N, U_LINEAR, U_RELU } from '../../assembly/abi'
 import { geometryInts, patchBlockRows as blockRows } from '../kernels/_conv'
 import type { KernelArgs, KernelName, Runtime } from '../runtime'
-import { planNetwork, type FusedNetwork, type FusedWeightSpec, type LinearStage, type NetworkPlan, type Stage } from './network'
+import {
+  planNetwork,
+  type FusedNetwork,
+  type FusedWeightSpec,
+  type LinearStage,
+  type NetworkPlan,
+  type Stage,
+} from './network'
 import { ThreadTuner } from './thread-tuner'
 
 export interface FusedTrainerOptions {
@@ -141,7 +148,8 @@ export class FusedTrainer {
       throw new FusedInputError('batchSize', 'a positive integer', options.batchSize)
     }
     const ls = options.labelSmoothing ?? 0
-    if (!(typeof ls === 'number' && ls >= 0 && ls < 1)) throw new FusedInputError('labelSmoothing', 'a number in [0, 1)', ls)
+    if (!(typeof ls === 'number' && ls >= 0 && ls < 1))
+      throw new FusedInputError('labelSmoothing', 'a number in [0, 1)', ls)
     this.batchSize = options.batchSize
     this.labelSmoothing = ls
     this.tuner = (options.adaptiveThreads ?? true) ? new ThreadTuner() : undefined
@@ -188,8 +196,12 @@ export class FusedTrainer {
     const convs: KernelArgs<'transpose_f32'>[] = []
     p.stages.forEach((stage, i) => {
       if (stage.kind !== 'linear') return
-      const entry: KernelArgs<'transpose_f32'> =
-        [this.params + stage.kernel.offset * 4, this.buffers[i]!.wt, stage.inputs, stage.units]
+      const entry: KernelArgs<'transpose_f32'> = [
+        this.params + stage.kernel.offset * 4,
+        this.buffers[i]!.wt,
+        stage.inputs,
+        stage.units,
+      ]
       if (!stage.conv) dense.push(entry)
       else if (i > 0) convs.push(entry)
     })
@@ -199,7 +211,8 @@ export class FusedTrainer {
     // Default initial values (callers normally set their own): zeros, gamma 1.
     const f = this.rt.heap.f32()
     f.fill(0, this.params >> 2, (this.params >> 2) + p.paramCount)
-    for (const s of p.params) if (s.name === 'gamma') f.fill(1, (this.params >> 2) + s.offset, (this.params >> 2) + s.offset + s.size)
+    for (const s of p.params)
+      if (s.name === 'gamma') f.fill(1, (this.params >> 2) + s.offset, (this.params >> 2) + s.offset + s.size)
     this.resetOptimizer()
   }
 
@@ -243,7 +256,8 @@ export class FusedTrainer {
   }
 
   setOptimizerState(state: FusedOptimizerState): void {
-    if (!(Number.isSafeInteger(state.step) && state.step >= 0)) throw new FusedInputError('optimizer.step', 'a non-negative integer', state.step)
+    if (!(Number.isSafeInteger(state.step) && state.step >= 0))
+      throw new FusedInputError('optimizer.step', 'a non-negative integer', state.step)
     this.checkArrays('optimizer.m', this.plan.params, state.m)
     this.checkArrays('optimizer.v', this.plan.params, state.v)
     this.writeParamArrays(this.m, state.m)
@@ -285,8 +299,22 @@ export class FusedTrainer {
     const bc2 = 1 - h.beta2 ** t
     const n = this.plan.paramCount
     // the new weights' transposes with the update (each thread those of its range): b.wt stays current
-    this.parallel('adamw_transpose_f32', n, n * 8, (i0, i1) => [this.params, this.grads, this.m, this.v, h.beta1, h.beta2, h.epsilon,
-      1 - h.learningRate * h.weightDecay, h.learningRate / bc1, Math.sqrt(bc2), i0, i1, this.transposeTable, this.transposeEntries.length])
+    this.parallel('adamw_transpose_f32', n, n * 8, (i0, i1) => [
+      this.params,
+      this.grads,
+      this.m,
+      this.v,
+      h.beta1,
+      h.beta2,
+      h.epsilon,
+      1 - h.learningRate * h.weightDecay,
+      h.learningRate / bc1,
+      Math.sqrt(bc2),
+      i0,
+      i1,
+      this.transposeTable,
+      this.transposeEntries.length,
+    ])
   }
 
   /** lossAndGradients + applyAdamW (and the adaptive thread choice). */
@@ -339,9 +367,11 @@ export class FusedTrainer {
     this.checkAlive()
     const n = batch.size ?? batch.labels.length
     const per = this.plan.inputSize
-    if (!(Number.isSafeInteger(n) && n >= 1 && n <= this.batchSize)) throw new FusedInputError('size', `an integer in [1, ${this.batchSize}]`, n)
+    if (!(Number.isSafeInteger(n) && n >= 1 && n <= this.batchSize))
+      throw new FusedInputError('size', `an integer in [1, ${this.batchSize}]`, n)
     if (batch.labels.length < n) throw new FusedInputError('labels', `${n} labels`, `${batch.labels.length}`)
-    if (batch.images.length < n * per) throw new FusedInputError('images', `${n} x ${per} values`, `${batch.images.length} values`)
+    if (batch.images.length < n * per)
+      throw new FusedInputError('images', `${n} x ${per} values`, `${batch.images.length} values`)
     for (let k = 0; k < n; k++) {
       const label = batch.labels[k]!
       if (!(Number.isInteger(label) && label >= 0 && label < this.plan.classes)) {
@@ -361,7 +391,8 @@ export class FusedTrainer {
     let x = this.input
     this.plan.stages.forEach((stage, i) => {
       const b = this.buffers[i]!
-      if (stage.kind === 'linear') this.linearForward(stage, b, x, n, training, this.poolFused[i + 1] ? this.buffers[i + 1] : undefined)
+      if (stage.kind === 'linear')
+        this.linearForward(stage, b, x, n, training, this.poolFused[i + 1] ? this.buffers[i + 1] : undefined)
       else if (stage.kind === 'maxPool') {
         // a fused pool's output was written by the linear stage before it (whose y, x here, is not stored)
         if (!this.poolFused[i]) {
@@ -372,7 +403,13 @@ export class FusedTrainer {
       } else {
         const total = n * stage.outSize
         if (training) {
-          this.parallel('dropout_mask_f32', total, total * 8, (i0, i1) => [x, b.y, b.mask, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1], 16)
+          this.parallel(
+            'dropout_mask_f32',
+            total,
+            total * 8,
+            (i0, i1) => [x, b.y, b.mask, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1],
+            16,
+          )
         } else this.parallel('copy_f32', 1, 0, () => [b.y, x, total])
       }
       x = b.y
@@ -380,7 +417,14 @@ export class FusedTrainer {
   }
 
   /** `pool`: the buffers of the following maxPool stage when it is fused into this one (poolFused). */
-  private linearForward(s: LinearStage, b: StageBuffers, x: number, n: number, training: boolean, pool?: StageBuffers): void {
+  private linearForward(
+    s: LinearStage,
+    b: StageBuffers,
+    x: number,
+    n: number,
+    training: boolean,
+    pool?: StageBuffers,
+  ): void {
     const rows = n * s.rowsPerImage
     const C = s.channels
     const out = s.batchNorm ? b.z : b.y
@@ -388,7 +432,13 @@ export class FusedTrainer {
     if (s.conv) {
       this.setBatch(b.geo, n)
       const mb = blockRows(s.inputs)
-      this.parallel('conv2d_f32', rows, 2 * rows * s.inputs * C, (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * s.inputs), mb], 4)
+      this.parallel(
+        'conv2d_f32',
+        rows,
+        2 * rows * s.inputs * C,
+        (m0, m1, t) => [x, w, out, b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * s.inputs), mb],
+        4,
+      )
     } else {
       // y[n, units] = x[n, inputs] · W: dot products of rows of x with rows of Wᵀ (b.wt, made by the last AdamW
       // update or at the start of the forward pass, kept for the input gradient)
@@ -434,13 +484,40 @@ export class FusedTrainer {
       if (pool) {
         this.setBatch(pool.geo, n)
         const pooled = rows / 4
-        this.parallel('bn_act_pool_f32', pooled, rows * C * 4, (m0, m1) => [out, pool.y, b.scaleShift, b.scaleShift + C * 4, pool.geo, s.relu ? 1 : 0, m0, m1])
+        this.parallel('bn_act_pool_f32', pooled, rows * C * 4, (m0, m1) => [
+          out,
+          pool.y,
+          b.scaleShift,
+          b.scaleShift + C * 4,
+          pool.geo,
+          s.relu ? 1 : 0,
+          m0,
+          m1,
+        ])
       } else {
-        this.parallel('scale_shift_act_f32', rows, rows * C * 4, (r0, r1) => [out, b.y, b.scaleShift, b.scaleShift + C * 4, C, s.relu ? 1 : 0, r0, r1])
+        this.parallel('scale_shift_act_f32', rows, rows * C * 4, (r0, r1) => [
+          out,
+          b.y,
+          b.scaleShift,
+          b.scaleShift + C * 4,
+          C,
+          s.relu ? 1 : 0,
+          r0,
+          r1,
+        ])
       }
     } else if (s.bias || s.relu) {
       const bias = s.bias ? this.params + s.bias.offset * 4 : 0
-      this.parallel('bias_act_f32', rows, rows * C * 2, (r0, r1) => [b.y, bias, s.bias ? 1 : 0, C, s.relu ? RELU : LINEAR, 0, r0, r1])
+      this.parallel('bias_act_f32', rows, rows * C * 2, (r0, r1) => [
+        b.y,
+        bias,
+        s.bias ? 1 : 0,
+        C,
+        s.relu ? RELU : LINEAR,
+        0,
+        r0,
+        r1,
+      ])
     }
   }
 
@@ -459,7 +536,11 @@ export class FusedTrainer {
       const row = lo + k * K
       let max = f[row]!
       let best = 0
-      for (let c = 1; c < K; c++) if (f[row + c]! > max) { max = f[row + c]!; best = c }
+      for (let c = 1; c < K; c++)
+        if (f[row + c]! > max) {
+          max = f[row + c]!
+          best = c
+        }
       if (best === labels[k]) correct++
       let sum = 0
       for (let c = 0; c < K; c++) sum += Math.exp(f[row + c]! - max)
@@ -489,13 +570,28 @@ export class FusedTrainer {
           const l = stages[i - 1] as LinearStage
           const lb = this.buffers[i - 1]!
           const pooled = n * s.pool.outHeight * s.pool.outWidth
-          this.parallel('bn_act_pool_grad_f32', pooled, n * s.inSize * 4, (m0, m1) =>
-            [lb.z, b.dy, dx, lb.scaleShift, lb.scaleShift + l.channels * 4, b.geo, l.relu ? 1 : 0, m0, m1])
+          this.parallel('bn_act_pool_grad_f32', pooled, n * s.inSize * 4, (m0, m1) => [
+            lb.z,
+            b.dy,
+            dx,
+            lb.scaleShift,
+            lb.scaleShift + l.channels * 4,
+            b.geo,
+            l.relu ? 1 : 0,
+            m0,
+            m1,
+          ])
         } else this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
       } else if (dx !== 0) {
         const total = n * s.outSize
         // the mask that this step's forward pass (dropout_mask_f32) wrote: one byte per element
-        this.parallel('dropout_grad_f32', total, total * 4, (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1], 16)
+        this.parallel(
+          'dropout_grad_f32',
+          total,
+          total * 4,
+          (i0, i1) => [b.dy, dx, b.mask, 1 / (1 - s.rate), i0, i1],
+          16,
+        )
       }
     }
   }
@@ -527,7 +623,8 @@ export class FusedTrainer {
         heap[co + 3 * C + c] = b.batchMean[c]!
       }
       // with a ReLU, the mask y > 0 is recomputed from z and scale/shift (y is not read)
-      const sc = b.scaleShift, sh = b.scaleShift + C * 4
+      const sc = b.scaleShift,
+        sh = b.scaleShift + C * 4
       this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [sc, sh, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
     } else if (s.relu) {
       const total = rows * C
@@ -544,8 +641,23 @@ export class FusedTrainer {
     const flops = 2 * rows * K * C
     if (s.conv) {
       const mb = blockRows(K)
-      const parts = this.parallel('conv2d_backprop_filter_f32', rows, flops, (m0, m1, t) =>
-        [x, b.dy, t === 0 ? dw : this.scratchFor(DW_PART, t, K * C), b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * K), mb], 4, REDUCTION_PARTS)
+      const parts = this.parallel(
+        'conv2d_backprop_filter_f32',
+        rows,
+        flops,
+        (m0, m1, t) => [
+          x,
+          b.dy,
+          t === 0 ? dw : this.scratchFor(DW_PART, t, K * C),
+          b.geo,
+          m0,
+          m1,
+          this.scratchFor(IM2COL, t, mb * K),
+          mb,
+        ],
+        4,
+        REDUCTION_PARTS,
+      )
       for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(DW_PART, t, K * C), K * C]])
     } else {
       // dWᵀ[units, inputs] = dyᵀ · x, split by inputs, each range transposed into dW by the same call
@@ -556,10 +668,25 @@ export class FusedTrainer {
     if (dx === 0) return
     if (s.conv) {
       const mb = blockRows(K)
-      this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [b.dy, b.wt, dx, b.geo, n0, n1, this.scratchFor(IM2COL, t, mb * K), mb])
+      this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [
+        b.dy,
+        b.wt,
+        dx,
+        b.geo,
+        n0,
+        n1,
+        this.scratchFor(IM2COL, t, mb * K),
+        mb,
+      ])
     } else {
       // dx[n, inputs] = dy[n, units] · Wᵀ[units, inputs], split by columns of dx
-      this.parallel('gemm_f32', K, flops, (k0, k1) => [b.dy, C, 1, b.wt + k0 * 4, K, dx + k0 * 4, K, n, k1 - k0, C, 0], 8)
+      this.parallel(
+        'gemm_f32',
+        K,
+        flops,
+        (k0, k1) => [b.dy, C, 1, b.wt + k0 * 4, K, dx + k0 * 4, K, n, k1 - k0, C, 0],
+        8,
+      )
     }
   }
 
@@ -567,13 +694,28 @@ export class FusedTrainer {
 
   /** Per-channel Σ (x - shift) and, with squares, Σ (x - shift)² after them (f64, the threads' partials added in order). */
   private channelSums(x: number, shift: number, C: number, rows: number, squares: boolean): Float64Array {
-    const parts = this.parallel('channel_sums_f32', rows, rows * C * 2, (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
+    const parts = this.parallel(
+      'channel_sums_f32',
+      rows,
+      rows * C * 2,
+      (r0, r1, t) => [x, shift, C, r0, r1, squares ? 1 : 0, this.scratchFor(SUMS, t, 4 * C)],
+      1,
+      REDUCTION_PARTS,
+    )
     return this.addPartials(parts, C, squares ? 2 * C : C)
   }
 
   private bnGradSums(b: StageBuffers, C: number, relu: number, rows: number): Float64Array {
-    const sc = b.scaleShift, sh = b.scaleShift + C * 4
-    const parts = this.parallel('bn_grad_sums_f32', rows, rows * C * 4, (r0, r1, t) => [sc, sh, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)], 1, REDUCTION_PARTS)
+    const sc = b.scaleShift,
+      sh = b.scaleShift + C * 4
+    const parts = this.parallel(
+      'bn_grad_sums_f32',
+      rows,
+      rows * C * 4,
+      (r0, r1, t) => [sc, sh, b.dy, b.z, b.mean, C, relu, r0, r1, this.scratchFor(SUMS, t, 4 * C)],
+      1,
+      REDUCTION_PARTS,
+    )
     return this.addPartials(parts, C, 2 * C)
   }
 
@@ -597,8 +739,14 @@ export class FusedTrainer {
    * own partial sums, added in order), run in parallel when the threads are there and sequentially otherwise, so the
    * result does not depend on the number of threads. Returns the number of jobs.
    */
-  private parallel<K extends KernelName>(name: K, n: number, flops: number,
-    args: (start: number, end: number, part: number) => KernelArgs<K>, align = 1, fixedParts = 0): number {
+  private parallel<K extends KernelName>(
+    name: K,
+    n: number,
+    flops: number,
+    args: (start: number, end: number, part: number) => KernelArgs<K>,
+    align = 1,
+    fixedParts = 0,
+  ): number {
     const threads = Math.min(this.rt.threads, this.tuner?.limit ?? Infinity)
     // A quarter of the backend's threshold: between the calls of a step the workers are spinning, not asleep, so
     // a split costs a few microseconds instead of a wake-up.
@@ -606,7 +754,14 @@ export class FusedTrainer {
     // Fixed partials run on the threads from a quarter of that: two halves of a small reduction are still done
     // sooner in parallel than one after the other on this thread (the same partials either way)
     const worth = threads > 1 && flops >= (fixedParts > 0 ? min / 4 : min)
-    const want = fixedParts > 0 ? fixedParts : !worth ? 1 : min === 0 ? threads : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
+    const want =
+      fixedParts > 0
+        ? fixedParts
+        : !worth
+          ? 1
+          : min === 0
+            ? threads
+            : Math.min(threads, Math.max(1, Math.floor((2 * flops) / min)))
     const parts = Math.max(1, Math.min(want, Math.floor(n / align)))
     const jobs: KernelArgs<K>[] = []
     let start = 0
@@ -660,7 +815,12 @@ export class FusedTrainer {
     this.checkAlive()
     if (values.length !== specs.length) throw new FusedInputError(what, `${specs.length} arrays`, `${values.length}`)
     specs.forEach((s, i) => {
-      if (values[i]!.length !== s.size) throw new FusedInputError(`${what}[${i}]`, `${s.size} values (${s.name} [${s.shape.join(', ')}] of layers[${s.layer}])`, `${values[i]!.length}`)
+      if (values[i]!.length !== s.size)
+        throw new FusedInputError(
+          `${what}[${i}]`,
+          `${s.size} values (${s.name} [${s.shape.join(', ')}] of layers[${s.layer}])`,
+          `${values[i]!.length}`,
+        )
     })
   }
 
@@ -681,10 +841,21 @@ export class FusedTrainer {
  * every activation is in exactly one window and none needs to be stored at full resolution.
  */
 function fusesPool(prev: Stage, pool: Stage): boolean {
-  if (prev.kind !== 'linear' || prev.batchNorm === undefined || prev.conv === undefined || pool.kind !== 'maxPool') return false
+  if (prev.kind !== 'linear' || prev.batchNorm === undefined || prev.conv === undefined || pool.kind !== 'maxPool')
+    return false
   const p = pool.pool
-  return p.filterHeight === 2 && p.filterWidth === 2 && p.strideHeight === 2 && p.strideWidth === 2 && p.dilationHeight === 1 &&
-    p.dilationWidth === 1 && p.padInfo.top === 0 && p.padInfo.left === 0 && p.inHeight === 2 * p.outHeight && p.inWidth === 2 * p.outWidth
+  return (
+    p.filterHeight === 2 &&
+    p.filterWidth === 2 &&
+    p.strideHeight === 2 &&
+    p.strideWidth === 2 &&
+    p.dilationHeight === 1 &&
+    p.dilationWidth === 1 &&
+    p.padInfo.top === 0 &&
+    p.padInfo.left === 0 &&
+    p.inHeight === 2 * p.outHeight &&
+    p.inWidth === 2 * p.outWidth
+  )
 }
 
 /** Dropout keeps an element when its 32-bit hash is >= rate * 2^32. */

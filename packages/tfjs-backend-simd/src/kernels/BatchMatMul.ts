@@ -1,14 +1,31 @@
-import { backend_util, BatchMatMul, util, type BatchMatMulAttrs, type KernelConfig, type TensorInfo, _FusedMatMul, type _FusedMatMulAttrs } from '@tensorflow/tfjs-core'
+import {
+  backend_util,
+  BatchMatMul,
+  util,
+  type BatchMatMulAttrs,
+  type KernelConfig,
+  type TensorInfo,
+  _FusedMatMul,
+  type _FusedMatMulAttrs,
+} from '@tensorflow/tfjs-core'
 import type { SimdBackend } from '../backend'
 import { Call } from './_call'
 import { activationCode } from './_elementwise'
 import { wasmKernel, type Inputs } from './_fallback'
 
 /** C = A·B per batch (batch dims broadcast when one side has 1), then optional bias + activation. */
-function matMul(backend: SimdBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,
-  bias: TensorInfo | undefined, act: number): TensorInfo | null {
+function matMul(
+  backend: SimdBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: TensorInfo | undefined,
+  act: number,
+): TensorInfo | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null
-  const ra = a.shape.length, rb = b.shape.length
+  const ra = a.shape.length,
+    rb = b.shape.length
   const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!
   const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!
   const K2 = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!
@@ -41,7 +58,10 @@ function matMul(backend: SimdBackend, a: TensorInfo, b: TensorInfo, transposeA: 
       const ci = out.ptr + i * M * N * 4
       const flops = 2 * M * N * K
       const parts = call.split(M, call.threadsFor(flops), 4)
-      backend.rt.run('gemm_f32', parts.map(([m0, m1]) => [ai + m0 * ars * 4, ars, aks, bi, N, ci + m0 * N * 4, N, m1 - m0, N, K, 0]))
+      backend.rt.run(
+        'gemm_f32',
+        parts.map(([m0, m1]) => [ai + m0 * ars * 4, ars, aks, bi, N, ci + m0 * N * 4, N, m1 - m0, N, K, 0]),
+      )
     }
     if (bias || act !== activationCode('linear')) {
       const pbias = bias ? call.in(bias) : 0

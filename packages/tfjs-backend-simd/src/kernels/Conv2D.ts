@@ -7,13 +7,25 @@ import { wasmKernel, type Inputs } from './_fallback'
 
 export function conv2dInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): backend_util.Conv2DInfo {
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs
-  return backend_util.computeConv2DInfo(x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false,
-    backend_util.convertConv2DDataFormat(dataFormat))
+  return backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat),
+  )
 }
 
 /** y = conv(x, filter) on the wasm kernel (callers checked convSupported). */
-export function runConv2D(b: SimdBackend, x: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+export function runConv2D(
+  b: SimdBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
   const call = new Call(b)
   try {
     const px = call.in(x)
@@ -24,7 +36,16 @@ export function runConv2D(b: SimdBackend, x: TensorInfo, filter: TensorInfo, inf
     const mb = blockRows(info)
     const k = info.filterHeight * info.filterWidth * info.inChannels
     const parts = call.split(rows, call.threadsFor(convFlops(info)), 4)
-    const jobs: KernelArgs<'conv2d_f32'>[] = parts.map(([m0, m1]) => [px, pw, y.ptr, geo, m0, m1, call.scratch(mb * k), mb])
+    const jobs: KernelArgs<'conv2d_f32'>[] = parts.map(([m0, m1]) => [
+      px,
+      pw,
+      y.ptr,
+      geo,
+      m0,
+      m1,
+      call.scratch(mb * k),
+      mb,
+    ])
     b.rt.run('conv2d_f32', jobs)
     return call.result(y)
   } finally {
@@ -39,4 +60,3 @@ export const conv2DConfig: KernelConfig = wasmKernel(Conv2D, ({ inputs, backend,
   if (!convSupported(info)) return null
   return runConv2D(backend, x, filter, info)
 })
-

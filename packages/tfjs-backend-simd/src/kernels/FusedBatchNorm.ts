@@ -1,4 +1,10 @@
-import { FusedBatchNorm, util, type FusedBatchNormAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core'
+import {
+  FusedBatchNorm,
+  util,
+  type FusedBatchNormAttrs,
+  type KernelConfig,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core'
 import { Call } from './_call'
 import { wasmKernel, type Inputs } from './_fallback'
 
@@ -18,10 +24,15 @@ export const fusedBatchNormConfig: KernelConfig = wasmKernel(FusedBatchNorm, ({ 
     const px = call.in(x)
     const out = call.out(x.shape)
     const coef = call.scratch(3 * C)
-    backend.rt.run('batch_norm_coef_f32', [[ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, C, eps, coef, sizes[0]!, sizes[1]!, sizes[2]!, sizes[3]!]])
+    backend.rt.run('batch_norm_coef_f32', [
+      [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, C, eps, coef, sizes[0]!, sizes[1]!, sizes[2]!, sizes[3]!],
+    ])
     const rows = out.size / C
     const parts = call.split(rows, call.threadsFor(out.size * 8))
-    backend.rt.run('batch_norm_f32', parts.map(([r0, r1]) => [px, out.ptr, coef, C, r0, r1]))
+    backend.rt.run(
+      'batch_norm_f32',
+      parts.map(([r0, r1]) => [px, out.ptr, coef, C, r0, r1]),
+    )
     return call.result(out)
   } finally {
     call.finish()

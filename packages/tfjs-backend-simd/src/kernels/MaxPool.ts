@@ -4,8 +4,14 @@ import { geometry } from './_conv'
 import { wasmKernel, type Inputs } from './_fallback'
 
 export function poolInfo(shape: number[], attrs: MaxPoolAttrs): backend_util.Conv2DInfo {
-  return backend_util.computePool2DInfo(shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1,
-    attrs.pad, attrs.dimRoundingMode)
+  return backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  )
 }
 
 export const maxPoolConfig: KernelConfig = wasmKernel(MaxPool, ({ inputs, backend, attrs }) => {
@@ -13,7 +19,8 @@ export const maxPoolConfig: KernelConfig = wasmKernel(MaxPool, ({ inputs, backen
   if (x.dtype !== 'float32' || x.shape.length !== 4) return null
   const info = poolInfo(x.shape, attrs as unknown as MaxPoolAttrs)
   // tfjs: a 1x1 window with equal in/out shapes is the identity
-  if (info.filterWidth === 1 && info.filterHeight === 1 && info.inShape.every((n, i) => n === info.outShape[i])) return null
+  if (info.filterWidth === 1 && info.filterHeight === 1 && info.inShape.every((n, i) => n === info.outShape[i]))
+    return null
   const call = new Call(backend)
   try {
     const px = call.in(x)
@@ -21,7 +28,10 @@ export const maxPoolConfig: KernelConfig = wasmKernel(MaxPool, ({ inputs, backen
     const geo = geometry(call, info)
     const rows = info.batchSize * info.outHeight * info.outWidth
     const parts = call.split(rows, call.threadsFor(y.size * info.filterHeight * info.filterWidth * 2))
-    backend.rt.run('max_pool_f32', parts.map(([m0, m1]) => [px, y.ptr, geo, m0, m1]))
+    backend.rt.run(
+      'max_pool_f32',
+      parts.map(([m0, m1]) => [px, y.ptr, geo, m0, m1]),
+    )
     return call.result(y)
   } finally {
     call.finish()

@@ -18,7 +18,10 @@ export const maxPoolGradConfig: KernelConfig = wasmKernel(MaxPoolGrad, ({ inputs
     const geo = geometry(call, info)
     // Split by image: windows of one image may overlap, images never do.
     const parts = call.split(info.batchSize, call.threadsFor(dx.size * 4))
-    backend.rt.run('max_pool_grad_f32', parts.map(([n0, n1]) => [pdy, px, dx.ptr, geo, n0, n1]))
+    backend.rt.run(
+      'max_pool_grad_f32',
+      parts.map(([n0, n1]) => [pdy, px, dx.ptr, geo, n0, n1]),
+    )
     return call.result(dx)
   } finally {
     call.finish()

@@ -28,7 +28,10 @@ export const simdMeanGradConfig: KernelConfig = wasmKernel('SimdMeanGrad', ({ in
     const out = call.out(shape)
     const rows = dims[0]! * dims[1]! * dims[2]!
     const parts = call.split(rows, call.threadsFor(util.sizeFromShape(shape) * 8))
-    backend.rt.run('binary_f32', parts.map(([r0, r1]) => [BINARY_OPS.Multiply, pdy, ps, out.ptr, ...dims, r0, r1]))
+    backend.rt.run(
+      'binary_f32',
+      parts.map(([r0, r1]) => [BINARY_OPS.Multiply, pdy, ps, out.ptr, ...dims, r0, r1]),
+    )
     return call.result(out)
   } finally {
     call.finish()

@@ -18,7 +18,10 @@ export const tileConfig: KernelConfig = wasmKernel(Tile, ({ inputs, backend, att
     const o = s.map((n, i) => n * r[i]!)
     const rows = o[0]! * o[1]! * o[2]!
     const parts = call.split(rows, call.threadsFor(out.size * 4))
-    backend.rt.run('tile_f32', parts.map(([q0, q1]) => [px, out.ptr, s[0]!, s[1]!, s[2]!, s[3]!, r[3]!, o[1]!, o[2]!, q0, q1]))
+    backend.rt.run(
+      'tile_f32',
+      parts.map(([q0, q1]) => [px, out.ptr, s[0]!, s[1]!, s[2]!, s[3]!, r[3]!, o[1]!, o[2]!, q0, q1]),
+    )
     return call.result(out)
   } finally {
     call.finish()

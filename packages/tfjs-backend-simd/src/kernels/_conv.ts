@@ -1,6 +1,21 @@
 import { backend_util } from '@tensorflow/tfjs-core'
 import {
-  GEO_C, GEO_DH, GEO_DW, GEO_FH, GEO_FW, GEO_H, GEO_INTS, GEO_N, GEO_OC, GEO_OH, GEO_OW, GEO_PL, GEO_PT, GEO_SH, GEO_SW, GEO_W,
+  GEO_C,
+  GEO_DH,
+  GEO_DW,
+  GEO_FH,
+  GEO_FW,
+  GEO_H,
+  GEO_INTS,
+  GEO_N,
+  GEO_OC,
+  GEO_OH,
+  GEO_OW,
+  GEO_PL,
+  GEO_PT,
+  GEO_SH,
+  GEO_SW,
+  GEO_W,
 } from '../../assembly/abi'
 import type { Call } from './_call'
 

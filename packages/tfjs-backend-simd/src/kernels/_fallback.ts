@@ -1,4 +1,11 @@
-import { getKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core'
+import {
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core'
 import { BACKEND_NAME, type SimdBackend } from '../backend'
 import { SimdBackendError } from '../errors'
 
@@ -12,7 +19,10 @@ export interface WasmKernelArgs {
  * A kernel that runs in wasm when `impl` can handle its inputs (float32, supported attrs) and otherwise
  * hands the call to the stock CPU kernel of the same name (impl returns null).
  */
-export function wasmKernel(kernelName: string, impl: (args: WasmKernelArgs) => TensorInfo | TensorInfo[] | null): KernelConfig {
+export function wasmKernel(
+  kernelName: string,
+  impl: (args: WasmKernelArgs) => TensorInfo | TensorInfo[] | null,
+): KernelConfig {
   let cpu: KernelFunc | undefined
   const kernelFunc = (args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
     const r = impl({ inputs: args.inputs, backend: args.backend as SimdBackend, attrs: args.attrs ?? {} })

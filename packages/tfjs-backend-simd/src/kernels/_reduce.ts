@@ -25,7 +25,9 @@ export function reduceConfig(kernelName: keyof typeof REDUCE_OPS): KernelConfig 
     const first = live.indexOf(2)
     const last = live.lastIndexOf(2)
     if (first >= 0 && live.slice(first, last + 1).some((v) => v === 1)) return null
-    let A = 1, R = 1, B = 1
+    let A = 1,
+      R = 1,
+      B = 1
     shape.forEach((n, i) => {
       if (reduced.has(i)) R *= n
       else if (first < 0 || i < first) A *= n
@@ -38,7 +40,10 @@ export function reduceConfig(kernelName: keyof typeof REDUCE_OPS): KernelConfig 
       const out = call.out(outShape)
       const scale = kernelName === 'Mean' ? 1 / R : 1
       const parts = call.split(A, call.threadsFor(A * R * B * 4))
-      backend.rt.run('reduce_f32', parts.map(([a0, a1]) => [op, px, out.ptr, A, R, B, scale, a0, a1]))
+      backend.rt.run(
+        'reduce_f32',
+        parts.map(([a0, a1]) => [op, px, out.ptr, A, R, B, scale, a0, a1]),
+      )
       return call.result(out)
     } finally {
       call.finish()

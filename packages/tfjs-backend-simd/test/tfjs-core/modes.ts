@@ -17,7 +17,14 @@ export const SUITE_MODES: SuiteMode[] = [
   { name: 'cpu', backend: 'cpu' },
   { name: 'simd-1t', backend: 'simd', build: 'simd', threads: 1 },
   { name: 'simd-2t-split', backend: 'simd', build: 'simd', threads: 2, parallelThreshold: 0 },
-  { name: 'relaxed-simd-2t-split', backend: 'simd', build: 'relaxed-simd', threads: 2, parallelThreshold: 0, subset: true },
+  {
+    name: 'relaxed-simd-2t-split',
+    backend: 'simd',
+    build: 'relaxed-simd',
+    threads: 2,
+    parallelThreshold: 0,
+    subset: true,
+  },
   { name: 'scalar-2t-split', backend: 'simd', build: 'scalar', threads: 2, parallelThreshold: 0, subset: true },
   { name: 'simd-unshared', backend: 'simd', build: 'simd', sharedMemory: false, subset: true },
 ]

@@ -12,13 +12,17 @@ import { excluded, inSubset } from './filters'
 
 const mode = SUITE_MODES.find((m) => m.name === process.env.SIMD_SUITE_MODE)
 if (!mode) {
-  throw new TypeError(`SIMD_SUITE_MODE=${process.env.SIMD_SUITE_MODE}: expected one of ${SUITE_MODES.map((m) => m.name)}`)
+  throw new TypeError(
+    `SIMD_SUITE_MODE=${process.env.SIMD_SUITE_MODE}: expected one of ${SUITE_MODES.map((m) => m.name)}`,
+  )
 }
 if (mode.backend === 'simd') {
   const wasmDir = process.env.SIMD_SUITE_WASM_DIR!
   setThreadsCount(mode.threads ?? 1)
   registerSimdBackend({
-    build: mode.build, sharedMemory: mode.sharedMemory, parallelThreshold: mode.parallelThreshold,
+    build: mode.build,
+    sharedMemory: mode.sharedMemory,
+    parallelThreshold: mode.parallelThreshold,
     wasmUrl: (file) => join(wasmDir, file),
   })
 }
