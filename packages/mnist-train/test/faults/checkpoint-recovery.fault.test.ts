@@ -12,7 +12,7 @@ import { train } from '../../src/trainer'
 import { snapshot, subset, tempDir, TINY_MODEL } from '../helpers'
 
 // What a reader finds in a checkpoint folder after a write was cut short, and what it refuses. (The kill at every
-// step of a real write is in apps/cli/test/faults/checkpoint-crash.fault.test.ts.)
+// step of a real write is in tests/integration/test/cli/faults/checkpoint-crash.fault.test.ts.)
 
 beforeAll(async () => {
   await selectBackend('cpu')

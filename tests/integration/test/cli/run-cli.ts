@@ -1,8 +1,17 @@
 import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 
-/** The built executable: the CLI tests run what users run (turbo builds it before `test`). */
-export const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+/** The built executable of @mnist/cli, found through its package.json `bin` (turbo builds it before `test`). */
+function cliBin(): string {
+  const manifest = createRequire(import.meta.url).resolve('@mnist/cli/package.json')
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: { mnist: string } }
+  return path.join(path.dirname(manifest), bin.mnist)
+}
+
+/** The built executable: the CLI tests run what users run. */
+export const bin = cliBin()
 
 /** No network in tests: a mirror nobody listens on. */
 export const OFFLINE_MIRROR = 'http://127.0.0.1:9/'

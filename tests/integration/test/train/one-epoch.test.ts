@@ -1,8 +1,11 @@
 import { evaluate } from '@mnist/eval'
 import { loadModel } from '@mnist/model'
 import { describe, expect, it } from 'vitest'
-import { train } from '../src/trainer'
-import { realMnist, tempDir } from './helpers'
+import { loadMnist } from '@mnist/data'
+import { train } from '@mnist/train'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 
 // The real thing: one full epoch of default training on real MNIST (60,000 images) on the fastest backend available
 // (`auto`), then the saved model must reload and score the same. Slow by nature (minutes).
@@ -10,8 +13,9 @@ describe('one epoch of default training on real MNIST', () => {
   it(
     'reaches >= 98.8 % test accuracy and the saved model reloads with the same accuracy',
     async () => {
-      const { train: trainSplit, test } = await realMnist()
-      const out = await tempDir('one-epoch')
+      // Real MNIST through the product's normal source order (MNIST_DATA_DIR, the cache, the public mirrors).
+      const { train: trainSplit, test } = await loadMnist()
+      const out = await mkdtemp(path.join(tmpdir(), 'mnist-one-epoch-'))
       const result = await train({ backend: 'auto', data: { train: trainSplit, test }, outDir: out })
       // Visible in the test log: the measured time and accuracy.
       console.info(

@@ -9,7 +9,7 @@ import { encodePng } from '@mnist/eval'
 import { createMetadata, createModel, saveModel } from '@mnist/model'
 import { selectBackend } from '@mnist/backends'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bin, runCli, type CliResult } from './run-cli'
+import { bin, runCli, type CliResult } from '../run-cli'
 
 let work: string
 let goodModel: string
