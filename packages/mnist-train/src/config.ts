@@ -5,7 +5,7 @@ import type { OneCycleOptions } from './schedule'
 
 /**
  * Everything that decides what a run computes. Stored in every checkpoint; resume reuses it. The one-cycle schedule's
- * settings come from `OneCycleOptions` (`maxLr` is `--lr`); its step count follows from the data and `epochs`.
+ * settings come from `OneCycleOptions` (`maxLr` is the peak learning rate); its step count follows from the data and `epochs`.
  */
 export interface TrainConfig extends Omit<OneCycleOptions, 'totalSteps'> {
   epochs: number

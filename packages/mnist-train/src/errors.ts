@@ -47,7 +47,7 @@ export class NonFiniteLossError extends MnistTrainError {
     super(
       'TRAIN_NON_FINITE_LOSS',
       `loss became ${String(loss)} at step ${step} (epoch ${epoch}, batch ${batch}); training stopped and nothing ` +
-        'was saved. Lower the learning rate (--lr) or check the input data.',
+        'was saved. Lower the learning rate (config.maxLr) or check the input data.',
     )
   }
 }
