@@ -15,8 +15,8 @@ describe('mnist info', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(new RegExp(`^mnist \\d+\\.\\d+\\.\\d+ on node ${node} \\(${platform}\\)\n`))
     const eol = /^note: Node \d+ reached its end of life on \d{4}-\d\d-\d\d \(no more security fixes\)/m
     // The text's note and --json's node.pastEndOfLife agree (the dates themselves: node-support.test.ts in the CLI).
-    const { node } = JSON.parse(mnist(['info', '--json']).stdout) as { node: { pastEndOfLife: boolean } }
-    if (node.pastEndOfLife) expect(r.stdout).toMatch(eol)
+    const support = JSON.parse(mnist(['info', '--json']).stdout) as { node: { pastEndOfLife: boolean } }
+    if (support.node.pastEndOfLife) expect(r.stdout).toMatch(eol)
     else expect(r.stdout).not.toMatch(eol)
     expect(r.stdout).toMatch(/^ {2}@tensorflow\/tfjs-core +4\.22\.0$/m)
     expect(r.stdout).toMatch(/^ {2}@mnist\/train +\d/m)
