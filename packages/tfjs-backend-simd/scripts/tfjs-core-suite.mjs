@@ -68,7 +68,8 @@ function runMode(file, mode, dir) {
   const log = join(dir, `${mode}.log`)
   const fd = openSync(log, 'w')
   return new Promise((resolve, reject) => {
-    const args = ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url), '--child', file, out]
+    // No V8 flags: Node 22+ refuses --experimental-wasm-relaxed-simd, and on Node 20 the backend turns it on itself.
+    const args = [fileURLToPath(import.meta.url), '--child', file, out]
     const p = spawn(process.execPath, args, {
       env: { ...process.env, SIMD_SUITE_MODE: mode, SIMD_SUITE_WASM_DIR: join(root, 'wasm-out') },
       stdio: ['ignore', fd, fd],
