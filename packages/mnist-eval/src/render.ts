@@ -1,6 +1,6 @@
 // The report's pictures, as PNG bytes. Drawn with pureimage (pure JS) and the bundled DejaVu Sans font.
 import { createCanvas, drawText, encodeBitmap, line, rect, textWidth } from './_canvas'
-import type { Bitmap } from './_canvas'
+import type { Bitmap, Context } from './_canvas'
 import { DatasetShapeError, InvalidOptionError, describe } from './errors'
 import { accuracyFromConfusion } from './metrics'
 
@@ -210,11 +210,66 @@ export function renderConfusionMatrix(
   return encodeBitmap(bitmap)
 }
 
+/** One panel of the noise figure: a curve of accuracy (%) against one kind of noise. */
+interface NoisePanel {
+  title: string
+  xLabel: string
+  points: { x: number; y: number }[]
+  color: string
+}
+
+/** A panel's plot area in canvas pixels, and the mapping of data values onto it. */
+interface PanelFrame {
+  x0: number
+  y0: number
+  width: number
+  height: number
+  px: (x: number) => number
+  py: (y: number) => number
+}
+
+const NOISE_PANEL = { width: 440, height: 320, marginL: 66, marginR: 36, marginT: 70, marginB: 58 }
+
 /**
  * Accuracy (%) against noise level: Gaussian sigma on the left, and, when given, salt-and-pepper rate on the right.
  * Axes with ticks and grid lines, a marker and its value at every point.
  */
 export function renderNoiseCurve(noise: NoiseCurveData, options: NoiseCurveOptions = {}): Uint8Array {
+  const panels = noisePanels(noise)
+  const allY = panels.flatMap((p) => p.points.map((q) => q.y))
+  const yTicks = niceTicks(Math.min(...allY), 100, 6, { floorToStep: true })
+  const yMin = yTicks[0]!
+  const yMax = Math.max(yTicks[yTicks.length - 1]!, 100)
+
+  const { width: panelW, height: panelH, marginL, marginR, marginT, marginB } = NOISE_PANEL
+  const W = panels.length * (marginL + panelW + marginR)
+  const H = marginT + panelH + marginB
+  const { bitmap, ctx } = createCanvas(W, H)
+  drawText(ctx, options.title ?? 'Accuracy under noise', 12, 18, { size: 15, valign: 'middle', color: TEXT })
+
+  panels.forEach((panel, k) => {
+    const x0 = k * (marginL + panelW + marginR) + marginL
+    const y0 = marginT
+    const xs = panel.points.map((q) => q.x)
+    const xTicks = niceTicks(0, Math.max(...xs, 1e-9), 6)
+    const xMax = xTicks[xTicks.length - 1]!
+    const frame: PanelFrame = {
+      x0,
+      y0,
+      width: panelW,
+      height: panelH,
+      px: (x) => x0 + (x / xMax) * panelW,
+      py: (y) => y0 + panelH - ((y - yMin) / (yMax - yMin)) * panelH,
+    }
+    drawPanelAxes(ctx, frame, panel, xTicks, yTicks)
+    if (k === 0) drawText(ctx, 'accuracy (%)', 8, y0 - 20, { size: 12, valign: 'middle', color: TEXT })
+    drawPanelCurve(ctx, frame, panel)
+  })
+  return encodeBitmap(bitmap)
+}
+
+/** The panels to draw, points sorted by noise level; `DatasetShapeError` when there is nothing to draw. */
+function noisePanels(noise: NoiseCurveData): NoisePanel[] {
   const gaussian = [...(noise.gaussian ?? [])].sort((a, b) => a.sigma - b.sigma)
   const saltPepper = [...(noise.saltPepper ?? [])].sort((a, b) => a.rate - b.rate)
   if (saltPepper.length > 0 && saltPepper[0]!.rate !== 0 && typeof noise.cleanAccuracy === 'number') {
@@ -223,7 +278,7 @@ export function renderNoiseCurve(noise: NoiseCurveData, options: NoiseCurveOptio
   if (gaussian.length === 0 && saltPepper.length === 0) {
     throw new DatasetShapeError('renderNoiseCurve: no points (gaussian and saltPepper are both empty)')
   }
-  const panels: { title: string; xLabel: string; points: { x: number; y: number }[]; color: string }[] = []
+  const panels: NoisePanel[] = []
   if (gaussian.length > 0) {
     panels.push({
       title: 'Gaussian noise on the normalised input',
@@ -240,93 +295,89 @@ export function renderNoiseCurve(noise: NoiseCurveData, options: NoiseCurveOptio
       color: '#d62728',
     })
   }
-  const allY = panels.flatMap((p) => p.points.map((q) => q.y))
-  const yTicks = niceTicks(Math.min(...allY), 100, 6, { floorToStep: true })
-  const yMin = yTicks[0]!
-  const yMax = Math.max(yTicks[yTicks.length - 1]!, 100)
+  return panels
+}
 
-  const panelW = 440
-  const panelH = 320
-  const marginL = 66
-  const marginR = 36
-  const marginT = 70
-  const marginB = 58
-  const W = panels.length * (marginL + panelW + marginR)
-  const H = marginT + panelH + marginB
-  const { bitmap, ctx } = createCanvas(W, H)
-  drawText(ctx, options.title ?? 'Accuracy under noise', 12, 18, { size: 15, valign: 'middle', color: TEXT })
-
-  panels.forEach((panel, k) => {
-    const x0 = k * (marginL + panelW + marginR) + marginL
-    const y0 = marginT
-    const xs = panel.points.map((q) => q.x)
-    const xTicks = niceTicks(0, Math.max(...xs, 1e-9), 6)
-    const xMax = xTicks[xTicks.length - 1]!
-    const px = (x: number): number => x0 + (x / xMax) * panelW
-    const py = (y: number): number => y0 + panelH - ((y - yMin) / (yMax - yMin)) * panelH
-
-    drawText(ctx, panel.title, x0 + panelW / 2, y0 - 20, { size: 13, align: 'center', valign: 'middle', color: TEXT })
-    for (const t of yTicks) {
-      const y = py(t)
-      line(ctx, x0, y, x0 + panelW, y, GRID)
-      line(ctx, x0 - 5, y, x0, y, AXIS)
-      drawText(ctx, formatTick(t, yTicks), x0 - 9, y, { size: 11, align: 'right', valign: 'middle', color: TEXT })
-    }
-    for (const t of xTicks) {
-      const x = px(t)
-      line(ctx, x, y0, x, y0 + panelH, GRID)
-      line(ctx, x, y0 + panelH, x, y0 + panelH + 5, AXIS)
-      drawText(ctx, formatTick(t, xTicks), x, y0 + panelH + 16, {
-        size: 11,
-        align: 'center',
-        valign: 'middle',
-        color: TEXT,
-      })
-    }
-    line(ctx, x0, y0, x0, y0 + panelH, AXIS, 1.5)
-    line(ctx, x0, y0 + panelH, x0 + panelW, y0 + panelH, AXIS, 1.5)
-    drawText(ctx, panel.xLabel, x0 + panelW / 2, y0 + panelH + 40, {
-      size: 12,
+/** Title, grid lines, ticks with labels, the two axes and the x-axis label of one panel. */
+function drawPanelAxes(
+  ctx: Context,
+  frame: PanelFrame,
+  panel: NoisePanel,
+  xTicks: readonly number[],
+  yTicks: readonly number[],
+): void {
+  const { x0, y0, width: panelW, height: panelH, px, py } = frame
+  drawText(ctx, panel.title, x0 + panelW / 2, y0 - 20, { size: 13, align: 'center', valign: 'middle', color: TEXT })
+  for (const t of yTicks) {
+    const y = py(t)
+    line(ctx, x0, y, x0 + panelW, y, GRID)
+    line(ctx, x0 - 5, y, x0, y, AXIS)
+    drawText(ctx, formatTick(t, yTicks), x0 - 9, y, { size: 11, align: 'right', valign: 'middle', color: TEXT })
+  }
+  for (const t of xTicks) {
+    const x = px(t)
+    line(ctx, x, y0, x, y0 + panelH, GRID)
+    line(ctx, x, y0 + panelH, x, y0 + panelH + 5, AXIS)
+    drawText(ctx, formatTick(t, xTicks), x, y0 + panelH + 16, {
+      size: 11,
       align: 'center',
       valign: 'middle',
       color: TEXT,
     })
-    if (k === 0) drawText(ctx, 'accuracy (%)', 8, y0 - 20, { size: 12, valign: 'middle', color: TEXT })
-
-    for (let i = 1; i < panel.points.length; i++) {
-      const a = panel.points[i - 1]!
-      const b = panel.points[i]!
-      line(ctx, px(a.x), py(a.y), px(b.x), py(b.y), panel.color, 2.5)
-    }
-    panel.points.forEach((q, i) => {
-      const cx = px(q.x)
-      const cy = py(q.y)
-      ctx.fillStyle = panel.color
-      ctx.beginPath()
-      ctx.arc(cx, cy, 4.5, 0, Math.PI * 2)
-      ctx.fill()
-      const label = q.y.toFixed(q.y >= 99.995 ? 1 : 2)
-      const w = textWidth(ctx, label, 11)
-      // On the side away from the neighbouring points (so the curve does not cross it), inside the plot, and
-      // shifted inwards at the left and right edges.
-      const neighbours = [panel.points[i - 1], panel.points[i + 1]].filter((v) => v !== undefined).map((v) => py(v.y))
-      const meanNeighbour = neighbours.length > 0 ? neighbours.reduce((a, b) => a + b, 0) / neighbours.length : cy
-      let above = meanNeighbour >= cy
-      if (above && cy - 14 < y0 + 6) above = false
-      if (!above && cy + 14 > y0 + panelH - 6) above = true
-      let lx = cx
-      let align: 'center' | 'left' | 'right' = 'center'
-      if (cx - w / 2 < x0 + 3) {
-        lx = cx + 7
-        align = 'left'
-      } else if (cx + w / 2 > x0 + panelW - 2) {
-        lx = cx - 7
-        align = 'right'
-      }
-      drawText(ctx, label, lx, above ? cy - 13 : cy + 14, { size: 11, align, valign: 'middle', color: TEXT })
-    })
+  }
+  line(ctx, x0, y0, x0, y0 + panelH, AXIS, 1.5)
+  line(ctx, x0, y0 + panelH, x0 + panelW, y0 + panelH, AXIS, 1.5)
+  drawText(ctx, panel.xLabel, x0 + panelW / 2, y0 + panelH + 40, {
+    size: 12,
+    align: 'center',
+    valign: 'middle',
+    color: TEXT,
   })
-  return encodeBitmap(bitmap)
+}
+
+/** The curve of one panel: line segments, then a marker and its value at every point. */
+function drawPanelCurve(ctx: Context, frame: PanelFrame, panel: NoisePanel): void {
+  const { px, py } = frame
+  for (let i = 1; i < panel.points.length; i++) {
+    const a = panel.points[i - 1]!
+    const b = panel.points[i]!
+    line(ctx, px(a.x), py(a.y), px(b.x), py(b.y), panel.color, 2.5)
+  }
+  panel.points.forEach((q, i) => {
+    const cx = px(q.x)
+    const cy = py(q.y)
+    ctx.fillStyle = panel.color
+    ctx.beginPath()
+    ctx.arc(cx, cy, 4.5, 0, Math.PI * 2)
+    ctx.fill()
+    drawPointLabel(ctx, frame, panel, i, cx, cy)
+  })
+}
+
+/**
+ * The value of point `i` at (cx, cy): on the side away from the neighbouring points (so the curve does not cross it),
+ * inside the plot, and shifted inwards at the left and right edges.
+ */
+function drawPointLabel(ctx: Context, frame: PanelFrame, panel: NoisePanel, i: number, cx: number, cy: number): void {
+  const { x0, y0, width: panelW, height: panelH, py } = frame
+  const q = panel.points[i]!
+  const label = q.y.toFixed(q.y >= 99.995 ? 1 : 2)
+  const w = textWidth(ctx, label, 11)
+  const neighbours = [panel.points[i - 1], panel.points[i + 1]].filter((v) => v !== undefined).map((v) => py(v.y))
+  const meanNeighbour = neighbours.length > 0 ? neighbours.reduce((a, b) => a + b, 0) / neighbours.length : cy
+  let above = meanNeighbour >= cy
+  if (above && cy - 14 < y0 + 6) above = false
+  if (!above && cy + 14 > y0 + panelH - 6) above = true
+  let lx = cx
+  let align: 'center' | 'left' | 'right' = 'center'
+  if (cx - w / 2 < x0 + 3) {
+    lx = cx + 7
+    align = 'left'
+  } else if (cx + w / 2 > x0 + panelW - 2) {
+    lx = cx - 7
+    align = 'right'
+  }
+  drawText(ctx, label, lx, above ? cy - 13 : cy + 14, { size: 11, align, valign: 'middle', color: TEXT })
 }
 
 function blitDigit(

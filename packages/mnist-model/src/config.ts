@@ -149,179 +149,22 @@ export interface PlannedLayer {
 
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min
 
+/** What planning carries from one layer to the next: the running shape, the rows so far, the per-prefix name counters. */
+interface PlanState {
+  shape: number[]
+  out: PlannedLayer[]
+  counters: Map<string, number>
+}
+
 /**
  * Shape inference and exact parameter counts for a resolved config, without allocating any tensor.
  * Also the validation of every layer spec (`ModelConfigError` with the spec path).
  */
 export function planLayers(config: ResolvedModelConfig): PlannedLayer[] {
-  const out: PlannedLayer[] = []
-  let shape: number[] = [...config.inputShape]
-  const counters = new Map<string, number>()
-  const nextName = (prefix: string): string => {
-    const n = (counters.get(prefix) ?? 0) + 1
-    counters.set(prefix, n)
-    return `${prefix}${n}`
-  }
-  const pushNormAct = (base: string, i: number, bn: boolean, act: Activation): void => {
-    const channels = shape[shape.length - 1]!
-    if (bn) {
-      out.push({
-        name: `${base}_bn`,
-        type: 'BatchNormalization',
-        spec: i,
-        outputShape: [...shape],
-        trainableParams: 2 * channels,
-        nonTrainableParams: 2 * channels,
-      })
-    }
-    if (act !== 'linear') {
-      out.push({
-        name: `${base}_${act}`,
-        type: 'Activation',
-        spec: i,
-        outputShape: [...shape],
-        trainableParams: 0,
-        nonTrainableParams: 0,
-      })
-    }
-  }
-
-  config.layers.forEach((spec: LayerSpec, i) => {
-    const path = `layers[${i}]`
-    if (spec == null || typeof spec !== 'object')
-      throw new ModelConfigError(path, `expected a layer spec object, found ${JSON.stringify(spec)}`)
-    const spatial = shape.length === 3
-    switch (spec.type) {
-      case 'conv': {
-        if (!spatial)
-          throw new ModelConfigError(
-            path,
-            `conv needs a 3-D [h, w, c] input, found [${shape.join(', ')}] (put it before globalAvgPool/flatten/dense)`,
-          )
-        if (!isInt(spec.filters, 1))
-          throw new ModelConfigError(`${path}.filters`, `expected an integer >= 1, found ${spec.filters}`)
-        if (!isInt(spec.kernelSize, 1))
-          throw new ModelConfigError(`${path}.kernelSize`, `expected an integer >= 1, found ${spec.kernelSize}`)
-        const s = spec.strides ?? 1
-        if (!isInt(s, 1))
-          throw new ModelConfigError(`${path}.strides`, `expected an integer >= 1, found ${spec.strides}`)
-        if (spec.padding !== 'same' && spec.padding !== 'valid')
-          throw new ModelConfigError(
-            `${path}.padding`,
-            `expected 'same' or 'valid', found ${JSON.stringify(spec.padding)}`,
-          )
-        const act = checkActivation(spec.activation, `${path}.activation`)
-        const bn = spec.batchNorm ?? false
-        const bias = spec.useBias ?? !bn
-        const [h, w, c] = shape as [number, number, number]
-        const k = spec.kernelSize
-        const oh = spec.padding === 'same' ? Math.ceil(h / s) : Math.floor((h - k) / s) + 1
-        const ow = spec.padding === 'same' ? Math.ceil(w / s) : Math.floor((w - k) / s) + 1
-        if (oh < 1 || ow < 1)
-          throw new ModelConfigError(path, `a ${k}x${k} 'valid' conv does not fit the ${h}x${w} input`)
-        const name = nextName('conv')
-        shape = [oh, ow, spec.filters]
-        out.push({
-          name,
-          type: 'Conv2D',
-          spec: i,
-          outputShape: [...shape],
-          trainableParams: k * k * c * spec.filters + (bias ? spec.filters : 0),
-          nonTrainableParams: 0,
-        })
-        pushNormAct(name, i, bn, act)
-        break
-      }
-      case 'maxPool': {
-        if (!spatial)
-          throw new ModelConfigError(path, `maxPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
-        const p = spec.poolSize ?? 2
-        if (!isInt(p, 1))
-          throw new ModelConfigError(`${path}.poolSize`, `expected an integer >= 1, found ${spec.poolSize}`)
-        const [h, w, c] = shape as [number, number, number]
-        if (h < p || w < p) throw new ModelConfigError(path, `a ${p}x${p} pool does not fit the ${h}x${w} input`)
-        shape = [Math.floor(h / p), Math.floor(w / p), c]
-        out.push({
-          name: nextName('pool'),
-          type: 'MaxPooling2D',
-          spec: i,
-          outputShape: [...shape],
-          trainableParams: 0,
-          nonTrainableParams: 0,
-        })
-        break
-      }
-      case 'globalAvgPool': {
-        if (!spatial)
-          throw new ModelConfigError(path, `globalAvgPool needs a 3-D [h, w, c] input, found [${shape.join(', ')}]`)
-        shape = [shape[2]!]
-        out.push({
-          name: nextName('gap'),
-          type: 'GlobalAveragePooling2D',
-          spec: i,
-          outputShape: [...shape],
-          trainableParams: 0,
-          nonTrainableParams: 0,
-        })
-        break
-      }
-      case 'flatten': {
-        shape = [shape.reduce((a, b) => a * b, 1)]
-        out.push({
-          name: nextName('flatten'),
-          type: 'Flatten',
-          spec: i,
-          outputShape: [...shape],
-          trainableParams: 0,
-          nonTrainableParams: 0,
-        })
-        break
-      }
-      case 'dense': {
-        if (spatial)
-          throw new ModelConfigError(
-            path,
-            `dense needs a flat input, found [${shape.join(', ')}] (add a flatten or globalAvgPool layer before it)`,
-          )
-        if (!isInt(spec.units, 1))
-          throw new ModelConfigError(`${path}.units`, `expected an integer >= 1, found ${spec.units}`)
-        const act = checkActivation(spec.activation, `${path}.activation`)
-        const bn = spec.batchNorm ?? false
-        const bias = spec.useBias ?? !bn
-        const inUnits = shape[0]!
-        const name = nextName('dense')
-        shape = [spec.units]
-        out.push({
-          name,
-          type: 'Dense',
-          spec: i,
-          outputShape: [...shape],
-          trainableParams: inUnits * spec.units + (bias ? spec.units : 0),
-          nonTrainableParams: 0,
-        })
-        pushNormAct(name, i, bn, act)
-        break
-      }
-      case 'dropout': {
-        if (!(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate < 1))
-          throw new ModelConfigError(`${path}.rate`, `expected a number in [0, 1), found ${spec.rate}`)
-        out.push({
-          name: nextName('dropout'),
-          type: 'Dropout',
-          spec: i,
-          outputShape: [...shape],
-          trainableParams: 0,
-          nonTrainableParams: 0,
-        })
-        break
-      }
-      default:
-        throw new ModelConfigError(
-          `${path}.type`,
-          `expected one of conv, maxPool, globalAvgPool, flatten, dense, dropout, found ${JSON.stringify((spec as { type?: unknown }).type)}`,
-        )
-    }
-  })
+  const st: PlanState = { shape: [...config.inputShape], out: [], counters: new Map() }
+  // forEach (not for..of) so that holes in a sparse array are skipped, as they always were
+  config.layers.forEach((spec: LayerSpec, i) => planLayer(st, spec, i))
+  const { shape, out } = st
   if (shape.length !== 1) {
     throw new ModelConfigError(
       'layers',
@@ -337,6 +180,125 @@ export function planLayers(config: ResolvedModelConfig): PlannedLayer[] {
     nonTrainableParams: 0,
   })
   return out
+}
+
+/** Validate `layers[i]` against the running shape and append its rows (it may add BatchNorm / Activation rows). */
+function planLayer(st: PlanState, spec: LayerSpec, i: number): void {
+  const path = `layers[${i}]`
+  if (spec == null || typeof spec !== 'object')
+    throw new ModelConfigError(path, `expected a layer spec object, found ${JSON.stringify(spec)}`)
+  switch (spec.type) {
+    case 'conv':
+      return planConv(st, spec, i, path)
+    case 'maxPool':
+      return planMaxPool(st, spec, i, path)
+    case 'globalAvgPool':
+      return planGlobalAvgPool(st, i, path)
+    case 'flatten':
+      st.shape = [st.shape.reduce((a, b) => a * b, 1)]
+      return pushRow(st, nextName(st, 'flatten'), 'Flatten', i)
+    case 'dense':
+      return planDense(st, spec, i, path)
+    case 'dropout':
+      if (!(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate < 1))
+        throw new ModelConfigError(`${path}.rate`, `expected a number in [0, 1), found ${spec.rate}`)
+      return pushRow(st, nextName(st, 'dropout'), 'Dropout', i)
+    default:
+      throw new ModelConfigError(
+        `${path}.type`,
+        `expected one of conv, maxPool, globalAvgPool, flatten, dense, dropout, found ${JSON.stringify((spec as { type?: unknown }).type)}`,
+      )
+  }
+}
+
+/** `conv1`, `conv2`, ...: one counter per prefix, so names do not depend on the other layer types. */
+function nextName(st: PlanState, prefix: string): string {
+  const n = (st.counters.get(prefix) ?? 0) + 1
+  st.counters.set(prefix, n)
+  return `${prefix}${n}`
+}
+
+/** Append a row whose output shape is the current running shape. */
+function pushRow(
+  st: PlanState,
+  name: string,
+  type: string,
+  spec: number,
+  trainableParams = 0,
+  nonTrainableParams = 0,
+): void {
+  st.out.push({ name, type, spec, outputShape: [...st.shape], trainableParams, nonTrainableParams })
+}
+
+/** The optional BatchNorm and the activation that follow a conv or dense layer (shape unchanged). */
+function pushNormAct(st: PlanState, base: string, i: number, bn: boolean, act: Activation): void {
+  const channels = st.shape[st.shape.length - 1]!
+  if (bn) pushRow(st, `${base}_bn`, 'BatchNormalization', i, 2 * channels, 2 * channels)
+  if (act !== 'linear') pushRow(st, `${base}_${act}`, 'Activation', i)
+}
+
+function planConv(st: PlanState, spec: ConvLayerSpec, i: number, path: string): void {
+  if (st.shape.length !== 3)
+    throw new ModelConfigError(
+      path,
+      `conv needs a 3-D [h, w, c] input, found [${st.shape.join(', ')}] (put it before globalAvgPool/flatten/dense)`,
+    )
+  if (!isInt(spec.filters, 1))
+    throw new ModelConfigError(`${path}.filters`, `expected an integer >= 1, found ${spec.filters}`)
+  if (!isInt(spec.kernelSize, 1))
+    throw new ModelConfigError(`${path}.kernelSize`, `expected an integer >= 1, found ${spec.kernelSize}`)
+  const s = spec.strides ?? 1
+  if (!isInt(s, 1)) throw new ModelConfigError(`${path}.strides`, `expected an integer >= 1, found ${spec.strides}`)
+  if (spec.padding !== 'same' && spec.padding !== 'valid')
+    throw new ModelConfigError(`${path}.padding`, `expected 'same' or 'valid', found ${JSON.stringify(spec.padding)}`)
+  const act = checkActivation(spec.activation, `${path}.activation`)
+  const bn = spec.batchNorm ?? false
+  const bias = spec.useBias ?? !bn
+  const [h, w, c] = st.shape as [number, number, number]
+  const k = spec.kernelSize
+  const oh = spec.padding === 'same' ? Math.ceil(h / s) : Math.floor((h - k) / s) + 1
+  const ow = spec.padding === 'same' ? Math.ceil(w / s) : Math.floor((w - k) / s) + 1
+  if (oh < 1 || ow < 1) throw new ModelConfigError(path, `a ${k}x${k} 'valid' conv does not fit the ${h}x${w} input`)
+  const name = nextName(st, 'conv')
+  st.shape = [oh, ow, spec.filters]
+  pushRow(st, name, 'Conv2D', i, k * k * c * spec.filters + (bias ? spec.filters : 0))
+  pushNormAct(st, name, i, bn, act)
+}
+
+function planMaxPool(st: PlanState, spec: MaxPoolLayerSpec, i: number, path: string): void {
+  if (st.shape.length !== 3)
+    throw new ModelConfigError(path, `maxPool needs a 3-D [h, w, c] input, found [${st.shape.join(', ')}]`)
+  const p = spec.poolSize ?? 2
+  if (!isInt(p, 1)) throw new ModelConfigError(`${path}.poolSize`, `expected an integer >= 1, found ${spec.poolSize}`)
+  const [h, w, c] = st.shape as [number, number, number]
+  if (h < p || w < p) throw new ModelConfigError(path, `a ${p}x${p} pool does not fit the ${h}x${w} input`)
+  st.shape = [Math.floor(h / p), Math.floor(w / p), c]
+  pushRow(st, nextName(st, 'pool'), 'MaxPooling2D', i)
+}
+
+function planGlobalAvgPool(st: PlanState, i: number, path: string): void {
+  if (st.shape.length !== 3)
+    throw new ModelConfigError(path, `globalAvgPool needs a 3-D [h, w, c] input, found [${st.shape.join(', ')}]`)
+  st.shape = [st.shape[2]!]
+  pushRow(st, nextName(st, 'gap'), 'GlobalAveragePooling2D', i)
+}
+
+function planDense(st: PlanState, spec: DenseLayerSpec, i: number, path: string): void {
+  if (st.shape.length === 3)
+    throw new ModelConfigError(
+      path,
+      `dense needs a flat input, found [${st.shape.join(', ')}] (add a flatten or globalAvgPool layer before it)`,
+    )
+  if (!isInt(spec.units, 1))
+    throw new ModelConfigError(`${path}.units`, `expected an integer >= 1, found ${spec.units}`)
+  const act = checkActivation(spec.activation, `${path}.activation`)
+  const bn = spec.batchNorm ?? false
+  const bias = spec.useBias ?? !bn
+  const inUnits = st.shape[0]!
+  const name = nextName(st, 'dense')
+  st.shape = [spec.units]
+  pushRow(st, name, 'Dense', i, inUnits * spec.units + (bias ? spec.units : 0))
+  pushNormAct(st, name, i, bn, act)
 }
 
 function checkActivation(a: unknown, path: string): Activation {

@@ -26,7 +26,17 @@ const CENTRE = 14
  * an image without a visible digit.
  */
 export function preprocessImage(image: RawImage): Uint8Array {
-  const { data, width, height, channels } = image
+  checkImage(image)
+  const { width, height } = image
+  const gray = grayOverWhite(image)
+  stretchContrast(gray, width, height)
+  const crop = boundingBox(gray, width, height)
+  const { box, ow, oh } = scaleToBox(gray, width, crop)
+  return pasteCentred(box, ow, oh)
+}
+
+/** Sizes must be positive integers and agree with the data length (`InputShapeError` otherwise). */
+function checkImage({ data, width, height, channels }: RawImage): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new InputShapeError('image', 'positive integer width and height', `${width}x${height}`)
   }
@@ -39,8 +49,10 @@ export function preprocessImage(image: RawImage): Uint8Array {
       `${data.length} bytes`,
     )
   }
+}
 
-  // 1. grayscale over white
+/** 1. grayscale, alpha composited over white. */
+function grayOverWhite({ data, width, height, channels }: RawImage): Float32Array {
   const n = width * height
   const gray = new Float32Array(n)
   for (let i = 0; i < n; i++) {
@@ -56,8 +68,11 @@ export function preprocessImage(image: RawImage): Uint8Array {
     }
     gray[i] = (v * a + 255 * (255 - a)) / 255
   }
+  return gray
+}
 
-  // 2. invert on a light background
+/** The values of the outermost ring of pixels (each pixel once, also for 1-pixel-wide or -high images). */
+function borderPixels(gray: Float32Array, width: number, height: number): number[] {
   const border: number[] = []
   for (let x = 0; x < width; x++) {
     border.push(gray[x]!)
@@ -67,13 +82,21 @@ export function preprocessImage(image: RawImage): Uint8Array {
     border.push(gray[y * width]!)
     if (width > 1) border.push(gray[y * width + width - 1]!)
   }
+  return border
+}
+
+/**
+ * 2. invert on a light background, 3. background to 0 and digit to 255, in place; `EmptyImageError` when the
+ * brightest pixel is too close to the background for a digit to be there.
+ */
+function stretchContrast(gray: Float32Array, width: number, height: number): void {
+  const n = gray.length
+  const border = borderPixels(gray, width, height)
   const borderMean = border.reduce((s, v) => s + v, 0) / border.length
   if (borderMean > 127.5) {
     for (let i = 0; i < n; i++) gray[i] = 255 - gray[i]!
     for (let i = 0; i < border.length; i++) border[i] = 255 - border[i]!
   }
-
-  // 3. background to 0, digit to 255
   border.sort((a, b) => a - b)
   const bg = border[Math.floor(border.length / 2)]!
   let max = 0
@@ -81,8 +104,17 @@ export function preprocessImage(image: RawImage): Uint8Array {
   const contrast = max - bg
   if (contrast < 16) throw new EmptyImageError(width, height, Math.max(0, contrast))
   for (let i = 0; i < n; i++) gray[i] = Math.max(0, (gray[i]! - bg) / contrast) * 255
+}
 
-  // 4. bounding box
+interface Crop {
+  x0: number
+  y0: number
+  cw: number
+  ch: number
+}
+
+/** 4. the bounding box of the pixels brighter than 10 %. */
+function boundingBox(gray: Float32Array, width: number, height: number): Crop {
   const threshold = 0.1 * 255
   let x0 = width
   let y0 = height
@@ -98,10 +130,15 @@ export function preprocessImage(image: RawImage): Uint8Array {
       }
     }
   }
-  const cw = x1 - x0 + 1
-  const ch = y1 - y0 + 1
+  return { x0, y0, cw: x1 - x0 + 1, ch: y1 - y0 + 1 }
+}
 
-  // 5. scale the longer side to 20 px
+/** 5. the crop with its longer side scaled to 20 px, as an `oh` x `ow` image. */
+function scaleToBox(
+  gray: Float32Array,
+  width: number,
+  { x0, y0, cw, ch }: Crop,
+): { box: Float32Array; ow: number; oh: number } {
   const scale = BOX / Math.max(cw, ch)
   const ow = Math.max(1, Math.min(BOX, Math.round(cw * scale)))
   const oh = Math.max(1, Math.min(BOX, Math.round(ch * scale)))
@@ -125,8 +162,11 @@ export function preprocessImage(image: RawImage): Uint8Array {
       box[oy * ow + ox] = s
     }
   }
+  return { box, ow, oh }
+}
 
-  // 6. centre of mass to (14, 14)
+/** 6. paste into 28x28 with the centre of mass on (14, 14), rounded to bytes. */
+function pasteCentred(box: Float32Array, ow: number, oh: number): Uint8Array {
   let mass = 0
   let mx = 0
   let my = 0
