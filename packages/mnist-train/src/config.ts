@@ -1,4 +1,5 @@
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@mnist/model'
+import { checkStepMemory } from './step-memory'
 import { DEFAULT_AUGMENTATION, validateAugmentation, type AugmentationRanges } from './augment'
 import { InvalidTrainConfigError } from './errors'
 import type { OneCycleOptions } from './schedule'
@@ -97,6 +98,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   if (typeof config.augment !== 'boolean') throw new InvalidTrainConfigError('augment', 'true or false', config.augment)
   validateAugmentation(config.augmentation)
   int('evalBatchSize', config.evalBatchSize, 1, 65_536)
+  checkStepMemory(config)
   return config
 }
 
