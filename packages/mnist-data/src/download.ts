@@ -3,7 +3,7 @@ import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sleep } from './cache'
 import { cacheWriteError, ChecksumError, DownloadError, MnistDataError, type DownloadAttempt } from './errors'
-import { compressedCap, rawCap, streamIdx, type IdxLimits, type StreamedIdx } from './idx-stream'
+import { compressedCap, rawCap, releaseBudget, streamIdx, type IdxLimits, type StreamedIdx } from './idx-stream'
 
 /** Progress of one file's download: bytes received so far and, when the server says, the total. */
 export interface DownloadProgress {
@@ -192,6 +192,7 @@ async function fetchToFile(url: string, tmpPath: string, o: DownloadFileOptions)
     }
     const parsed = await streamIdx(chunks(), url, o.limits)
     await handle.sync().catch((error: unknown) => {
+      releaseBudget(o.limits, parsed.charged)
       throw diskError(o.destDir, error)
     })
     return parsed
@@ -234,8 +235,9 @@ async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): 
   }
   for (let attempt = 1; attempt <= o.retries + 1; attempt++) {
     const tmpPath = join(o.destDir, `.${o.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    let parsed: StreamedIdx | undefined
     try {
-      const parsed = await fetchToFile(url, tmpPath, o)
+      parsed = await fetchToFile(url, tmpPath, o)
       if (o.sha256 !== undefined && parsed.sha256 !== o.sha256) throw new PayloadMismatch(parsed.sha256)
       const path = join(o.destDir, parsed.gzip ? `${o.file}.gz` : o.file)
       await rename(tmpPath, path).catch((error: unknown) => {
@@ -243,6 +245,8 @@ async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): 
       })
       return { path, parsed }
     } catch (error) {
+      // An abandoned payload (wrong checksum, failed rename) gives its share of the budget back.
+      if (parsed) releaseBudget(o.limits, parsed.charged)
       await unlink(tmpPath).catch(() => undefined)
       if (o.signal?.aborted) {
         throw new DownloadError(o.file, attempts, {

@@ -133,6 +133,17 @@ describe('downloads against a local mirror', () => {
     expect(cacheListing()).toEqual([])
   })
 
+  it('a built-in download is bounded by the published sizes, not maxBytes: truncated retries use nothing up', async () => {
+    const s = await server((_req, res, ctx) => {
+      if (ctx.hit > 2) return ctx.serve()
+      res.writeHead(200, { 'content-type': 'application/gzip' })
+      res.end(ctx.file!.subarray(0, ctx.file!.length - 100))
+    })
+    // Far below one file: the budget is only for files whose size nothing else bounds.
+    expectComplete(await loadMnist({ ...fast, maxBytes: 1000, cacheDir, mirror: s.url }))
+    expect([...s.hits.values()]).toEqual([3, 3, 3, 3])
+  })
+
   it('wrong payload: checksum error, and the cache holds no bad file', async () => {
     const wrong = gzipSync(encodeIdx({ dtype: 'uint8', shape: [3], data: Uint8Array.from([1, 2, 3]) }))
     const s = await server((_req, res, ctx) => {
