@@ -147,6 +147,8 @@ function tryTimers(o: DownloadFileOptions, controller: AbortController) {
 async function fetchToFile(url: string, tmpPath: string, o: DownloadFileOptions): Promise<StreamedIdx> {
   const controller = new AbortController()
   const timers = tryTimers(o, controller)
+  // An abort that came before this try (during a backoff) would never fire the listener below: no request then.
+  o.signal?.throwIfAborted()
   const onAbort = (): void => controller.abort(o.signal?.reason)
   o.signal?.addEventListener('abort', onAbort, { once: true })
   const maxBody = compressedCap(rawCap(o.limits))
@@ -225,6 +227,14 @@ interface Tally {
   mismatches: number
 }
 
+function abortedError(o: DownloadFileOptions, url: string, attempts: DownloadAttempt[]): DownloadError {
+  return new DownloadError(o.file, attempts, {
+    code: 'DATA_DOWNLOAD_ABORTED',
+    message: `${o.file}: download aborted (${url})`,
+    cause: o.signal?.reason,
+  })
+}
+
 /** The tries of one mirror; returns the file, or undefined once the mirror is given up (the tally says why). */
 async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): Promise<DownloadedFile | undefined> {
   const { attempts } = tally
@@ -234,6 +244,8 @@ async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): 
     return undefined
   }
   for (let attempt = 1; attempt <= o.retries + 1; attempt++) {
+    // The backoff sleep below ends early on an abort; the next try must then not start.
+    if (o.signal?.aborted) throw abortedError(o, url, attempts)
     const tmpPath = join(o.destDir, `.${o.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
     let parsed: StreamedIdx | undefined
     try {
@@ -248,13 +260,7 @@ async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): 
       // An abandoned payload (wrong checksum, failed rename) gives its share of the budget back.
       if (parsed) releaseBudget(o.limits, parsed.charged)
       await unlink(tmpPath).catch(() => undefined)
-      if (o.signal?.aborted) {
-        throw new DownloadError(o.file, attempts, {
-          code: 'DATA_DOWNLOAD_ABORTED',
-          message: `${o.file}: download aborted (${url})`,
-          cause: o.signal.reason,
-        })
-      }
+      if (o.signal?.aborted) throw abortedError(o, url, attempts)
       // A full or read-only disk is not the mirror's fault, and no retry or other mirror can fix it.
       if (error instanceof MnistDataError && error.name === 'CacheWriteError') throw error
       attempts.push({ url, attempt, reason: reasonOf(error) })

@@ -245,6 +245,32 @@ describe('downloads against a local mirror', () => {
     expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_ABORTED')
     expect(cacheListing()).toEqual([])
   })
+
+  it('an abort during the backoff between tries rejects at once, and no further request is made', async () => {
+    const controller = new AbortController()
+    const s = await server((_req, res) => {
+      res.writeHead(500).end('boom')
+      // The first try has failed: abort while the downloader waits out its (long) backoff.
+      setTimeout(() => controller.abort(), 50)
+    })
+    const started = Date.now()
+    const error = await loadMnist({
+      cacheDir,
+      mirror: s.url,
+      retries: 3,
+      retryDelayMs: 2000,
+      signal: controller.signal,
+    })
+      .then(() => undefined)
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DownloadError)
+    expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_ABORTED')
+    expect(Date.now() - started).toBeLessThan(1000)
+    // Give a request that should not be made the time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect([...s.hits.values()]).toEqual([1])
+    expect(cacheListing()).toEqual([])
+  })
 })
 
 describe('two processes filling one empty cache', () => {
