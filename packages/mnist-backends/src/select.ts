@@ -92,7 +92,10 @@ async function probeAndActivate(
   if (!probe.ok) return probe
   try {
     if (await tf.setBackend(probe.tfBackend)) return probe
-    return { ok: false, reason: `the ${probe.tfBackend} backend failed to initialise`, fix: descriptor.fix }
+    // tfjs only says "false": the backend's own record of why (e.g. which wasm file) makes the reason actionable.
+    const failure = descriptor.initFailure?.()
+    const reason = failure?.reason ?? `the ${probe.tfBackend} backend failed to initialise`
+    return { ok: false, reason: firstLine(reason), fix: descriptor.fix, cause: failure?.cause }
   } catch (error) {
     return { ok: false, reason: `initialisation failed: ${firstLine(error)}`, fix: descriptor.fix, cause: error }
   }

@@ -66,4 +66,9 @@ export interface BackendDescriptor {
   fix: string
   /** Loads what the backend needs and says whether it can run; never throws for "cannot run here". */
   probe(context: ProbeContext): Promise<Probe>
+  /**
+   * Why `tf.setBackend` just resolved false after the probe said ok (tfjs gives no reason), or `undefined` when the
+   * backend does not know. Its `reason` (one line) replaces the generic "failed to initialise".
+   */
+  initFailure?: () => { reason: string; cause?: unknown } | undefined
 }

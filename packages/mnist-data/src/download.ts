@@ -3,7 +3,7 @@ import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sleep } from './cache'
 import { cacheWriteError, ChecksumError, DownloadError, MnistDataError, type DownloadAttempt } from './errors'
-import { compressedCap, rawCap, streamIdx, type IdxLimits, type StreamedIdx } from './idx-stream'
+import { compressedCap, rawCap, releaseBudget, streamIdx, type IdxLimits, type StreamedIdx } from './idx-stream'
 
 /** Progress of one file's download: bytes received so far and, when the server says, the total. */
 export interface DownloadProgress {
@@ -147,6 +147,8 @@ function tryTimers(o: DownloadFileOptions, controller: AbortController) {
 async function fetchToFile(url: string, tmpPath: string, o: DownloadFileOptions): Promise<StreamedIdx> {
   const controller = new AbortController()
   const timers = tryTimers(o, controller)
+  // An abort that came before this try (during a backoff) would never fire the listener below: no request then.
+  o.signal?.throwIfAborted()
   const onAbort = (): void => controller.abort(o.signal?.reason)
   o.signal?.addEventListener('abort', onAbort, { once: true })
   const maxBody = compressedCap(rawCap(o.limits))
@@ -192,6 +194,7 @@ async function fetchToFile(url: string, tmpPath: string, o: DownloadFileOptions)
     }
     const parsed = await streamIdx(chunks(), url, o.limits)
     await handle.sync().catch((error: unknown) => {
+      releaseBudget(o.limits, parsed.charged)
       throw diskError(o.destDir, error)
     })
     return parsed
@@ -224,6 +227,14 @@ interface Tally {
   mismatches: number
 }
 
+function abortedError(o: DownloadFileOptions, url: string, attempts: DownloadAttempt[]): DownloadError {
+  return new DownloadError(o.file, attempts, {
+    code: 'DATA_DOWNLOAD_ABORTED',
+    message: `${o.file}: download aborted (${url})`,
+    cause: o.signal?.reason,
+  })
+}
+
 /** The tries of one mirror; returns the file, or undefined once the mirror is given up (the tally says why). */
 async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): Promise<DownloadedFile | undefined> {
   const { attempts } = tally
@@ -233,9 +244,12 @@ async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): 
     return undefined
   }
   for (let attempt = 1; attempt <= o.retries + 1; attempt++) {
+    // The backoff sleep below ends early on an abort; the next try must then not start.
+    if (o.signal?.aborted) throw abortedError(o, url, attempts)
     const tmpPath = join(o.destDir, `.${o.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    let parsed: StreamedIdx | undefined
     try {
-      const parsed = await fetchToFile(url, tmpPath, o)
+      parsed = await fetchToFile(url, tmpPath, o)
       if (o.sha256 !== undefined && parsed.sha256 !== o.sha256) throw new PayloadMismatch(parsed.sha256)
       const path = join(o.destDir, parsed.gzip ? `${o.file}.gz` : o.file)
       await rename(tmpPath, path).catch((error: unknown) => {
@@ -243,14 +257,10 @@ async function tryMirror(mirror: string, o: DownloadFileOptions, tally: Tally): 
       })
       return { path, parsed }
     } catch (error) {
+      // An abandoned payload (wrong checksum, failed rename) gives its share of the budget back.
+      if (parsed) releaseBudget(o.limits, parsed.charged)
       await unlink(tmpPath).catch(() => undefined)
-      if (o.signal?.aborted) {
-        throw new DownloadError(o.file, attempts, {
-          code: 'DATA_DOWNLOAD_ABORTED',
-          message: `${o.file}: download aborted (${url})`,
-          cause: o.signal.reason,
-        })
-      }
+      if (o.signal?.aborted) throw abortedError(o, url, attempts)
       // A full or read-only disk is not the mirror's fault, and no retry or other mirror can fix it.
       if (error instanceof MnistDataError && error.name === 'CacheWriteError') throw error
       attempts.push({ url, attempt, reason: reasonOf(error) })

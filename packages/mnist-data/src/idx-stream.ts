@@ -27,6 +27,8 @@ export interface StreamedIdx {
   sha256: string
   /** Whether the input was gzip. */
   gzip: boolean
+  /** Bytes this file took from the budget (0 when its exact size was known); give them back if it is abandoned. */
+  charged: number
 }
 
 /** Most an IDX header can be: 4 bytes, then 4 per dimension, at most 255 of them. */
@@ -62,6 +64,8 @@ class IdxSink extends Writable {
   private total = 0
   private readonly hash = createHash('sha256')
   result: StreamedIdx | undefined
+  /** Bytes taken from the budget, for streamIdx to give back when the file fails. */
+  charged = 0
 
   constructor(
     private readonly name: string,
@@ -119,17 +123,25 @@ class IdxSink extends Writable {
     this.offset += rest.length
   }
 
-  /** The header is complete: check it against the limits, then take the data buffer out of the budget. */
+  /**
+   * The header is complete: check it against the limits, then take the data buffer out of the budget. A file of known
+   * exact size is bounded by that size alone: the budget is for files whose size nothing else bounds.
+   */
   private accept(): void {
     const header = parseIdxHeader(this.header, this.name)
     const size = header.headerLength + header.dataLength
     const shape = `[${header.shape.join(', ')}] of ${header.dtype}`
     const { exactBytes, exactWhat, budget } = this.limits
-    if (exactBytes !== undefined && size > exactBytes) {
-      throw tooLarge(
-        this.name,
-        `the header declares ${shape} (${size} bytes), expected ${exactBytes} bytes (${exactWhat})`,
-      )
+    if (exactBytes !== undefined) {
+      if (size > exactBytes) {
+        throw tooLarge(
+          this.name,
+          `the header declares ${shape} (${size} bytes), expected ${exactBytes} bytes (${exactWhat})`,
+        )
+      }
+      this.data = new Uint8Array(header.dataLength)
+      this.parsed = header
+      return
     }
     if (header.dataLength > budget.limit - budget.used) {
       throw tooLarge(
@@ -140,6 +152,7 @@ class IdxSink extends Writable {
       )
     }
     budget.used += header.dataLength
+    this.charged = header.dataLength
     this.data = new Uint8Array(header.dataLength)
     this.parsed = header
   }
@@ -160,7 +173,8 @@ class IdxSink extends Writable {
           `got ${this.offset}`,
       )
     }
-    this.result = { array: idxArrayOf(header, this.data!), sha256: this.hash.digest('hex'), gzip: this.gzip }
+    const array = idxArrayOf(header, this.data!)
+    this.result = { array, sha256: this.hash.digest('hex'), gzip: this.gzip, charged: this.charged }
   }
 }
 
@@ -218,10 +232,18 @@ export async function streamIdx(
     if (gzip) await pipeline(replay(), createGunzip({ chunkSize: 1 << 16 }), sink)
     else await pipeline(replay(), sink)
   } catch (error) {
+    // A failed file holds nothing: its share of the budget goes back, so retries of a truncated download do not
+    // use it up.
+    releaseBudget(limits, sink.charged)
     if (error instanceof MnistDataError) throw error
     const code = (error as { code?: unknown }).code
     if (gzip && typeof code === 'string' && code.startsWith('Z_')) throw gzipError(error, name, compressed)
     throw error
   }
   return sink.result!
+}
+
+/** Gives `bytes` taken by an abandoned file back to the budget of `limits`. */
+export function releaseBudget(limits: IdxLimits, bytes: number): void {
+  limits.budget.used = Math.max(0, limits.budget.used - bytes)
 }

@@ -133,6 +133,17 @@ describe('downloads against a local mirror', () => {
     expect(cacheListing()).toEqual([])
   })
 
+  it('a built-in download is bounded by the published sizes, not maxBytes: truncated retries use nothing up', async () => {
+    const s = await server((_req, res, ctx) => {
+      if (ctx.hit > 2) return ctx.serve()
+      res.writeHead(200, { 'content-type': 'application/gzip' })
+      res.end(ctx.file!.subarray(0, ctx.file!.length - 100))
+    })
+    // Far below one file: the budget is only for files whose size nothing else bounds.
+    expectComplete(await loadMnist({ ...fast, maxBytes: 1000, cacheDir, mirror: s.url }))
+    expect([...s.hits.values()]).toEqual([3, 3, 3, 3])
+  })
+
   it('wrong payload: checksum error, and the cache holds no bad file', async () => {
     const wrong = gzipSync(encodeIdx({ dtype: 'uint8', shape: [3], data: Uint8Array.from([1, 2, 3]) }))
     const s = await server((_req, res, ctx) => {
@@ -232,6 +243,32 @@ describe('downloads against a local mirror', () => {
     const error = await loadMnist({ cacheDir, mirror: s.url, signal: controller.signal }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DownloadError)
     expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_ABORTED')
+    expect(cacheListing()).toEqual([])
+  })
+
+  it('an abort during the backoff between tries rejects at once, and no further request is made', async () => {
+    const controller = new AbortController()
+    const s = await server((_req, res) => {
+      res.writeHead(500).end('boom')
+      // The first try has failed: abort while the downloader waits out its (long) backoff.
+      setTimeout(() => controller.abort(), 50)
+    })
+    const started = Date.now()
+    const error = await loadMnist({
+      cacheDir,
+      mirror: s.url,
+      retries: 3,
+      retryDelayMs: 2000,
+      signal: controller.signal,
+    })
+      .then(() => undefined)
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DownloadError)
+    expect((error as DownloadError).code).toBe('DATA_DOWNLOAD_ABORTED')
+    expect(Date.now() - started).toBeLessThan(1000)
+    // Give a request that should not be made the time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect([...s.hits.values()]).toEqual([1])
     expect(cacheListing()).toEqual([])
   })
 })

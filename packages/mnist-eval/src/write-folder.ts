@@ -7,7 +7,8 @@ import { ReportWriteError } from './errors'
  * Writes every `[name, content]` into the folder `target` all-or-nothing: every file is written in full into a
  * temporary folder first (a full disk or any other failure removes it and leaves `target` exactly as it was); only
  * then is the temporary folder renamed to `target` (when it did not exist) or each file renamed over its old
- * version (other files in `target` are kept). Returns the final paths.
+ * version, the old ones moved aside first and moved back if any rename fails (other files in `target` are kept).
+ * Returns the final paths.
  */
 export async function writeFolderAtomically(
   target: string,
@@ -44,11 +45,11 @@ export async function writeFolderAtomically(
     for (const path of finals) {
       if (await folderExists(path)) throw new ReportWriteError(path, 'cannot write the file (a folder has that name)')
     }
-    for (const [i, [name]] of outputs.entries()) {
-      await rename(join(temp, name), finals[i]!).catch((error: unknown) => {
-        throw new ReportWriteError(finals[i]!, `cannot write the file (${errorCode(error)})`, error)
-      })
-    }
+    await replaceFiles(
+      temp,
+      outputs.map(([name]) => name),
+      finals,
+    )
     await rm(temp, { recursive: true, force: true })
     return finals
   } catch (error) {
@@ -56,6 +57,34 @@ export async function writeFolderAtomically(
     throw error instanceof ReportWriteError
       ? error
       : new ReportWriteError(target, `cannot write the report (${errorCode(error)})`, error)
+  }
+}
+
+/**
+ * Renames each `temp/<name>` over `finals[i]`, all-or-nothing: each old file is first moved aside into `temp/.old`;
+ * when any rename fails, the new files already in place are removed and the old ones moved back.
+ */
+async function replaceFiles(temp: string, names: readonly string[], finals: readonly string[]): Promise<void> {
+  const aside = join(temp, '.old')
+  await mkdir(aside)
+  const moved: number[] = []
+  const placed: number[] = []
+  let at = 0
+  try {
+    for (; at < names.length; at++) {
+      const old = join(aside, names[at]!)
+      const hadOld = await rename(finals[at]!, old).then(
+        () => true,
+        (error: unknown) => (errorCode(error) === 'ENOENT' ? false : Promise.reject(error)),
+      )
+      if (hadOld) moved.push(at)
+      await rename(join(temp, names[at]!), finals[at]!)
+      placed.push(at)
+    }
+  } catch (error) {
+    for (const i of placed) await rm(finals[i]!, { force: true }).catch(() => undefined)
+    for (const i of moved) await rename(join(aside, names[i]!), finals[i]!).catch(() => undefined)
+    throw new ReportWriteError(finals[at]!, `cannot write the file (${errorCode(error)})`, error)
   }
 }
 

@@ -14,6 +14,7 @@ export type MnistModelErrorCode =
   | 'MODEL_WEIGHTS_CHECKSUM_MISMATCH'
   | 'MODEL_WEIGHTS_NOT_FINITE'
   | 'MODEL_METADATA_INVALID'
+  | 'MODEL_CHECKPOINT_INCOMPLETE'
   | 'MODEL_INPUT_SHAPE_INVALID'
   | 'MODEL_INPUT_RANGE_INVALID'
   | 'MODEL_EMPTY_IMAGE'
@@ -67,10 +68,12 @@ export type ModelFileErrorCode =
   | 'MODEL_WEIGHTS_CHECKSUM_MISMATCH'
   | 'MODEL_WEIGHTS_NOT_FINITE'
   | 'MODEL_METADATA_INVALID'
+  | 'MODEL_CHECKPOINT_INCOMPLETE'
 
 /**
  * A model file (model.json, weights.bin, metadata.json, ...) is missing, unreadable, not a regular file, too large,
- * malformed, does not match the manifest or its checksum, or holds non-finite weights or invalid metadata.
+ * malformed, does not match the manifest or its checksum, or holds non-finite weights or invalid metadata; or the
+ * folder holds a training checkpoint whose write was interrupted (`MODEL_CHECKPOINT_INCOMPLETE`).
  * `code` says which (default `MODEL_FILE_INVALID`).
  */
 export class ModelFileError extends MnistModelError {

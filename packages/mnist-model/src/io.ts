@@ -4,7 +4,7 @@ import { ModelFileError, MnistModelError } from './errors'
 import { DEFAULT_MAX_MODEL_JSON_BYTES, DEFAULT_MAX_WEIGHT_BYTES, fromFiles, type FileSet } from './load-files'
 import type { ModelMetadata } from './metadata'
 import { countParams } from './model'
-import { isNode, nodeModules } from './_node'
+import { isNode, nodeModules, type NodeModules } from './_node'
 import { checkSize, readModelFile, type ByteLimit } from './read-file'
 import { sha256Hex } from './sha256'
 
@@ -167,6 +167,7 @@ async function folderFiles(str: string, options: LoadModelOptions, maxWeightByte
     throw new ModelFileError(target, 'not found: expected a folder with model.json and weights.bin', { cause })
   }
   const dir = path.dirname(modelJsonPath)
+  await refuseInterruptedCheckpoint(fs, path.join(dir, CHECKPOINT_COMMIT_DIR), dir)
   const maxJson = options.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES
   const jsonLimit = (what: string): ByteLimit => ({ max: maxJson, what: `${what} (maxModelJsonBytes)` })
   const missing = 'missing: expected model.json in the model folder'
@@ -192,6 +193,27 @@ async function folderFiles(str: string, options: LoadModelOptions, maxWeightByte
       return readModelFile(file, limit, 'missing: model.json lists it in weightsManifest')
     },
   }
+}
+
+/** Where @mnist/train's checkpoint protocol keeps a committed write until every file is renamed into place. */
+const CHECKPOINT_COMMIT_DIR = '.commit'
+
+/**
+ * A training checkpoint folder killed while its files were being renamed into place can hold the new model.json with
+ * the old weights.bin: refuse it as what it is rather than as a checksum mismatch.
+ */
+async function refuseInterruptedCheckpoint(fs: NodeModules['fs'], commit: string, dir: string): Promise<void> {
+  const pending = await fs.stat(commit).then(
+    () => true,
+    () => false,
+  )
+  if (!pending) return
+  throw new ModelFileError(
+    dir,
+    `holds an interrupted checkpoint write (${commit}): its files may come from two different checkpoints; ` +
+      "resume the training run from this folder (or call @mnist/train's readCheckpoint on it) to finish the write",
+    { code: 'MODEL_CHECKPOINT_INCOMPLETE' },
+  )
 }
 
 async function loadFromUrl(href: string, options: LoadModelOptions, maxWeightBytes: number): Promise<LoadedModel> {

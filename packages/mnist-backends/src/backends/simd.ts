@@ -25,6 +25,11 @@ export const simdBackend: BackendDescriptor = {
   priority: 30,
   fix: FIX,
   probe: async ({ options }) => probeSimd(options.threads),
+  // The factory is still registered until its first load fails: that first failure is only known after setBackend.
+  initFailure: () => {
+    const failed = simdLoadError()
+    return failed ? { reason: failed.message, cause: failed } : undefined
+  },
 }
 
 async function probeSimd(threads: number | undefined): Promise<Probe> {

@@ -1,5 +1,6 @@
-// Fault injection for writeReport: a full disk (ENOSPC injected into node:fs/promises' writeFile at the n-th file)
-// must leave no partial report, no temporary files, and every file already on disk as it was.
+// Fault injection for writeReport: a full disk (ENOSPC injected into node:fs/promises' writeFile at the n-th file), or
+// a rename that fails while the files replace an earlier report, must leave no partial report, no temporary files,
+// and every file already on disk as it was.
 import * as realFs from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +10,7 @@ import type { EvalResult } from '../../src/evaluate'
 import { accuracyFromConfusion, confusionMatrix, perClassMetrics } from '../../src/metrics'
 import { writeReport } from '../../src/report'
 
-const fault = vi.hoisted(() => ({ failAt: -1, calls: 0 }))
+const fault = vi.hoisted(() => ({ failAt: -1, calls: 0, renameFailAt: -1, renames: 0 }))
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>()
   const writeFile: typeof fs.writeFile = async (...args) => {
@@ -20,7 +21,13 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     }
     return fs.writeFile(...args)
   }
-  return { ...fs, writeFile, default: { ...fs, writeFile } }
+  const rename: typeof fs.rename = async (...args) => {
+    if (fault.renames++ === fault.renameFailAt) {
+      throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' })
+    }
+    return fs.rename(...args)
+  }
+  return { ...fs, writeFile, rename, default: { ...fs, writeFile, rename } }
 })
 
 const count = 20
@@ -45,6 +52,8 @@ beforeEach(async () => {
   root = await realFs.mkdtemp(join(tmpdir(), 'mnist-eval-enospc-'))
   fault.calls = 0
   fault.failAt = -1
+  fault.renames = 0
+  fault.renameFailAt = -1
 })
 afterEach(async () => {
   await realFs.rm(root, { recursive: true, force: true })
@@ -77,6 +86,37 @@ describe('writeReport on a full disk', () => {
       )
       expect(await snapshot(dir)).toEqual(before)
     }
+  })
+
+  it('over an existing report, a rename that fails at any point leaves the earlier report whole', async () => {
+    const dir = join(root, 'report')
+    await writeReport(input, dir)
+    await realFs.writeFile(join(dir, 'notes.txt'), 'keep me')
+    const before = await snapshot(dir)
+    // Another result: report.json and report.md differ from the earlier ones, so a half-replaced report would show.
+    const other = { ...input, evaluation: { ...evaluation, loss: 0.9 } }
+    let failures = 0
+    for (let failAt = 0; ; failAt++) {
+      fault.renames = 0
+      fault.renameFailAt = failAt
+      const err = await writeReport(other, dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      if (err === undefined) break
+      failures++
+      expect(err).toBeInstanceOf(ReportWriteError)
+      expect((err as ReportWriteError).message).toMatch(
+        /^\[@mnist\/eval\] \S+\/report\/\S+: cannot write the file \(EIO\)$/,
+      )
+      expect(await snapshot(dir)).toEqual(before)
+    }
+    // Every file's rename was tried as a point of failure, and the write that finally succeeded replaced them all.
+    expect(failures).toBeGreaterThanOrEqual(FILES.length)
+    const after = await snapshot(dir)
+    expect(after['report.json']).not.toEqual(before['report.json'])
+    expect(after['notes.txt']).toEqual(before['notes.txt'])
+    expect(Object.keys(after)).toEqual(Object.keys(before))
   })
 
   it('into a new folder: nothing is created, not even the folder', async () => {

@@ -3,7 +3,7 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -206,6 +206,32 @@ describe('loadModel verifies the weights', () => {
       'MODEL_WEIGHTS_CHECKSUM_MISMATCH',
       'weights.bin',
     )
+  })
+})
+
+describe('a training checkpoint folder killed mid-write', () => {
+  it('holding .commit (new model.json, old weights.bin): refused as an interrupted write, not a checksum error', async () => {
+    const d = await saved()
+    // @mnist/train's protocol: the new checkpoint is complete in <dir>/.commit, then renamed file by file over <dir>.
+    const next = createModel({ seed: 4 })
+    const commit = join(d, '.commit')
+    await saveModel(next, commit, createMetadata(next, { dataset: 'mnist', epochs: 2 }))
+    next.dispose()
+    for (const f of ['model.json', 'metadata.json']) await rename(join(commit, f), join(d, f))
+    for (const source of [d, join(d, 'model.json')]) {
+      const e = await fails(() => loadModel(source), 'MODEL_CHECKPOINT_INCOMPLETE', d)
+      expect(e.message).toContain('interrupted checkpoint write')
+      expect(e.message).toContain(commit)
+      expect(e.message).toContain('resume the training run')
+      // A library names no CLI flag.
+      expect(e.message).not.toContain('--')
+    }
+    // Once the write is finished (the last file renamed, .commit removed), the folder loads.
+    await rename(join(commit, 'weights.bin'), join(d, 'weights.bin'))
+    await rm(commit, { recursive: true })
+    const loaded = await loadModel(d)
+    expect(loaded.metadata?.epochs).toBe(2)
+    loaded.model.dispose()
   })
 })
 
