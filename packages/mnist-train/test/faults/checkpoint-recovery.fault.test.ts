@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -65,6 +66,40 @@ describe('checkpoint recovery', () => {
     await fs.writeFile(path.join(early, '.pending-99-beef', 'model.json'), '{')
     expect((await readCheckpoint(early)).state.position.step).toBe(2)
     expect(await snapshot(early)).toEqual(before)
+  })
+
+  it('leaves a staging folder or a commit of a live writer alone; cleans up after a dead one', async () => {
+    const { early, done } = await twoCheckpoints()
+    const before = await snapshot(early)
+    // Another process that runs (the one that started the tests) and one that no longer does.
+    const live = process.ppid
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!
+    const pending = (pid: number): string => path.join(early, `.pending-${pid}-abcd`)
+    for (const pid of [live, dead, process.pid]) {
+      await fs.mkdir(pending(pid))
+      await fs.writeFile(path.join(pending(pid), 'weights.bin'), 'partial')
+    }
+    const commit = path.join(early, '.commit')
+    await fs.mkdir(commit)
+    for (const name of FILES) await fs.copyFile(path.join(done, name), path.join(commit, name))
+    await fs.writeFile(path.join(commit, '.writer-pid'), `${live}\n`)
+    expect((await readCheckpoint(early)).state.position.step).toBe(2)
+    // Still being written by `live`: both kept. Our own pid is not writing it (a restarted container reuses pids).
+    expect((await fs.readdir(early)).filter((n) => n.startsWith('.')).sort()).toEqual(
+      ['.commit', `.pending-${live}-abcd`].sort(),
+    )
+    expect(await fs.readdir(commit)).toContain('.writer-pid')
+    const top = Object.entries(await snapshot(early)).filter(([name]) => !name.startsWith('.'))
+    expect(Object.fromEntries(top)).toEqual(before)
+    // The writer is gone: its commit is applied.
+    await fs.writeFile(path.join(commit, '.writer-pid'), `${dead}\n`)
+    expect((await readCheckpoint(early)).state.position.step).toBe(8)
+    expect((await fs.readdir(early)).filter((n) => n.startsWith('.'))).toEqual([`.pending-${live}-abcd`])
+  })
+
+  it('a written checkpoint leaves no writer pid behind', async () => {
+    const { early } = await twoCheckpoints()
+    expect((await fs.readdir(early)).sort()).toEqual(FILES)
   })
 
   it('finishes a folder swap that the previous protocol left half done (no X, only its hidden siblings)', async () => {
