@@ -6,6 +6,7 @@ import { saveModel, type ModelMetadata } from '@mnist/model'
 import type { AdamWState } from './adamw'
 import { crashPoints } from './crash-point'
 import { CheckpointError, CheckpointWriteError } from './errors'
+import { readRegularFile } from './checkpoint-read'
 import { sealState } from './checkpoint-state'
 import {
   encodeMoments,
@@ -127,7 +128,7 @@ async function commitWriterAlive(dir: string): Promise<boolean> {
   const commit = path.join(dir, COMMIT_DIR)
   let text: string
   try {
-    text = await fs.readFile(path.join(commit, WRITER_FILE), 'utf8')
+    text = (await readRegularFile(path.join(commit, WRITER_FILE), 32)).toString('utf8')
   } catch {
     return false // written before the writer's pid was recorded, or its apply got past removing it
   }

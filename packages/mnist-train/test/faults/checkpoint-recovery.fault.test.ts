@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -161,6 +161,48 @@ describe('checkpoint verification', () => {
     await fs.writeFile(path.join(early, 'training.json'), JSON.stringify(sealed))
     await fs.truncate(path.join(early, 'optimizer.bin'), 10)
     await expect(readCheckpoint(early)).rejects.toThrow(/optimizer\.bin: expected \d+ bytes/)
+  })
+})
+
+describe('checkpoint files that are not regular files', () => {
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO or a link to /dev/zero as weights.bin or optimizer.bin is refused at once, naming the file',
+    async () => {
+      const { early } = await twoCheckpoints()
+      const backup = await tempDir('backup')
+      await fs.cp(early, backup, { recursive: true })
+      for (const name of ['weights.bin', 'optimizer.bin']) {
+        const file = path.join(early, name)
+        for (const make of [() => execFileSync('mkfifo', [file]), () => fs.symlink('/dev/zero', file)]) {
+          await fs.rm(file)
+          await make()
+          const started = Date.now()
+          const error = await readCheckpoint(early).catch((e: unknown) => e)
+          expect(error).toBeInstanceOf(CheckpointError)
+          expect((error as Error).message).toContain(`${file}: is not a regular file`)
+          expect(Date.now() - started).toBeLessThan(5_000)
+        }
+        // Again without the file list (an older checkpoint): optimizer.bin is still read the same way.
+        await fs.rm(file)
+        await fs.copyFile(path.join(backup, name), file)
+      }
+      const sealed = sealState({ ...(await readState(early)), files: undefined })
+      await fs.writeFile(path.join(early, 'training.json'), JSON.stringify(sealed))
+      const optimizer = path.join(early, 'optimizer.bin')
+      await fs.rm(optimizer)
+      execFileSync('mkfifo', [optimizer])
+      await expect(readCheckpoint(early)).rejects.toThrow(`${optimizer}: is not a regular file`)
+    },
+  )
+
+  it('refuses a file name in training.json that leaves the checkpoint folder', async () => {
+    const { early } = await twoCheckpoints()
+    const state = await readState(early)
+    for (const name of ['../weights.bin', 'sub/weights.bin', 'sub\\weights.bin', '..']) {
+      const files = { ...state.files, [name]: state.files!['weights.bin']! }
+      await fs.writeFile(path.join(early, 'training.json'), JSON.stringify(sealState({ ...state, files })))
+      await expect(readCheckpoint(early)).rejects.toThrow(/training\.json: lists .* not a file name of the checkpoint/)
+    }
   })
 })
 
