@@ -34,7 +34,7 @@ export interface Stopper {
 
 /**
  * Installs the handlers. The first signal calls `onStop` (to say what happens) and aborts `signal`; a second one
- * exits at once (the checkpoint being written, if any, stays whole: its folder always holds a complete one). EPIPE
+ * exits at once (the checkpoint being written, if any, stays whole: `--resume` finds a complete one in its folder). EPIPE
  * (or EIO, ENXIO from a tty whose terminal closed) on stdout or stderr marks the stream closed (no more writes, no
  * stack trace) and stops the run the same way. SIGHUP marks both streams closed before `onStop` runs.
  */
