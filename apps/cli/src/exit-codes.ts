@@ -9,7 +9,10 @@ const EXIT_CODES: Readonly<Record<string, number>> = {
   BACKENDS_BAD_THREADS: 2,
   // the user's input files or flag combinations
   CLI_BAD_INPUT: 1,
-  // a value of a train flag found unusable when training starts (named in the message)
+  // a value of a train flag found unusable when training starts (named in the message): out of range (`--limit`
+  // above the dataset's size) or in conflict with the checkpoint being resumed. TRAIN_BAD_DATA stays 1: the CLI
+  // passes no in-memory data, so it only means data files the model cannot train on (bad data, not a bad flag).
+  TRAIN_INVALID_CONFIG: 2,
   TRAIN_OUT_DIR_UNWRITABLE: 2,
   TRAIN_BATCH_TOO_LARGE: 2,
   TRAIN_RESUME_BACKEND_UNAVAILABLE: 2,

@@ -6,6 +6,7 @@ import { saveModel, type ModelMetadata } from '@mnist/model'
 import type { AdamWState } from './adamw'
 import { crashPoints } from './crash-point'
 import { CheckpointError, CheckpointWriteError } from './errors'
+import { readRegularFile } from './checkpoint-read'
 import { sealState } from './checkpoint-state'
 import {
   encodeMoments,
@@ -23,9 +24,16 @@ import {
 // A kill before 2 leaves X's previous checkpoint whole (the staging folder is garbage); a kill after 2 leaves a
 // complete new checkpoint in X/.commit, which `recoverCheckpoint` (run by every read and write of X) moves into
 // place. So at any instant X holds one whole checkpoint, the previous or the new one, under its own name.
+// Recovery leaves alone what a live writer is still doing: a staging folder whose pid (in its name) runs, and a
+// commit whose writer (its pid in .commit/.writer-pid, written while staging) runs. A commit without that file (written
+// by an older version) is applied as before.
 
 const STAGING_PREFIX = '.pending-'
 const COMMIT_DIR = '.commit'
+/** Inside the staging folder (so inside .commit): the writer's pid. Not a checkpoint file: never moved into X. */
+const WRITER_FILE = '.writer-pid'
+/** Staging folders and commits this process is writing now (its own pid in them means alive only for these). */
+const inProgress = new Set<string>()
 
 export interface CheckpointParts {
   model: LayersModel
@@ -41,6 +49,33 @@ export interface CheckpointParts {
 export async function writeCheckpoint(dir: string, parts: CheckpointParts): Promise<void> {
   const crash = crashPoints()
   const staging = path.join(dir, `${STAGING_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`)
+  const commit = path.join(dir, COMMIT_DIR)
+  inProgress.add(staging)
+  try {
+    await stage(dir, staging, parts, crash)
+  } finally {
+    inProgress.delete(staging)
+  }
+  inProgress.add(commit)
+  try {
+    await fs.rename(staging, commit)
+    await syncDir(dir)
+    crash('committed')
+    await applyCommit(dir, crash)
+  } catch (cause) {
+    throw new CheckpointWriteError(dir, { cause })
+  } finally {
+    inProgress.delete(commit)
+  }
+}
+
+/** Step 1: every file into the staging folder, synced; on failure the staging folder is removed. */
+async function stage(
+  dir: string,
+  staging: string,
+  parts: CheckpointParts,
+  crash: (step: string) => void,
+): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true })
     await recoverCheckpoint(dir)
@@ -52,26 +87,20 @@ export async function writeCheckpoint(dir: string, parts: CheckpointParts): Prom
     crash('files synced')
     const state = sealState({ ...parts.state, files })
     await writeSynced(path.join(staging, TRAINING_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
+    await writeSynced(path.join(staging, WRITER_FILE), `${process.pid}\n`)
     await syncDir(staging)
     crash('commit record staged')
   } catch (cause) {
     await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined)
     throw new CheckpointWriteError(dir, { cause })
   }
-  try {
-    await fs.rename(staging, path.join(dir, COMMIT_DIR))
-    await syncDir(dir)
-    crash('committed')
-    await applyCommit(dir, crash)
-  } catch (cause) {
-    throw new CheckpointWriteError(dir, { cause })
-  }
 }
 
 /**
  * Brings `dir` to one whole checkpoint after a write was interrupted: finishes a committed write (X/.commit), removes
- * unfinished staging folders, and finishes a folder swap left half done by the protocol of @mnist/train 0.x
- * (X renamed to `.X.old-*` and `.X.tmp-*` not yet renamed to X).
+ * unfinished staging folders (both only when their writer no longer runs: see `writerAlive`), and finishes a folder
+ * swap left half done by the protocol of @mnist/train 0.x (X renamed to `.X.old-*` and `.X.tmp-*` not yet renamed to
+ * X).
  */
 export async function recoverCheckpoint(dir: string): Promise<void> {
   await recoverLegacySwap(dir)
@@ -82,27 +111,69 @@ export async function recoverCheckpoint(dir: string): Promise<void> {
     return // no folder: nothing to recover (the reader reports what is missing)
   }
   try {
-    if (entries.includes(COMMIT_DIR)) await applyCommit(dir, () => undefined)
+    if (entries.includes(COMMIT_DIR) && !(await commitWriterAlive(dir))) await applyCommit(dir, () => undefined)
     for (const name of entries.filter((e) => e.startsWith(STAGING_PREFIX))) {
-      await fs.rm(path.join(dir, name), { recursive: true, force: true })
+      const staging = path.join(dir, name)
+      const pid = Number(/^\.pending-(\d+)-/.exec(name)?.[1])
+      if (await writerAlive(staging, pid, staging)) continue
+      await fs.rm(staging, { recursive: true, force: true })
     }
   } catch (cause) {
     throw new CheckpointError(dir, 'an interrupted checkpoint write could not be finished', { cause })
   }
 }
 
-/** Moves the committed files into place, the commit record last, then removes the empty commit folder. */
+/** Whether the process that wrote X/.commit still runs (then it is applying it now). False for the old format. */
+async function commitWriterAlive(dir: string): Promise<boolean> {
+  const commit = path.join(dir, COMMIT_DIR)
+  let text: string
+  try {
+    text = (await readRegularFile(path.join(commit, WRITER_FILE), 32)).toString('utf8')
+  } catch {
+    return false // written before the writer's pid was recorded, or its apply got past removing it
+  }
+  return writerAlive(commit, Number(text.trim()), path.join(commit, WRITER_FILE))
+}
+
+/** A pid in a leftover older than this is not trusted (pids are reused): a write takes seconds, not minutes. */
+const STALE_MS = 15 * 60_000
+
+/**
+ * Whether the writer of `entry` (pid `pid`, written at the mtime of `stamp`) may still be writing it. This process
+ * only for its own writes in progress (a restarted container reuses its old pid); another process while it runs
+ * (`kill(pid, 0)`: EPERM means it runs as another user) and the entry is not older than `STALE_MS`.
+ */
+async function writerAlive(entry: string, pid: number, stamp: string): Promise<boolean> {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false
+  if (pid === process.pid) return inProgress.has(entry)
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  try {
+    return Date.now() - (await fs.stat(stamp)).mtimeMs < STALE_MS
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Moves the committed files into place, the commit record last, then removes the writer's pid and the empty commit
+ * folder.
+ */
 async function applyCommit(dir: string, crash: (step: string) => void): Promise<void> {
   const commit = path.join(dir, COMMIT_DIR)
-  const names = (await fs.readdir(commit)).sort(
-    (a, b) => Number(a === TRAINING_STATE_FILE) - Number(b === TRAINING_STATE_FILE) || a.localeCompare(b),
-  )
+  const names = (await fs.readdir(commit))
+    .filter((n) => n !== WRITER_FILE)
+    .sort((a, b) => Number(a === TRAINING_STATE_FILE) - Number(b === TRAINING_STATE_FILE) || a.localeCompare(b))
   for (const name of names) {
     await fs.rename(path.join(commit, name), path.join(dir, name))
     crash(`moved ${name}`)
   }
   await syncDir(dir)
   crash('applied')
+  await fs.rm(path.join(commit, WRITER_FILE), { force: true })
   await fs.rmdir(commit)
   await syncDir(dir)
 }

@@ -107,9 +107,16 @@ export function encodeMoments(state: AdamWState): Uint8Array {
 }
 
 /** Adam's moments from `optimizer.bin`, checked against the sizes `training.json` lists. */
+/** The size of optimizer.bin that `meta` describes: m and v of every slot, float32. */
+export function momentsBytes(meta: CheckpointState['optimizer']): number {
+  const size = (shape: unknown): number =>
+    Array.isArray(shape) ? shape.reduce((a: number, b: unknown) => a * Number(b), 1) : Number.NaN
+  return meta.slots.map((s) => size(s?.shape)).reduce((a, b) => a + 2 * b, 0) * 4
+}
+
 export function decodeMoments(file: string, meta: CheckpointState['optimizer'], bytes: Buffer): AdamWState {
   const sizes = meta.slots.map((s) => s.shape.reduce((a, b) => a * b, 1))
-  const expected = sizes.reduce((a, b) => a + 2 * b, 0) * 4
+  const expected = momentsBytes(meta)
   if (bytes.byteLength !== expected) {
     const found = bytes.byteLength
     throw new CheckpointError(file, `expected ${expected} bytes for ${meta.slots.length} variables, found ${found}`)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import fs from 'node:fs/promises'
 import path from 'node:path'
-import type { CheckpointFiles, CheckpointState } from './checkpoint-format'
+import { TRAINING_STATE_FILE, type CheckpointFiles, type CheckpointState } from './checkpoint-format'
+import { readRegularFile } from './checkpoint-read'
 import { CheckpointError } from './errors'
 
 // training.json as a commit record: sealed with a checksum of its content, listing the other files' sizes and
@@ -67,23 +67,32 @@ function inconsistency(s: CheckpointState): string | undefined {
   return undefined
 }
 
-/** Checks every file the commit record lists against its size and SHA-256 (a damaged or swapped file is refused). */
+/**
+ * Checks every file the commit record lists against its size and SHA-256 (a damaged or swapped file is refused). Each
+ * is read as a regular file of at most its listed size (+1); a name that is not a plain file name of `dir` is refused.
+ */
 export async function checkFiles(dir: string, files: CheckpointFiles | undefined): Promise<void> {
   if (files === undefined) return
+  const statePath = path.join(dir, TRAINING_STATE_FILE)
   for (const [name, want] of Object.entries(files)) {
-    const file = path.join(dir, name)
-    let bytes: Buffer
-    try {
-      bytes = await fs.readFile(file)
-    } catch (cause) {
-      throw new CheckpointError(file, 'is missing or unreadable (listed in training.json)', { cause })
+    if (name === '' || name === '.' || /[/\\]/.test(name) || name.includes('..')) {
+      throw new CheckpointError(statePath, `lists ${JSON.stringify(name)}, not a file name of the checkpoint folder`)
     }
+    if (!Number.isSafeInteger(want?.bytes) || want.bytes < 0 || typeof want.sha256 !== 'string') {
+      throw new CheckpointError(statePath, `lists ${name} without a valid size and SHA-256`)
+    }
+    const file = path.join(dir, name)
+    const bytes = await readRegularFile(file, want.bytes)
     const sha256 = createHash('sha256').update(bytes).digest('hex')
     if (bytes.byteLength !== want.bytes || sha256 !== want.sha256) {
+      const found =
+        bytes.byteLength > want.bytes
+          ? `more than ${want.bytes} bytes`
+          : `${bytes.byteLength} bytes with ${sha256.slice(0, 12)}…`
       throw new CheckpointError(
         file,
         `does not match training.json (expected ${want.bytes} bytes with SHA-256 ${want.sha256.slice(0, 12)}…, ` +
-          `found ${bytes.byteLength} bytes with ${sha256.slice(0, 12)}…): the checkpoint is damaged`,
+          `found ${found}): the checkpoint is damaged`,
       )
     }
   }

@@ -4,11 +4,13 @@ import { recoverCheckpoint } from './checkpoint-commit'
 import {
   CHECKPOINT_FORMAT,
   decodeMoments,
+  momentsBytes,
   OPTIMIZER_FILE,
   TRAINING_STATE_FILE,
   type CheckpointState,
   type LoadedCheckpoint,
 } from './checkpoint-format'
+import { readRegularFile } from './checkpoint-read'
 import { checkFiles, checkState } from './checkpoint-state'
 import { CheckpointError } from './errors'
 
@@ -24,18 +26,22 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   checkState(statePath, state)
   await checkFiles(dir, state.files)
   const binPath = path.join(dir, OPTIMIZER_FILE)
-  let bytes: Buffer
-  try {
-    bytes = await fs.readFile(binPath)
-  } catch (cause) {
-    throw new CheckpointError(binPath, 'could not be read (the optimiser state of the checkpoint)', { cause })
+  const expected = momentsBytes(state.optimizer)
+  if (!Number.isSafeInteger(expected) || expected > MAX_OPTIMIZER_BYTES) {
+    throw new CheckpointError(statePath, `its optimizer slots describe ${expected} bytes of optimiser state`)
   }
+  const bytes = await readRegularFile(binPath, expected)
   return { state, optimizer: decodeMoments(binPath, state.optimizer, bytes) }
 }
 
+/** Far above the optimiser state of any model this package builds; a larger size is a damaged training.json. */
+const MAX_OPTIMIZER_BYTES = 2 ** 31
+/** training.json holds settings, a position and one summary per epoch: kilobytes. */
+const MAX_STATE_BYTES = 64 * 2 ** 20
+
 async function readState(statePath: string): Promise<string> {
   try {
-    return await fs.readFile(statePath, 'utf8')
+    await fs.access(statePath)
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT'
     throw new CheckpointError(
@@ -46,6 +52,10 @@ async function readState(statePath: string): Promise<string> {
       { cause },
     )
   }
+  const bytes = await readRegularFile(statePath, MAX_STATE_BYTES)
+  if (bytes.byteLength > MAX_STATE_BYTES)
+    throw new CheckpointError(statePath, `is larger than ${MAX_STATE_BYTES} bytes`)
+  return bytes.toString('utf8')
 }
 
 function parseState(statePath: string, text: string): CheckpointState {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { createModel, DEFAULT_MODEL_CONFIG, getModelConfig, type ModelConfig } from '@mnist/model'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AdamW } from './adamw'
 import { selectBackend } from '@mnist/backends'
+import { FusedTrainer } from '@mnist/backend-simd'
 import { chooseStepEngine, type EngineChoice } from './choose-engine'
 import { FusedStepEngine } from './fused-engine'
 
@@ -73,5 +74,22 @@ describe('chooseStepEngine', () => {
     const model = modelOf(DEFAULT_MODEL_CONFIG)
     model.layers[0]!.trainable = false
     expect(use(choose(model)).reason).toMatch(/weights do not match its config/)
+  })
+})
+
+describe('FusedStepEngine.create', () => {
+  it('frees the fused trainer when building the engine throws', async () => {
+    await selectBackend('simd')
+    const setWeights = vi.spyOn(FusedTrainer.prototype, 'setWeights').mockImplementation(() => {
+      throw new RangeError('no room for the weights')
+    })
+    const dispose = vi.spyOn(FusedTrainer.prototype, 'dispose')
+    try {
+      expect(() => choose(modelOf({}), true)).toThrow('no room for the weights')
+      expect(setWeights).toHaveBeenCalledTimes(1)
+      expect(dispose).toHaveBeenCalledTimes(1)
+    } finally {
+      vi.restoreAllMocks()
+    }
   })
 })

@@ -7,6 +7,7 @@ export type MnistTrainErrorCode =
   | 'TRAIN_BAD_DATA'
   | 'TRAIN_BATCH_TOO_LARGE'
   | 'TRAIN_RESUME_BACKEND_UNAVAILABLE'
+  | 'TRAIN_ABORTED_BEFORE_START'
 
 /** Catch this one class to handle every failure @mnist/train throws. Branch on `code`, not on message text. */
 export class MnistTrainError extends Error {
@@ -134,6 +135,17 @@ export class ResumeBackendError extends MnistTrainError {
         '(the weights will then differ from an uninterrupted run)',
       { cause },
     )
+  }
+}
+
+/**
+ * The signal aborted before the first step of a new run (during data loading or setup): nothing was trained, so
+ * nothing is saved (no untrained checkpoint) and the run folder is removed.
+ */
+export class TrainAbortedError extends MnistTrainError {
+  override name = 'TrainAbortedError'
+  constructor() {
+    super('TRAIN_ABORTED_BEFORE_START', 'aborted before the first training step; nothing was saved')
   }
 }
 

@@ -71,14 +71,20 @@ export class FusedStepEngine implements StepEngine {
       if (e instanceof FusedNetworkError) return { reason: e.message }
       throw e
     }
-    // The spec defines the weight order (createModel adds the layers in spec order); the shapes confirm the match.
-    const params = matchWeights(input.model.trainableWeights, trainer.paramSpecs)
-    const states = matchWeights(input.model.nonTrainableWeights, trainer.stateSpecs)
-    if (params === undefined || states === undefined) {
+    try {
+      // The spec defines the weight order (createModel adds the layers in spec order); the shapes confirm the match.
+      const params = matchWeights(input.model.trainableWeights, trainer.paramSpecs)
+      const states = matchWeights(input.model.nonTrainableWeights, trainer.stateSpecs)
+      if (params === undefined || states === undefined) {
+        trainer.dispose()
+        return { reason: 'the model’s weights do not match its config (not built by createModel from it)' }
+      }
+      return { engine: new FusedStepEngine(trainer, input.optimizer, params, states) }
+    } catch (e) {
+      // The engine never took ownership of the trainer (its wasm memory): free it here.
       trainer.dispose()
-      return { reason: 'the model’s weights do not match its config (not built by createModel from it)' }
+      throw e
     }
-    return { engine: new FusedStepEngine(trainer, input.optimizer, params, states) }
   }
 
   step(batch: Batch, size: number, hyper: ScheduleValue, random: () => number): StepOutcome {

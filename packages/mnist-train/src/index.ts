@@ -35,6 +35,7 @@ export {
   TrainDataError,
   BatchTooLargeError,
   ResumeBackendError,
+  TrainAbortedError,
 } from './errors'
 
 export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult, StepEngineName } from './options'

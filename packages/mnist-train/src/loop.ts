@@ -2,7 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { shuffledIndices } from '@mnist/data'
 import { evaluate } from '@mnist/eval'
 import { BatchFiller } from './batch'
-import { NonFiniteLossError } from './errors'
+import { NonFiniteLossError, TrainAbortedError } from './errors'
 import type { TrainOptions, TrainResult } from './options'
 import type { RunCheckpoints, RunFacts } from './run-checkpoints'
 import type { RunState } from './run-state'
@@ -43,6 +43,8 @@ export class TrainingLoop {
       const order = epochOrder(facts.config.seed, position.epoch, facts.data.trainCount)
       while (position.batch < facts.batchesPerEpoch) {
         if (options.signal?.aborted) {
+          // Stopped before a new run trained anything (during data loading): an untrained checkpoint is no use.
+          if (position.step === 0 && facts.resumedFrom === undefined) throw new TrainAbortedError()
           await this.checkpoint(false)
           return this.result(true)
         }

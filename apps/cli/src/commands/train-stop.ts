@@ -16,6 +16,9 @@ const SIGNALS: ReadonlyArray<[NodeJS.Signals, StopReason]> = [
   ['SIGHUP', 'CLI_HANGUP'],
 ]
 
+/** Write errors that mean the reader of stdout or stderr is gone: a closed pipe, or a tty whose terminal closed. */
+const READER_GONE: ReadonlySet<string> = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'EIO', 'ENXIO'])
+
 /** 128 + the signal's number: what a second signal exits with at once. */
 const FORCED_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
 
@@ -31,8 +34,9 @@ export interface Stopper {
 
 /**
  * Installs the handlers. The first signal calls `onStop` (to say what happens) and aborts `signal`; a second one
- * exits at once (the checkpoint being written, if any, stays whole: its folder always holds a complete one). EPIPE
- * on stdout or stderr marks the stream closed (no more writes, no stack trace) and stops the run the same way.
+ * exits at once (the checkpoint being written, if any, stays whole: `--resume` finds a complete one in its folder). EPIPE
+ * (or EIO, ENXIO from a tty whose terminal closed) on stdout or stderr marks the stream closed (no more writes, no
+ * stack trace) and stops the run the same way. SIGHUP marks both streams closed before `onStop` runs.
  */
 export function installStopper(onStop: (signal: NodeJS.Signals) => void): Stopper {
   const controller = new AbortController()
@@ -50,6 +54,12 @@ export function installStopper(onStop: (signal: NodeJS.Signals) => void): Stoppe
         return
       }
       signalled = true
+      // A closed terminal: its tty now fails every write (EIO, ENXIO), so nothing more is written to either stream,
+      // not even the message onStop prints.
+      if (signal === 'SIGHUP') {
+        closedStreams.add('stdout')
+        closedStreams.add('stderr')
+      }
       // A signal outranks a closed output as the reason (and its exit code).
       if (reason === 'CLI_OUTPUT_CLOSED') reason = why
       onStop(signal)
@@ -59,8 +69,9 @@ export function installStopper(onStop: (signal: NodeJS.Signals) => void): Stoppe
     return [signal, handler] as const
   })
   const onStreamError = (name: 'stdout' | 'stderr') => (error: NodeJS.ErrnoException) => {
-    // Only a closed reader is expected here; anything else on our own output is as fatal as it was without us.
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error
+    // Only a gone reader is expected here (a closed pipe, or a tty whose terminal went away: EIO, ENXIO); anything
+    // else on our own output is as fatal as it was without us.
+    if (!READER_GONE.has(error.code ?? '')) throw error
     closedStreams.add(name)
     stop('CLI_OUTPUT_CLOSED')
   }

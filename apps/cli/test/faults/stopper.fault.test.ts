@@ -58,3 +58,45 @@ describe('installStopper', () => {
     }
   })
 })
+
+describe('installStopper: a terminal that went away', () => {
+  it.each(['EIO', 'ENXIO'])('%s on stderr stops gracefully and marks stderr closed (no rethrow)', (code) => {
+    vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
+    const stopper = installStopper(() => undefined)
+    try {
+      expect(() => process.stderr.emit('error', Object.assign(new Error(`write ${code}`), { code }))).not.toThrow()
+      expect(stopper.signal.aborted).toBe(true)
+      expect(stopper.reason).toBe('CLI_OUTPUT_CLOSED')
+      expect(stopper.closed('stderr')).toBe(true)
+    } finally {
+      stopper.dispose()
+    }
+  })
+
+  it('another error on stdout is still rethrown', () => {
+    const stopper = installStopper(() => undefined)
+    try {
+      expect(() => process.stdout.emit('error', Object.assign(new Error('write ENOSPC'), { code: 'ENOSPC' }))).toThrow(
+        'ENOSPC',
+      )
+      expect(stopper.signal.aborted).toBe(false)
+    } finally {
+      stopper.dispose()
+    }
+  })
+
+  it('SIGHUP marks stdout and stderr closed before onStop writes anything', () => {
+    vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
+    const seen: Array<[boolean, boolean]> = []
+    const stopper = installStopper(() => {
+      seen.push([stopper.closed('stdout'), stopper.closed('stderr')])
+    })
+    try {
+      process.emit('SIGHUP')
+      expect(seen).toEqual([[true, true]])
+      expect(stopper.reason).toBe('CLI_HANGUP')
+    } finally {
+      stopper.dispose()
+    }
+  })
+})

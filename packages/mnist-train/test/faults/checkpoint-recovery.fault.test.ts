@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -67,6 +68,40 @@ describe('checkpoint recovery', () => {
     expect(await snapshot(early)).toEqual(before)
   })
 
+  it('leaves a staging folder or a commit of a live writer alone; cleans up after a dead one', async () => {
+    const { early, done } = await twoCheckpoints()
+    const before = await snapshot(early)
+    // Another process that runs (the one that started the tests) and one that no longer does.
+    const live = process.ppid
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!
+    const pending = (pid: number): string => path.join(early, `.pending-${pid}-abcd`)
+    for (const pid of [live, dead, process.pid]) {
+      await fs.mkdir(pending(pid))
+      await fs.writeFile(path.join(pending(pid), 'weights.bin'), 'partial')
+    }
+    const commit = path.join(early, '.commit')
+    await fs.mkdir(commit)
+    for (const name of FILES) await fs.copyFile(path.join(done, name), path.join(commit, name))
+    await fs.writeFile(path.join(commit, '.writer-pid'), `${live}\n`)
+    expect((await readCheckpoint(early)).state.position.step).toBe(2)
+    // Still being written by `live`: both kept. Our own pid is not writing it (a restarted container reuses pids).
+    expect((await fs.readdir(early)).filter((n) => n.startsWith('.')).sort()).toEqual(
+      ['.commit', `.pending-${live}-abcd`].sort(),
+    )
+    expect(await fs.readdir(commit)).toContain('.writer-pid')
+    const top = Object.entries(await snapshot(early)).filter(([name]) => !name.startsWith('.'))
+    expect(Object.fromEntries(top)).toEqual(before)
+    // The writer is gone: its commit is applied.
+    await fs.writeFile(path.join(commit, '.writer-pid'), `${dead}\n`)
+    expect((await readCheckpoint(early)).state.position.step).toBe(8)
+    expect((await fs.readdir(early)).filter((n) => n.startsWith('.'))).toEqual([`.pending-${live}-abcd`])
+  })
+
+  it('a written checkpoint leaves no writer pid behind', async () => {
+    const { early } = await twoCheckpoints()
+    expect((await fs.readdir(early)).sort()).toEqual(FILES)
+  })
+
   it('finishes a folder swap that the previous protocol left half done (no X, only its hidden siblings)', async () => {
     const { out, early, done } = await twoCheckpoints()
     const name = path.basename(early)
@@ -126,6 +161,48 @@ describe('checkpoint verification', () => {
     await fs.writeFile(path.join(early, 'training.json'), JSON.stringify(sealed))
     await fs.truncate(path.join(early, 'optimizer.bin'), 10)
     await expect(readCheckpoint(early)).rejects.toThrow(/optimizer\.bin: expected \d+ bytes/)
+  })
+})
+
+describe('checkpoint files that are not regular files', () => {
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO or a link to /dev/zero as weights.bin or optimizer.bin is refused at once, naming the file',
+    async () => {
+      const { early } = await twoCheckpoints()
+      const backup = await tempDir('backup')
+      await fs.cp(early, backup, { recursive: true })
+      for (const name of ['weights.bin', 'optimizer.bin']) {
+        const file = path.join(early, name)
+        for (const make of [() => execFileSync('mkfifo', [file]), () => fs.symlink('/dev/zero', file)]) {
+          await fs.rm(file)
+          await make()
+          const started = Date.now()
+          const error = await readCheckpoint(early).catch((e: unknown) => e)
+          expect(error).toBeInstanceOf(CheckpointError)
+          expect((error as Error).message).toContain(`${file}: is not a regular file`)
+          expect(Date.now() - started).toBeLessThan(5_000)
+        }
+        // Again without the file list (an older checkpoint): optimizer.bin is still read the same way.
+        await fs.rm(file)
+        await fs.copyFile(path.join(backup, name), file)
+      }
+      const sealed = sealState({ ...(await readState(early)), files: undefined })
+      await fs.writeFile(path.join(early, 'training.json'), JSON.stringify(sealed))
+      const optimizer = path.join(early, 'optimizer.bin')
+      await fs.rm(optimizer)
+      execFileSync('mkfifo', [optimizer])
+      await expect(readCheckpoint(early)).rejects.toThrow(`${optimizer}: is not a regular file`)
+    },
+  )
+
+  it('refuses a file name in training.json that leaves the checkpoint folder', async () => {
+    const { early } = await twoCheckpoints()
+    const state = await readState(early)
+    for (const name of ['../weights.bin', 'sub/weights.bin', 'sub\\weights.bin', '..']) {
+      const files = { ...state.files, [name]: state.files!['weights.bin']! }
+      await fs.writeFile(path.join(early, 'training.json'), JSON.stringify(sealState({ ...state, files })))
+      await expect(readCheckpoint(early)).rejects.toThrow(/training\.json: lists .* not a file name of the checkpoint/)
+    }
   })
 })
 

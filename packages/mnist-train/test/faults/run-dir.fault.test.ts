@@ -3,7 +3,7 @@ import path from 'node:path'
 import { selectBackend } from '@mnist/backends'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { readCheckpoint } from '../../src/checkpoint'
-import { RunDirError } from '../../src/errors'
+import { RunDirError, TrainAbortedError } from '../../src/errors'
 import type { TrainOptions } from '../../src/options'
 import { createRunDir } from '../../src/run-dir'
 import { train } from '../../src/trainer'
@@ -22,6 +22,15 @@ afterEach(() => {
 const when = new Date('2030-01-02T03:04:05.678Z')
 
 describe('run folders', () => {
+  it('a stop before the first step (during data loading) saves nothing and removes the run folder', async () => {
+    const out = await tempDir('aborted')
+    const options = { backend: 'cpu' as const, data: await subset(64, 32), outDir: out, config: { model: TINY_MODEL } }
+    const error = await train({ ...options, signal: AbortSignal.abort() }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TrainAbortedError)
+    expect((error as TrainAbortedError).code).toBe('TRAIN_ABORTED_BEFORE_START')
+    expect(await fs.readdir(out)).toEqual([])
+  })
+
   it('gives 20 concurrent callers on the same second 20 different folders', async () => {
     const out = await tempDir('runs')
     const dirs = await Promise.all(Array.from({ length: 20 }, () => createRunDir(out, 'cpu', when)))

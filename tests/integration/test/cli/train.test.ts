@@ -189,9 +189,9 @@ describe('mnist train', { timeout: 600_000 }, () => {
     expect(r.stderr).toContain(`backend "${missing!.backend}" is not available: ${missing!.reason}. Fix: `)
   })
 
-  it('a --limit larger than the dataset names the option', () => {
+  it('a --limit larger than the dataset names the option and exits 2 (a bad flag value)', () => {
     const r = mnist(['train', '--limit', '70000', '--backend', backend])
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/option "limit": expected an integer in \[1, 60000\]/)
   })
 })
