@@ -33,7 +33,7 @@ describe('built package', () => {
   test.each([
     [
       'esm',
-      `import * as tf from '@tensorflow/tfjs-core'; import * as simd from './dist/index'; ${body}`,
+      `import * as tf from '@tensorflow/tfjs-core'; import * as simd from './dist/index.js'; ${body}`,
       ['--input-type=module'],
     ],
     [
@@ -61,7 +61,7 @@ test('esm + cjs in one process: one simd backend, FusedTrainer from one build af
   const code = `
     import * as tf from '@tensorflow/tfjs-core';
     import { createRequire } from 'node:module';
-    import * as esm from './dist/index';
+    import * as esm from './dist/index.js';
     const cjs = createRequire(import.meta.url)('./dist/index.cjs');
     const sameModule = esm.FusedTrainer === cjs.FusedTrainer;
     cjs.setThreadsCount(1);
