@@ -74,12 +74,12 @@ describe('probeWebGpu without a usable adapter', () => {
     expect(Date.now() - started).toBeLessThan(15_000)
   })
 
-  it("with the real Dawn and a 1 ms box, answers at once (time box or Dawn's own error, whichever wins)", async () => {
+  it("with the real Dawn and a 1 ms box, answers at once (time box, Dawn's own error, or its adapter)", async () => {
     const started = Date.now()
     const probe = await probeWebGpu({ timeoutMs: 1, allowSoftware: true })
-    expect(probe.available).toBe(false)
-    expect(probe.reason).toMatch(/within 1 ms|Dawn/)
     expect(Date.now() - started).toBeLessThan(10_000)
+    // Which one wins depends on the machine: with CI's software Vulkan, Dawn may find its adapter within 1 ms.
+    if (!probe.available) expect(probe.reason).toMatch(/within 1 ms|Dawn/)
   })
 
   it('rejects a nonsensical time box with a reason rather than throwing', async () => {
