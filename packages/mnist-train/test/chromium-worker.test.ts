@@ -89,7 +89,8 @@ describe('the browser entry in Chromium', () => {
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
     await page.goto(`${origin}/`)
-    await page.waitForFunction('window.result !== undefined', { timeout: 30_000 })
+    // Generous: CI runs other test files beside this one on 2 cores.
+    await page.waitForFunction('window.result !== undefined', { timeout: 110_000 })
     const result = (await page.evaluate('window.result')) as Record<string, unknown>
     expect(errors).toEqual([])
     expect(result.error).toBeUndefined()
