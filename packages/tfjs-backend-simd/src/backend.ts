@@ -65,7 +65,8 @@ export class SimdBackend extends MathBackendCPU {
 
   /**
    * Logits of `images` ([n, h, w, c], normalised as the model gets them) from the network `spec` describes, with
-   * `weights` = every weight of the matching tfjs-layers model in `model.getWeights()` order, in inference mode
+   * `weights` = every weight of the matching tfjs-layers model in `model.getWeights()` order (the trainable ones in
+   * layer order, then each batch norm's moving mean and variance), in inference mode
    * (moving statistics, dropout off): what `model.predict(images)` returns, computed by one fused forward pass per
    * 64 images with each batch norm folded into the conv/dense weights before it. The folded weights are kept for the
    * next calls with the same weight tensors (until one is disposed or reassigned). Returns a new [n, classes] tensor.

@@ -2,6 +2,9 @@
 // the fused trainer's tests compare against). Not part of the public API.
 import * as tf from '@tensorflow/tfjs-core'
 import { planNetwork, type FusedLayer, type FusedNetwork } from './network'
+import { fusedNetworkFromSpec, type FusedModelSpec, type FusedSpecKnownLayer } from './spec'
+
+const BUDGET = 25_000
 
 export function mix32(v: number): number {
   v ^= v >>> 16
@@ -155,4 +158,78 @@ export async function referenceInference(
     }
     return h.dataSync() as Float32Array
   })
+}
+
+/** xorshift32 in [0, 1). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1
+  return () => {
+    s ^= s << 13
+    s >>>= 0
+    s ^= s >>> 17
+    s ^= s << 5
+    s >>>= 0
+    return s / 4294967296
+  }
+}
+
+/** A random valid architecture of @mnist/model's kind under its 25,000-parameter budget (28x28x1 input, 10 classes) and the features it uses. */
+export function randomSpec(rand: () => number): { spec: FusedModelSpec; features: Set<string> } {
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1))
+  for (;;) {
+    const features = new Set<string>()
+    const layers: FusedSpecKnownLayer[] = []
+    let [h, w, c] = [28, 28, 1]
+    const convs = int(1, 4)
+    for (let i = 0; i < convs; i++) {
+      const kernelSize = int(1, 7)
+      const strides = int(1, 2)
+      const padding = rand() < 0.5 ? 'same' : 'valid'
+      const oh = padding === 'same' ? Math.ceil(h / strides) : Math.floor((h - kernelSize) / strides) + 1
+      if (oh < 1) break
+      const batchNorm = rand() < 0.5
+      const useBias = rand() < 0.3 ? !batchNorm : rand() < 0.5
+      const activation = rand() < 0.8 ? 'relu' : 'linear'
+      const filters = int(2, 12)
+      layers.push({ type: 'conv', filters, kernelSize, strides, padding, batchNorm, useBias, activation })
+      ;[h, w, c] = [oh, oh, filters]
+      features.add(`k${kernelSize}`).add(`s${strides}`).add(padding).add(activation)
+      if (batchNorm) features.add('convBn')
+      if (useBias) features.add('bias')
+      if (rand() < 0.4) {
+        const poolSize = int(1, 4)
+        if (poolSize > h) continue
+        layers.push({ type: 'maxPool', poolSize })
+        h = w = Math.floor(h / poolSize)
+        features.add(`pool${poolSize}`)
+      }
+    }
+    if (layers.length === 0) continue
+    let flat: number
+    if (rand() < 0.5) {
+      layers.push({ type: 'globalAvgPool' })
+      flat = c
+      features.add('gap')
+    } else {
+      layers.push({ type: 'flatten' })
+      flat = h * w * c
+    }
+    if (rand() < 0.5) layers.push({ type: 'dropout', rate: 0.1 + 0.3 * rand() }), features.add('dropout')
+    if (rand() < 0.6) {
+      const batchNorm = rand() < 0.5
+      const units = int(4, 16)
+      layers.push({ type: 'dense', units, batchNorm, activation: rand() < 0.8 ? 'relu' : 'linear' })
+      if (batchNorm) features.add('denseBn')
+      flat = units
+    }
+    void flat
+    const spec: FusedModelSpec = {
+      inputShape: [28, 28, 1],
+      classes: 10,
+      batchNormEpsilon: 1e-3,
+      batchNormMomentum: 0.9,
+      layers,
+    }
+    if (planNetwork(fusedNetworkFromSpec(spec)).paramCount < BUDGET) return { spec, features }
+  }
 }

@@ -10,90 +10,14 @@ import { randn, useMode } from '../_testing'
 import { setThreadsCount } from '../flags'
 import type { SimdBackend } from '../backend'
 import { FusedTrainer } from './trainer'
-import { planNetwork } from './network'
-import { fusedNetworkFromSpec, type FusedModelSpec, type FusedSpecKnownLayer } from './spec'
-import { reference } from './_reference'
+import { fusedNetworkFromSpec } from './spec'
+import { randomSpec, reference, rng } from './_reference'
 
 afterAll(() => setThreadsCount(2))
 
-const BUDGET = 25_000
 const CONFIGS = 10
 const STEPS = 3
 const BATCH = 4
-
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s / 4294967296
-  }
-}
-
-/** A random valid architecture (28x28x1 input, 10 classes) and the features it uses. */
-export function randomSpec(rand: () => number): { spec: FusedModelSpec; features: Set<string> } {
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1))
-  for (;;) {
-    const features = new Set<string>()
-    const layers: FusedSpecKnownLayer[] = []
-    let [h, w, c] = [28, 28, 1]
-    const convs = int(1, 4)
-    for (let i = 0; i < convs; i++) {
-      const kernelSize = int(1, 7)
-      const strides = int(1, 2)
-      const padding = rand() < 0.5 ? 'same' : 'valid'
-      const oh = padding === 'same' ? Math.ceil(h / strides) : Math.floor((h - kernelSize) / strides) + 1
-      if (oh < 1) break
-      const batchNorm = rand() < 0.5
-      const useBias = rand() < 0.3 ? !batchNorm : rand() < 0.5
-      const activation = rand() < 0.8 ? 'relu' : 'linear'
-      const filters = int(2, 12)
-      layers.push({ type: 'conv', filters, kernelSize, strides, padding, batchNorm, useBias, activation })
-      ;[h, w, c] = [oh, oh, filters]
-      features.add(`k${kernelSize}`).add(`s${strides}`).add(padding).add(activation)
-      if (batchNorm) features.add('convBn')
-      if (useBias) features.add('bias')
-      if (rand() < 0.4) {
-        const poolSize = int(1, 4)
-        if (poolSize > h) continue
-        layers.push({ type: 'maxPool', poolSize })
-        h = w = Math.floor(h / poolSize)
-        features.add(`pool${poolSize}`)
-      }
-    }
-    if (layers.length === 0) continue
-    let flat: number
-    if (rand() < 0.5) {
-      layers.push({ type: 'globalAvgPool' })
-      flat = c
-      features.add('gap')
-    } else {
-      layers.push({ type: 'flatten' })
-      flat = h * w * c
-    }
-    if (rand() < 0.5) layers.push({ type: 'dropout', rate: 0.1 + 0.3 * rand() }), features.add('dropout')
-    if (rand() < 0.6) {
-      const batchNorm = rand() < 0.5
-      const units = int(4, 16)
-      layers.push({ type: 'dense', units, batchNorm, activation: rand() < 0.8 ? 'relu' : 'linear' })
-      if (batchNorm) features.add('denseBn')
-      flat = units
-    }
-    void flat
-    const spec: FusedModelSpec = {
-      inputShape: [28, 28, 1],
-      classes: 10,
-      batchNormEpsilon: 1e-3,
-      batchNormMomentum: 0.9,
-      layers,
-    }
-    if (planNetwork(fusedNetworkFromSpec(spec)).paramCount < BUDGET) return { spec, features }
-  }
-}
 
 /** PyTorch's AdamW, in f64 rounded to f32 per array (the fused kernel computes in f32). */
 function adamW(
@@ -145,7 +69,7 @@ describe('the fused step on random architectures', () => {
         const r = randn(s.size, 1000 + i)
         return r.map((x) => (s.name === 'gamma' ? 1 + 0.1 * x : s.name === 'kernel' ? x / Math.sqrt(fanIn) : 0.05 * x))
       })
-      let states = plan.states.map((s) => new Float32Array(s.size).fill(s.name === 'movingVariance' ? 1 : 0))
+      let states: Float32Array[] = plan.states.map((s) => new Float32Array(s.size).fill(s.name === 'movingVariance' ? 1 : 0))
       trainer.setWeights(weights)
       const m = plan.params.map((s) => new Float64Array(s.size))
       const v = plan.params.map((s) => new Float64Array(s.size))

@@ -104,17 +104,11 @@ export class FusedPredictor {
 }
 
 /**
- * The weights in tfjs-layers' `model.getWeights()` order: per layer, kernel and bias; per batch norm gamma, beta,
- * moving mean, moving variance (the trainer's params with each batch norm's two states after its beta).
+ * The weights in tfjs-layers' `model.getWeights()` order: the trainable ones of every layer in layer order (kernel,
+ * bias; batch norm gamma, beta), then the non-trainable ones (each batch norm's moving mean and variance).
  */
 function layersWeightOrder(plan: NetworkPlan): FusedWeightSpec[] {
-  const out: FusedWeightSpec[] = []
-  let state = 0
-  for (const p of plan.params) {
-    out.push(p)
-    if (p.name === 'beta') out.push(plan.states[state++]!, plan.states[state++]!)
-  }
-  return out
+  return [...plan.params, ...plan.states]
 }
 
 /** The network without batch norm (folded: the layer before gets a bias) and without dropout (identity). */
