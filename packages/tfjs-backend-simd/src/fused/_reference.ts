@@ -179,7 +179,7 @@ export function randomSpec(rand: () => number): { spec: FusedModelSpec; features
   for (;;) {
     const features = new Set<string>()
     const layers: FusedSpecKnownLayer[] = []
-    let [h, w, c] = [28, 28, 1]
+    let h = 28
     const convs = int(1, 4)
     for (let i = 0; i < convs; i++) {
       const kernelSize = int(1, 7)
@@ -192,7 +192,7 @@ export function randomSpec(rand: () => number): { spec: FusedModelSpec; features
       const activation = rand() < 0.8 ? 'relu' : 'linear'
       const filters = int(2, 12)
       layers.push({ type: 'conv', filters, kernelSize, strides, padding, batchNorm, useBias, activation })
-      ;[h, w, c] = [oh, oh, filters]
+      h = oh
       features.add(`k${kernelSize}`).add(`s${strides}`).add(padding).add(activation)
       if (batchNorm) features.add('convBn')
       if (useBias) features.add('bias')
@@ -200,29 +200,27 @@ export function randomSpec(rand: () => number): { spec: FusedModelSpec; features
         const poolSize = int(1, 4)
         if (poolSize > h) continue
         layers.push({ type: 'maxPool', poolSize })
-        h = w = Math.floor(h / poolSize)
+        h = Math.floor(h / poolSize)
         features.add(`pool${poolSize}`)
       }
     }
     if (layers.length === 0) continue
-    let flat: number
     if (rand() < 0.5) {
       layers.push({ type: 'globalAvgPool' })
-      flat = c
       features.add('gap')
     } else {
       layers.push({ type: 'flatten' })
-      flat = h * w * c
     }
-    if (rand() < 0.5) layers.push({ type: 'dropout', rate: 0.1 + 0.3 * rand() }), features.add('dropout')
+    if (rand() < 0.5) {
+      layers.push({ type: 'dropout', rate: 0.1 + 0.3 * rand() })
+      features.add('dropout')
+    }
     if (rand() < 0.6) {
       const batchNorm = rand() < 0.5
       const units = int(4, 16)
       layers.push({ type: 'dense', units, batchNorm, activation: rand() < 0.8 ? 'relu' : 'linear' })
       if (batchNorm) features.add('denseBn')
-      flat = units
     }
-    void flat
     const spec: FusedModelSpec = {
       inputShape: [28, 28, 1],
       classes: 10,

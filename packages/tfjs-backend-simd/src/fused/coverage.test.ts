@@ -33,7 +33,9 @@ function adamW(
   for (let i = 0; i < p.length; i++) {
     m[i] = h.beta1 * m[i]! + (1 - h.beta1) * g[i]!
     v[i] = h.beta2 * v[i]! + (1 - h.beta2) * g[i]! * g[i]!
-    p[i] = p[i]! * (1 - h.learningRate * h.weightDecay) - ((h.learningRate / bc1) * m[i]!) / (Math.sqrt(v[i]!) / bc2 + h.epsilon)
+    p[i] =
+      p[i]! * (1 - h.learningRate * h.weightDecay) -
+      ((h.learningRate / bc1) * m[i]!) / (Math.sqrt(v[i]!) / bc2 + h.epsilon)
   }
 }
 
@@ -69,7 +71,9 @@ describe('the fused step on random architectures', () => {
         const r = randn(s.size, 1000 + i)
         return r.map((x) => (s.name === 'gamma' ? 1 + 0.1 * x : s.name === 'kernel' ? x / Math.sqrt(fanIn) : 0.05 * x))
       })
-      let states: Float32Array[] = plan.states.map((s) => new Float32Array(s.size).fill(s.name === 'movingVariance' ? 1 : 0))
+      let states: Float32Array[] = plan.states.map((s) =>
+        new Float32Array(s.size).fill(s.name === 'movingVariance' ? 1 : 0),
+      )
       trainer.setWeights(weights)
       const m = plan.params.map((s) => new Float64Array(s.size))
       const v = plan.params.map((s) => new Float64Array(s.size))

@@ -73,8 +73,12 @@ function layersModel(spec: FusedModelSpec): tfjs.Sequential {
 /** Random weights, moving statistics away from 0 / 1 so that folding them matters. */
 function randomWeights(model: tfjs.Sequential, seed: number): void {
   const weights = model.weights.map((w, i) => {
-    const r = randn(w.shape.reduce((a, b) => a * b, 1), seed + i)
-    const fanIn = w.shape.length > 1 ? w.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1
+    const shape = w.shape as number[]
+    const r = randn(
+      shape.reduce((a, b) => a * b, 1),
+      seed + i,
+    )
+    const fanIn = shape.length > 1 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1
     const name = w.originalName
     const v = name.endsWith('moving_variance')
       ? r.map((x) => 0.5 + Math.abs(x))
@@ -83,7 +87,7 @@ function randomWeights(model: tfjs.Sequential, seed: number): void {
         : name.endsWith('kernel')
           ? r.map((x) => (1.5 * x) / Math.sqrt(fanIn))
           : r.map((x) => 0.3 * x)
-    return tf.tensor(v, w.shape)
+    return tf.tensor(v, shape)
   })
   model.setWeights(weights)
   tf.dispose(weights)

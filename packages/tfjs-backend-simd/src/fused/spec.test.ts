@@ -125,7 +125,9 @@ describe('fusedNetworkFromSpec', () => {
   test('names the first layer kind or activation it does not run', () => {
     const up = spec([{ type: 'conv', filters: 4, kernelSize: 3, padding: 'same' }, { type: 'upSampling' }])
     expect(() => fusedNetworkFromSpec(up)).toThrow(FusedNetworkError)
-    expect(() => fusedNetworkFromSpec(up)).toThrow('layers[1]: layer type "upSampling" is not supported by the fused step')
+    expect(() => fusedNetworkFromSpec(up)).toThrow(
+      'layers[1]: layer type "upSampling" is not supported by the fused step',
+    )
     const tanh = spec([{ type: 'flatten' }, { type: 'dense', units: 4, activation: 'tanh' as 'relu' }])
     expect(() => fusedNetworkFromSpec(tanh)).toThrow('layers[1].activation: "tanh" is not supported (relu or linear)')
   })

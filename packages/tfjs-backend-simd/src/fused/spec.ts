@@ -57,12 +57,7 @@ export interface FusedSpecDropout {
 
 /** The layer kinds the fused trainer runs. */
 export type FusedSpecKnownLayer =
-  | FusedSpecConv
-  | FusedSpecMaxPool
-  | FusedSpecGlobalAvgPool
-  | FusedSpecFlatten
-  | FusedSpecDense
-  | FusedSpecDropout
+  FusedSpecConv | FusedSpecMaxPool | FusedSpecGlobalAvgPool | FusedSpecFlatten | FusedSpecDense | FusedSpecDropout
 
 /**
  * One hidden layer of a FusedModelSpec. A description may hold other kinds (e.g. an upsampling layer):
