@@ -15,6 +15,8 @@ export type {
 // Owned by @mnist/data (one set of dataset statistics for every package); re-exported for compatibility.
 export { MNIST_NORMALIZATION } from '@mnist/data/stats'
 export type { Normalization } from '@mnist/data/stats'
+export { canonicalModelConfig, checkModelConfig, describeModelConfig, parseModelConfig, sameModelConfig } from './architecture'
+export type { CheckedModelConfig } from './architecture'
 export { assertParamBudget, countParams, createModel, getModelConfig } from './model'
 export type { CreateModelOptions } from './model'
 export { formatSummary, summary } from './summary'

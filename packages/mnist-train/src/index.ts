@@ -35,6 +35,7 @@ export {
   TrainDataError,
   BatchTooLargeError,
   ResumeBackendError,
+  ResumeModelMismatchError,
   TrainAbortedError,
 } from './errors'
 

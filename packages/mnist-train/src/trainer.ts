@@ -14,7 +14,7 @@ import { RunCheckpoints, type RunFacts } from './run-checkpoints'
 import { checkRunData, loadRunData } from './run-data'
 import { createRunDir, defaultOutDir, removeUnusedRunDir } from './run-dir'
 import { RunState } from './run-state'
-import { openResume, runConfig, runSettings, stepEngineWarning, type RunSettings } from './resume'
+import { givenConfig, openResume, runConfig, runSettings, stepEngineWarning, type RunSettings } from './resume'
 import type { BatchShape } from './tfjs-engine'
 import { STREAM, streamRng, withSeededMathRandom } from './_random'
 
@@ -27,7 +27,7 @@ import { STREAM, streamRng, withSeededMathRandom } from './_random'
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const processStart = performance.now()
   const resumed = await openResume(options.resume)
-  const config = runConfig(options.config, resumed)
+  const config = runConfig(givenConfig(options), resumed, options.resume)
   const settings = runSettings(options, resumed)
   const selection = await selectRunBackend(options, settings)
   options.onBackend?.(selection)
