@@ -95,7 +95,15 @@ describe('mnist train --arch', { timeout: 600_000 }, () => {
 
     const evaluated = mnist(['eval', '--model', result.modelDir, '--limit', '100', '--no-noise', '--json'])
     expect(evaluated.code, evaluated.stderr).toBe(0)
-    expect(lastJson<{ accuracy: number }>(evaluated).accuracy).toBeGreaterThan(0)
+    const report = lastJson<{ accuracy: number; imagesPerSecond: number; inference: string; backend: string }>(
+      evaluated,
+    )
+    expect(report.accuracy).toBeGreaterThan(0)
+    expect(report.imagesPerSecond).toBeGreaterThan(0)
+    // model C (global average pooling included) runs the simd backend's fused inference
+    expect(report.inference).toBe(report.backend === 'simd' ? 'fused' : 'tfjs')
+    const human = mnist(['eval', '--model', result.modelDir, '--limit', '100', '--no-noise'])
+    expect(human.stdout).toMatch(/^speed: +[\d,]+ images\/s \(clean pass, (fused inference|tfjs model\.predict)\)$/m)
 
     const { test } = await loadMnist({ dataDir: process.env.MNIST_DATA_DIR })
     const png = join(out, 'digit.png')
