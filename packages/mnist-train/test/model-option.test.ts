@@ -37,6 +37,8 @@ describe('train({ model })', () => {
     const before = tf.memory().numTensors
     const full = await train({ ...opts, keepModel: true })
     expect(full.params).toBe(22_098)
+    // 1x1 and 'valid' convs and global average pooling: all on the simd backend's fused step
+    expect(full.stepEngine).toBe('fused')
     expect(sameModelConfig(full.config.model, model)).toBe(true)
     const want = weightsOf(full.model!)
     full.model!.dispose()
