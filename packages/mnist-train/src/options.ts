@@ -1,5 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { DatasetName, DownloadProgress, MnistSplit } from '@mnist/data'
+import type { ModelConfig } from '@mnist/model'
 import type { BackendName, BackendRequest, BackendSelection } from '@mnist/backends'
 import type { EpochSummary, TrainingPosition } from './checkpoint-format'
 import type { CheckpointStore } from './checkpoint-store'
@@ -18,6 +19,13 @@ export interface TrainData {
 export interface TrainOptions {
   /** Hyper-parameters; anything left out comes from `DEFAULT_TRAIN_CONFIG`. Ignored fields on resume must match. */
   config?: TrainConfigInput
+  /**
+   * The architecture to train (an @mnist/model `ModelConfig`; default `DEFAULT_MODEL_CONFIG`), the same as
+   * `config.model` (give one of them). Checked before anything is created: `ModelConfigError` names a bad layer,
+   * `ParamBudgetError` a network of 25,000 trainable parameters or more. Saved in the model's metadata and in every
+   * checkpoint; when resuming it may be left out, and if given must be the checkpoint's (`ResumeModelMismatchError`).
+   */
+  model?: ModelConfig
   /**
    * Default `'auto'`. When resuming, `'auto'` (or leaving it out) continues on the backend the checkpoint recorded, so
    * that the result is that of an uninterrupted run (`ResumeBackendError` when it is not available here); another

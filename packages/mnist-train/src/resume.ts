@@ -1,7 +1,8 @@
 import type { LoadedCheckpoint } from './checkpoint-format'
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store'
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
-import { CheckpointError, InvalidTrainConfigError } from './errors'
+import { describeModelConfig, sameModelConfig, type ModelConfig } from '@mnist/model'
+import { CheckpointError, InvalidTrainConfigError, ResumeModelMismatchError } from './errors'
 import type { BackendRequest } from '@mnist/backends'
 import type { StepEngineName, TrainOptions } from './options'
 import type { TrainPlatform } from './platform'
@@ -35,14 +36,31 @@ export async function openResume(
   return { checkpoint, name, recordedAs: recordedAs ?? name }
 }
 
-/** The run's config: the checkpoint's when resuming (a field the caller also gives must agree), else resolved. */
-export function runConfig(given: TrainConfigInput | undefined, resumed: LoadedCheckpoint | undefined): TrainConfig {
-  return resumed ? checkResumeConfig(resumed.state.config, given ?? {}) : resolveTrainConfig(given)
+/**
+ * The config a run was given: `options.config` with `options.model` as its architecture (the one place to give it
+ * besides `config.model`; both at once is refused).
+ */
+export function givenConfig(options: TrainOptions): TrainConfigInput | undefined {
+  if (options.model === undefined) return options.config
+  if (options.config?.model !== undefined) {
+    throw new InvalidTrainConfigError('model', 'the architecture in one place, `model` or `config.model`', 'both')
+  }
+  return { ...options.config, model: options.model }
 }
 
-function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput): TrainConfig {
+/** The run's config: the checkpoint's when resuming (a field the caller also gives must agree), else resolved. */
+export function runConfig(
+  given: TrainConfigInput | undefined,
+  resumed: LoadedCheckpoint | undefined,
+  resumeDir = '',
+): TrainConfig {
+  return resumed ? checkResumeConfig(resumed.state.config, given ?? {}, resumeDir) : resolveTrainConfig(given)
+}
+
+function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput, dir: string): TrainConfig {
+  if (given.model !== undefined) checkResumeModel(saved.model, given.model, dir)
   for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue
+    if (value === undefined || key === 'model') continue
     const savedValue = (saved as unknown as Record<string, unknown>)[key]
     const merged = typeof value === 'object' ? { ...(savedValue as object), ...value } : value
     if (JSON.stringify(savedValue) !== JSON.stringify(merged)) {
@@ -54,6 +72,27 @@ function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput): TrainCo
     }
   }
   return saved
+}
+
+/** The architecture given to a resumed run (over the checkpoint's, field by field) must be the checkpoint's. */
+function checkResumeModel(saved: ModelConfig, given: Partial<ModelConfig>, dir: string): void {
+  const merged = { ...saved, ...given }
+  let same: boolean
+  try {
+    same = sameModelConfig(saved, merged)
+  } catch {
+    // one of them is not a valid architecture: they cannot be the same network
+    same = false
+  }
+  if (!same) throw new ResumeModelMismatchError(dir, describe(saved), describe(merged))
+}
+
+function describe(config: Partial<ModelConfig>): string {
+  try {
+    return describeModelConfig(config)
+  } catch {
+    return `an invalid architecture ${JSON.stringify(config).slice(0, 200)}`
+  }
 }
 
 /** How a run selects its backend and step engine; for a resumed run, those it recorded unless overridden. */

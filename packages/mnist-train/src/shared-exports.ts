@@ -34,6 +34,7 @@ export {
   TrainDataError,
   BatchTooLargeError,
   ResumeBackendError,
+  ResumeModelMismatchError,
   TrainAbortedError,
 } from './errors'
 

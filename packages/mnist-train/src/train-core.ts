@@ -13,7 +13,15 @@ import type { TrainPlatform } from './platform'
 import { RunCheckpoints, type RunFacts } from './run-checkpoints'
 import { checkRunData, loadRunData } from './run-data'
 import { RunState } from './run-state'
-import { openResume, runConfig, runSettings, stepEngineWarning, type ResumePoint, type RunSettings } from './resume'
+import {
+  givenConfig,
+  openResume,
+  runConfig,
+  runSettings,
+  stepEngineWarning,
+  type ResumePoint,
+  type RunSettings,
+} from './resume'
 import type { BatchShape } from './tfjs-engine'
 import { STREAM, streamRng, withSeededMathRandom } from './_random'
 
@@ -28,7 +36,7 @@ export async function runTraining(options: TrainOptions, platform: TrainPlatform
   const processStart = performance.now()
   const resume = await openResume(options.resume, platform)
   const resumed = resume?.checkpoint
-  const config = runConfig(options.config, resumed)
+  const config = runConfig(givenConfig(options), resumed, resume?.name)
   const settings = runSettings(options, resumed)
   const selection = await selectRunBackend(options, settings, resume?.name)
   options.onBackend?.(selection)

@@ -14,6 +14,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   testLimit: '--test-limit',
   outDir: '--out',
   resume: '--resume',
+  model: '--arch',
 }
 
 /** An error from `train()` that names an option (its `option` field) as one that also names the flag. */
