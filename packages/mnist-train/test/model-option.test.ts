@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { readCheckpoint } from '../src/checkpoint'
 import { InvalidTrainConfigError, ResumeModelMismatchError } from '../src/errors'
 import type { TrainOptions } from '../src/options'
-import { train } from '../src/trainer'
+import { train } from '../src/node-train'
 import { subset, tempDir, TINY_MODEL, weightsOf } from './helpers'
 
 // `train({ model })`: any architecture @mnist/model describes, saved with the model and in checkpoints, checked on
