@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url'
 import * as tf from '@tensorflow/tfjs-core'
 import { WEBGPU, WEBGPU_INSTALL } from '../backends/native'
 import { BackendUnavailableError, BackendsConfigError } from '../errors'
+import { isSoftwareAdapter } from '../software-adapter'
 
 export interface WebGpuAdapterInfo {
   /** Human-readable adapter description as Dawn reports it (falls back to `device` when Dawn leaves it empty). */
@@ -50,8 +51,6 @@ export interface WebGpuOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000
-const SOFTWARE_ADAPTER =
-  /llvmpipe|lavapipe|softpipe|swiftshader|swrast|software rasteri[sz]er|microsoft basic render|\bwarp\b|\bcpu\b/i
 const FIX = WEBGPU.fix
 
 /** Limits tfjs-backend-webgpu raises above the WebGPU defaults when the adapter allows it. */
@@ -66,19 +65,6 @@ const REQUESTED_LIMITS = [
   'maxComputeInvocationsPerWorkgroup',
   'maxStorageBuffersPerShaderStage',
 ] as const
-
-/** Whether an adapter is a CPU implementation, judged from everything Dawn says about it. */
-export function isSoftwareAdapter(info: {
-  vendor?: string
-  architecture?: string
-  device?: string
-  description?: string
-  isFallbackAdapter?: boolean
-}): boolean {
-  if (info.isFallbackAdapter === true) return true
-  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ')
-  return SOFTWARE_ADAPTER.test(text)
-}
 
 interface ResolvedOptions {
   allowSoftware: boolean
