@@ -28,6 +28,7 @@ export type { ImageDataLike, ImageInput, PixelArray, Prediction, PredictInput, P
 export { preprocessImage } from './preprocess'
 export type { RawImage } from './preprocess'
 export { loadPretrained } from './pretrained'
+export type { LoadPretrainedOptions, PretrainedFiles } from './pretrained'
 export { VERSION } from './version'
 export {
   EmptyImageError,

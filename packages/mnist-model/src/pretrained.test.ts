@@ -1,7 +1,15 @@
-import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_MODEL_CONFIG } from './config'
+import { loadModel } from './io'
 import { countParams } from './model'
 import { loadPretrained } from './pretrained'
+import { getPretrainedFiles } from './pretrained-files'
+
+const dir = fileURLToPath(new URL('../pretrained/', import.meta.url))
 
 describe('loadPretrained', () => {
   // The weights in pretrained/ are a five-epoch run of `mnist train --epochs 5 --seed 2` (otherwise the defaults);
@@ -16,5 +24,71 @@ describe('loadPretrained', () => {
     expect(metadata?.modelConfig.layers).toEqual(DEFAULT_MODEL_CONFIG.layers)
     expect(metadata?.normalization).toEqual({ mean: 0.1307, std: 0.3081 })
     model.dispose()
+  })
+
+  it('embeds exactly the files in pretrained/ (the module is generated from them, never edited)', () => {
+    const files = getPretrainedFiles()!
+    expect(files.modelJson).toBe(readFileSync(`${dir}model.json`, 'utf8'))
+    expect(files.metadataJson).toBe(readFileSync(`${dir}metadata.json`, 'utf8'))
+    expect(files.weights).toHaveLength(1)
+    expect(Buffer.from(files.weights[0]!).equals(readFileSync(`${dir}weights.bin`))).toBe(true)
+  })
+
+  it('getPretrainedFiles() is what loadModel takes', async () => {
+    const { model, metadata } = await loadModel(getPretrainedFiles()!)
+    expect(metadata?.weightsSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(countParams(model)).toBe(21_778)
+    model.dispose()
+  })
+})
+
+describe('loadPretrained({ url })', () => {
+  let server: Server
+  let base: string
+  beforeAll(async () => {
+    // Serves pretrained/ under /m/, and a web page for everything else (what a dev server or an SPA host does).
+    server = createServer((req, res) => {
+      const path = new URL(req.url!, 'http://x').pathname
+      if (path === '/gone/model.json') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such file')
+        return
+      }
+      const m = /^\/m\/(model\.json|weights\.bin|metadata\.json)$/.exec(path)
+      if (m) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(`${dir}${m[1]}`))
+        return
+      }
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>app</body></html>')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+  it('loads the same files from a server', async () => {
+    const { model, metadata } = await loadPretrained({ url: `${base}/m/` })
+    expect(metadata?.epochs).toBe(5)
+    expect(countParams(model)).toBe(21_778)
+    model.dispose()
+  })
+
+  it('an HTML page instead of model.json: says what was fetched and what came back', async () => {
+    const err = await loadPretrained({ url: `${base}/app/pretrained/` }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'ModelFileError', code: 'MODEL_FILE_INVALID' })
+    const msg = (err as Error).message
+    expect(msg).toContain(`${base}/app/pretrained/model.json`)
+    expect(msg).toContain('web page')
+    expect(msg).toContain('HTTP 200')
+    expect(msg).toContain('content-type text/html')
+    expect(msg).toContain('<!doctype html>')
+  })
+
+  it('a 404: the URL, the status, the content-type and the body', async () => {
+    const err = await loadPretrained({ url: `${base}/gone/` }).catch((e: unknown) => e)
+    const msg = (err as Error).message
+    expect(msg).toContain(`${base}/gone/model.json: missing`)
+    expect(msg).toContain('HTTP 404')
+    expect(msg).toContain('content-type text/plain')
+    expect(msg).toContain('"no such file"')
   })
 })
