@@ -14,7 +14,7 @@ export interface Served {
 
 export async function buildAndServe(): Promise<Served> {
   const outDir = mkdtempSync(join(tmpdir(), 'mnist-web-'))
-  await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } })
+  await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true } })
   const server: PreviewServer = await preview({
     root,
     logLevel: 'warn',

@@ -46,7 +46,11 @@ export async function startEngine(threads: number, threadsWhy: string): Promise<
     backend: BACKEND_NAME,
     build: simd?.build ?? features.build,
     threads: running,
-    why: ['simd: WebAssembly kernels from @mnist/backend-simd', `${simd?.build ?? features.build}: ${buildWhy}`, threadLine],
+    why: [
+      'simd: WebAssembly kernels from @mnist/backend-simd',
+      `${simd?.build ?? features.build}: ${buildWhy}`,
+      threadLine,
+    ],
   }
 }
 

@@ -1,5 +1,6 @@
-// Fetch MNIST's four files from a base URL. TEMPORARY: replaced by @mnist/data's browser entry when it lands.
-import type { MnistSplit } from '@mnist/data'
+// MNIST's four files from a base URL (a same-origin folder or a CORS-enabled mirror), gunzipped and checked against
+// their published SHA-256 by @mnist/data's browser entry.
+import { fetchMnist, type MnistSplit } from '@mnist/data'
 
 export interface MnistSplits {
   train: MnistSplit
@@ -11,42 +12,22 @@ export interface DataProgress {
   totalBytes: number
 }
 
-const FILES = {
-  trainImages: 'train-images-idx3-ubyte.gz',
-  trainLabels: 'train-labels-idx1-ubyte.gz',
-  testImages: 't10k-images-idx3-ubyte.gz',
-  testLabels: 't10k-labels-idx1-ubyte.gz',
-} as const
-
-// The four files' published gzip sizes, for a progress bar before the Content-Length headers arrive.
+// The four files' published gzip sizes: one progress bar for the whole download.
 const TOTAL_BYTES = 9_912_422 + 28_881 + 1_648_877 + 4_542
 
 export async function loadMnistFrom(baseUrl: string, onProgress?: (p: DataProgress) => void): Promise<MnistSplits> {
-  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, globalThis.location?.href)
-  let loaded = 0
-  const get = async (name: string): Promise<Uint8Array> => {
-    const res = await fetch(new URL(name, base))
-    if (!res.ok || !res.body) throw new TypeError(`${name}: HTTP ${res.status} from ${new URL(name, base).href}`)
-    const counted = res.body.pipeThrough(
-      new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
-        transform(chunk, ctl) {
-          loaded += chunk.byteLength
-          onProgress?.({ loadedBytes: loaded, totalBytes: TOTAL_BYTES })
-          ctl.enqueue(chunk)
-        },
-      }),
-    )
-    const plain = counted.pipeThrough(new DecompressionStream('gzip'))
-    return new Uint8Array(await new Response(plain).arrayBuffer())
-  }
-  const [ti, tl, vi, vl] = await Promise.all(Object.values(FILES).map(get))
-  return { train: split(ti, tl), test: split(vi, vl) }
-}
-
-function split(images: Uint8Array, labels: Uint8Array): MnistSplit {
-  const view = new DataView(images.buffer, images.byteOffset)
-  const count = view.getUint32(4)
-  const rows = view.getUint32(8)
-  const cols = view.getUint32(12)
-  return { images: images.subarray(16, 16 + count * rows * cols), labels: labels.subarray(8, 8 + count), count, rows, cols }
+  const received = new Map<string, number>()
+  const data = await fetchMnist({
+    mirror: baseUrl,
+    // Bound to the global scope: @mnist/data (as of this writing) calls the function it is given as a method of its
+    // settings object, which the browser's fetch refuses ("Illegal invocation").
+    fetch: (input, init) => globalThis.fetch(input, init),
+    onProgress: (p) => {
+      received.set(p.file, p.bytes)
+      let loadedBytes = 0
+      for (const b of received.values()) loadedBytes += b
+      onProgress?.({ loadedBytes, totalBytes: TOTAL_BYTES })
+    },
+  })
+  return { train: data.train, test: data.test }
 }

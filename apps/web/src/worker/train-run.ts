@@ -43,7 +43,10 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const images = normalized(o.data.train.images.subarray(0, count * 784))
   const labels = o.data.train.labels.subarray(0, count)
   const model = createModel({ seed: 1 })
-  const trainer = new FusedTrainer(fusedNetworkFromSpec(getModelConfig(model)!), { batchSize: BATCH, labelSmoothing: 0.05 })
+  const trainer = new FusedTrainer(fusedNetworkFromSpec(getModelConfig(model)!), {
+    batchSize: BATCH,
+    labelSmoothing: 0.05,
+  })
   trainer.setWeights(model.trainableWeights.map((w) => w.read().dataSync() as Float32Array))
   trainer.setStates(model.nonTrainableWeights.map((w) => w.read().dataSync() as Float32Array))
   const batches = Math.floor(count / BATCH)
@@ -69,7 +72,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
         by[i] = labels[k]
       }
       const pct = step / Math.max(1, totalSteps - 1)
-      const learningRate = pct < 0.2 ? MAX_LR * (0.04 + 0.96 * (pct / 0.2)) : MAX_LR * 0.5 * (1 + Math.cos((Math.PI * (pct - 0.2)) / 0.8))
+      const learningRate =
+        pct < 0.2 ? MAX_LR * (0.04 + 0.96 * (pct / 0.2)) : MAX_LR * 0.5 * (1 + Math.cos((Math.PI * (pct - 0.2)) / 0.8))
       const r = trainer.trainStep(
         { images: bx, labels: by, dropoutSeed: step },
         { learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 },

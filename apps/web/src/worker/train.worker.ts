@@ -12,7 +12,10 @@ let stop: AbortController | undefined
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (e.data.type === 'stop') stop?.abort()
-  else void run(e.data).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }))
+  else
+    void run(e.data).catch((err: unknown) =>
+      post({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+    )
 }
 
 async function run(req: TrainRequest): Promise<void> {
