@@ -133,7 +133,7 @@ async function request(s: Settings, urls: string[], signal: AbortSignal): Promis
   }
   if (!res!.ok) {
     await res!.body?.cancel().catch(() => undefined)
-    const tried = urls.length > 1 && res!.status === 404 ? ` (also for ${urls[0]})` : ''
+    const tried = url !== urls[0] ? ` (and for ${urls[0]})` : ''
     throw new TryFailure(
       `HTTP ${res!.status}${res!.statusText ? ` ${res!.statusText}` : ''}${tried}`,
       'http',

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import * as tf from '@tensorflow/tfjs-core'
-import { WEBGPU } from '../backends/native'
+import { WEBGPU, WEBGPU_INSTALL } from '../backends/native'
 import { BackendUnavailableError, BackendsConfigError } from '../errors'
 
 export interface WebGpuAdapterInfo {
@@ -375,7 +375,8 @@ export async function registerWebGpuBackend(options?: WebGpuOptions): Promise<vo
     backendModule = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as WebGpuBackendModule
   } catch (error) {
     const reason = `could not load Dawn or tfjs-backend-webgpu: ${message(error)}`
-    throw new BackendUnavailableError('webgpu', reason, FIX, { cause: error })
+    const notFound = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND'
+    throw new BackendUnavailableError('webgpu', reason, notFound ? WEBGPU_INSTALL : FIX, { cause: error })
   }
 
   let adapter: GpuAdapterLike | null
