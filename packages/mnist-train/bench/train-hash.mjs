@@ -4,10 +4,20 @@
 import { createHash } from 'node:crypto'
 import { train } from '@mnist/train'
 
-for (const [backend, fusedStep] of [['simd', true], ['simd', false], ['cpu', false]]) {
+for (const [backend, fusedStep] of [
+  ['simd', true],
+  ['simd', false],
+  ['cpu', false],
+]) {
   const r = await train({
-    backend, fusedStep, save: false, keepModel: true, limit: 1024, testLimit: 500,
-    config: { epochs: 2, batchSize: 64 }, dataDir: process.env.MNIST_DATA_DIR,
+    backend,
+    fusedStep,
+    save: false,
+    keepModel: true,
+    limit: 1024,
+    testLimit: 500,
+    config: { epochs: 2, batchSize: 64 },
+    dataDir: process.env.MNIST_DATA_DIR,
   })
   const h = createHash('sha256')
   for (const w of r.model.weights) h.update(Buffer.from((await w.read().data()).buffer))

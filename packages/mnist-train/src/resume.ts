@@ -1,22 +1,38 @@
-import { readCheckpoint } from './checkpoint'
 import type { LoadedCheckpoint } from './checkpoint-format'
+import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store'
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
 import { CheckpointError, InvalidTrainConfigError } from './errors'
 import type { BackendRequest } from '@mnist/backends'
 import type { StepEngineName, TrainOptions } from './options'
+import type { TrainPlatform } from './platform'
+
+/** The checkpoint a run continues. */
+export interface ResumePoint {
+  checkpoint: StoredCheckpoint
+  /** As given: the folder path, or the store's location (reported, and named in errors). */
+  name: string
+  /** As the checkpoints of the resumed run record it (`training.json`'s `resumedFrom`). */
+  recordedAs: string
+}
 
 /** The checkpoint to continue (undefined for a fresh run); a complete run cannot be resumed. */
-export async function openResume(dir: string | undefined): Promise<LoadedCheckpoint | undefined> {
-  if (dir === undefined) return undefined
-  const resumed = await readCheckpoint(dir)
-  if (resumed.state.complete) {
-    const { history, config } = resumed.state
+export async function openResume(
+  resume: string | CheckpointStore | undefined,
+  platform: TrainPlatform,
+): Promise<ResumePoint | undefined> {
+  if (resume === undefined) return undefined
+  const { store, recordedAs } = typeof resume === 'string' ? platform.folderStore(resume) : { store: resume }
+  const name = typeof resume === 'string' ? resume : store.location
+  const checkpoint = await store.load()
+  if (checkpoint === undefined) throw new CheckpointError(name, 'holds no checkpoint to resume from')
+  if (checkpoint.state.complete) {
+    const { history, config } = checkpoint.state
     throw new CheckpointError(
-      dir,
+      name,
       `the run is already complete (${history.length}/${config.epochs} epochs); nothing to resume`,
     )
   }
-  return resumed
+  return { checkpoint, name, recordedAs: recordedAs ?? name }
 }
 
 /** The run's config: the checkpoint's when resuming (a field the caller also gives must agree), else resolved. */
