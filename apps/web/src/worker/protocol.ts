@@ -1,4 +1,5 @@
 // Messages between the page and the training worker.
+import type { TrainProgress } from '@mnist/train'
 import type { EngineInfo } from '../lib/backend'
 import type { ModelArtifacts } from '../lib/model-transfer'
 
@@ -15,18 +16,7 @@ export interface TrainRequest {
 
 export type ToWorker = TrainRequest | { type: 'stop' }
 
-export interface ProgressMessage {
-  type: 'progress'
-  epoch: number
-  epochs: number
-  step: number
-  totalSteps: number
-  loss: number
-  accuracy: number
-  imagesPerSecond: number
-  etaSeconds: number
-  elapsedSeconds: number
-}
+export type ProgressMessage = { type: 'progress' } & TrainProgress
 
 export type FromWorker =
   | { type: 'engine'; info: EngineInfo }

@@ -20,16 +20,24 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
 
 async function run(req: TrainRequest): Promise<void> {
   stop = new AbortController()
-  post({ type: 'engine', info: await startEngine(availableThreads(), threadsReason()) })
+  const threads = availableThreads()
+  const engine = await startEngine(threads, threadsReason())
+  post({ type: 'engine', info: engine })
   const data = await loadMnistFrom(req.dataUrl, (p) => post({ type: 'data', ...p }))
   const testImages = Math.min(req.testLimit, data.test.count)
   const result = await runTraining({
     data,
     limit: req.trainLimit,
+    testLimit: testImages,
     epochs: req.epochs,
+    threads: engine.threads,
     signal: stop.signal,
-    onStart: (info) => post({ type: 'start', testImages, ...info }),
-    onProgress: (p) => post({ type: 'progress', epochs: req.epochs, ...p }),
+    onStart: (info) => {
+      const step = info.stepEngine === 'fused' ? 'fused (one WebAssembly pass per layer)' : `tfjs ops (${info.stepEngineReason})`
+      post({ type: 'engine', info: { ...engine, why: [...engine.why, `training step: ${step}`] } })
+      post({ type: 'start', trainImages: info.trainImages, testImages, totalSteps: info.totalSteps })
+    },
+    onProgress: (p) => post({ type: 'progress', ...p }),
   })
   post({ type: 'evaluating' })
   const test = await testModel(result.model, data.test, testImages)
