@@ -12,11 +12,12 @@ export interface DataProgress {
   totalBytes: number
 }
 
-// The four files' published gzip sizes: one progress bar for the whole download.
-const TOTAL_BYTES = 9_912_422 + 28_881 + 1_648_877 + 4_542
+// The four files' published gzip sizes: one progress bar for the whole download until the server has given all sizes.
+const PUBLISHED_BYTES = 9_912_422 + 28_881 + 1_648_877 + 4_542
 
 export async function loadMnistFrom(baseUrl: string, onProgress?: (p: DataProgress) => void): Promise<MnistSplits> {
   const received = new Map<string, number>()
+  const totals = new Map<string, number>()
   const data = await fetchMnist({
     mirror: baseUrl,
     // Bound to the global scope: @mnist/data (as of this writing) calls the function it is given as a method of its
@@ -24,9 +25,9 @@ export async function loadMnistFrom(baseUrl: string, onProgress?: (p: DataProgre
     fetch: (input, init) => globalThis.fetch(input, init),
     onProgress: (p) => {
       received.set(p.file, p.bytes)
-      let loadedBytes = 0
-      for (const b of received.values()) loadedBytes += b
-      onProgress?.({ loadedBytes, totalBytes: TOTAL_BYTES })
+      if (p.total !== undefined) totals.set(p.file, p.total)
+      const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0)
+      onProgress?.({ loadedBytes: sum(received), totalBytes: totals.size === 4 ? sum(totals) : PUBLISHED_BYTES })
     },
   })
   return { train: data.train, test: data.test }

@@ -33,7 +33,8 @@ async function run(req: TrainRequest): Promise<void> {
     threads: engine.threads,
     signal: stop.signal,
     onStart: (info) => {
-      const step = info.stepEngine === 'fused' ? 'fused (one WebAssembly pass per layer)' : `tfjs ops (${info.stepEngineReason})`
+      const step =
+        info.stepEngine === 'fused' ? 'fused (one WebAssembly pass per layer)' : `tfjs ops (${info.stepEngineReason})`
       post({ type: 'engine', info: { ...engine, why: [...engine.why, `training step: ${step}`] } })
       post({ type: 'start', trainImages: info.trainImages, testImages, totalSteps: info.totalSteps })
     },
