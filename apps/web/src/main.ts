@@ -47,10 +47,12 @@ async function start(): Promise<void> {
   renderEngines()
   // One 28x28 image is far below the size where splitting a kernel over workers pays off.
   performance.mark('start')
-  engines.pad = await startEngine(1, 'one 28×28 image is too small to split over workers')
+  const engine = startEngine(1, 'one 28×28 image is too small to split over workers')
+  const loading = loadShippedModel(engine)
+  engines.pad = await engine
   performance.mark('engine')
   renderEngines()
-  const shipped = await loadShippedModel()
+  const shipped = await loading
   performance.mark('model')
   // A first prediction compiles and warms the kernels, so the first stroke answers at once.
   classify(shipped.model, new ImageData(28, 28))
