@@ -298,7 +298,9 @@ function settingsOf(options: FetchMnistOptions, signal: AbortSignal): Settings {
     totalTimeoutMs: count('totalTimeoutMs', options.totalTimeoutMs, 600_000),
     retries: count('retries', options.retries, 3),
     retryDelayMs: count('retryDelayMs', options.retryDelayMs, 500),
-    fetch: fetchFn,
+    // Called as a plain function: a browser's fetch throws "Illegal invocation" when called as a method of another
+    // object.
+    fetch: (input, init) => fetchFn(input, init),
     signal,
     onProgress: options.onProgress,
     stalled: new Set(),

@@ -130,6 +130,22 @@ describe('fetchMnist', () => {
     })
   })
 
+  it('calls the fetch option (default: the global fetch) as a plain function, as a browser requires', async () => {
+    const files = toyFiles()
+    const s = await server((_req, res, ctx) => res.writeHead(200).end(files.get(ctx.path)))
+    const receivers = new Set<unknown>()
+    const urls: string[] = []
+    // A page's fetch throws "Illegal invocation" unless called with `this` undefined or the window.
+    const strictFetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+      receivers.add(this)
+      urls.push(String(input))
+      return fetch(input, init)
+    }
+    await expect(fetchMnist({ mirror: s.url, ...toy, fetch: strictFetch })).resolves.toMatchObject({ dir: s.url })
+    expect([...receivers]).toEqual([undefined])
+    expect(urls.sort()).toEqual(NAMES.map((n) => `${s.url}${n}.gz`).sort())
+  })
+
   it('checks its options before any request', async () => {
     await expect(fetchMnist({ mirror: '/mnist/' })).rejects.toMatchObject({
       code: 'DATA_BAD_OPTION',
