@@ -20,9 +20,6 @@ export async function loadMnistFrom(baseUrl: string, onProgress?: (p: DataProgre
   const totals = new Map<string, number>()
   const data = await fetchMnist({
     mirror: baseUrl,
-    // Bound to the global scope: @mnist/data (as of this writing) calls the function it is given as a method of its
-    // settings object, which the browser's fetch refuses ("Illegal invocation").
-    fetch: (input, init) => globalThis.fetch(input, init),
     onProgress: (p) => {
       received.set(p.file, p.bytes)
       if (p.total !== undefined) totals.set(p.file, p.total)
