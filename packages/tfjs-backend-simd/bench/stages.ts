@@ -67,7 +67,10 @@ function stageNames(trainer: FusedTrainer): Map<number, string> {
   trainer.plan.stages.forEach((s, i) => {
     if (s.kind === 'linear' && s.conv) {
       const c = s.conv
-      m.set(buffers[i]!.geo, `#${i} ${c.filterHeight}x${c.filterWidth} ${c.inChannels}->${c.outChannels} ${c.outHeight}x${c.outWidth}`)
+      m.set(
+        buffers[i]!.geo,
+        `#${i} ${c.filterHeight}x${c.filterWidth} ${c.inChannels}->${c.outChannels} ${c.outHeight}x${c.outWidth}`,
+      )
     }
   })
   return m
@@ -91,7 +94,11 @@ for (let s = 0; s < 10; s++) trainer.trainStep({ images, labels, dropoutSeed: s 
 totals.clear()
 let t0 = performance.now()
 for (let s = 0; s < STEPS; s++) trainer.trainStep({ images, labels, dropoutSeed: s }, h)
-console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, threads in use ${trainer.threadsInUse}`)
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, threads in use ${trainer.threadsInUse}`,
+)
 report(`model C training step (batch 64, ${STEPS} steps)`, performance.now() - t0, STEPS)
 trainer.dispose()
 
@@ -99,7 +106,10 @@ trainer.dispose()
 const shapes = new FusedTrainer(fusedNetworkFromSpec(MODEL_C), { batchSize: 1 })
 const weights = [
   ...shapes.paramSpecs.map((p, i) =>
-    tf.tensor(Float32Array.from({ length: p.size }, (_, k) => (p.name === 'gamma' ? 1 : Math.sin(i + k) * 0.3)), p.shape),
+    tf.tensor(
+      Float32Array.from({ length: p.size }, (_, k) => (p.name === 'gamma' ? 1 : Math.sin(i + k) * 0.3)),
+      p.shape,
+    ),
   ),
   ...shapes.stateSpecs.map((s) => tf.fill(s.shape, s.name === 'movingVariance' ? 1 : 0)),
 ]
