@@ -2,6 +2,7 @@ import { gemm } from './_gemm'
 import { fma4 } from './_vec'
 import { g, im2col } from './_im2col'
 import { fitsSame3x3, conv2dSame3x3, conv1Same3x3 } from './_direct3x3'
+import { isValid3x3, conv2dValid3x3 } from './_direct3x3_valid'
 
 /**
  * y rows [m0, m1) of the NHWC convolution, row m = (n, oh, ow). w is [fh, fw, C, OC] = [K, OC] row-major.
@@ -21,6 +22,10 @@ export function conv2d_f32(x: usize, w: usize, y: usize, geo: usize, m0: i32, m1
   }
   if (ASC_FEATURE_SIMD && (OC & 7) == 0 && (C & 3) == 0 && fitsSame3x3(geo, mb * K)) {
     conv2dSame3x3(x, w, y, geo, m0, m1, scratch)
+    return
+  }
+  if (ASC_FEATURE_SIMD && (OC & 7) == 0 && (C & 3) == 0 && isValid3x3(geo)) {
+    conv2dValid3x3(x, w, y, geo, m0, m1)
     return
   }
   for (let m = m0; m < m1; m += mb) {

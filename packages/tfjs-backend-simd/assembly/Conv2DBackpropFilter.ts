@@ -3,6 +3,7 @@ import { g, im2col } from './_im2col'
 import { isPointwise } from './Conv2D'
 import { zeroF32 } from './_vec'
 import { fitsSame3x3, filterGradSame3x3, filterGrad1Same3x3 } from './_direct3x3'
+import { isValid3x3, filterGradValid3x3 } from './_direct3x3_valid'
 
 /** dw[K, OC] = sum over rows m in [m0, m1) of patch(m)ᵀ·dy(m). Each thread owns its own dw partial. */
 export function conv2d_backprop_filter_f32(x: usize, dy: usize, dw: usize, geo: usize, m0: i32, m1: i32,
@@ -15,6 +16,10 @@ export function conv2d_backprop_filter_f32(x: usize, dy: usize, dw: usize, geo: 
   }
   if (ASC_FEATURE_SIMD && (OC & 7) == 0 && (C & 3) == 0 && fitsSame3x3(geo, mb * K)) {
     filterGradSame3x3(x, dy, dw, geo, m0, m1, scratch, mb * K)
+    return
+  }
+  if (ASC_FEATURE_SIMD && (OC & 7) == 0 && (C & 3) == 0 && isValid3x3(geo)) {
+    filterGradValid3x3(x, dy, dw, geo, m0, m1)
     return
   }
   zeroF32(dw, K * OC)

@@ -3,6 +3,7 @@ import { g, col2im } from './_im2col'
 import { isPointwise } from './Conv2D'
 import { zeroF32 } from './_vec'
 import { fitsSame3x3, backpropInputSame3x3 } from './_direct3x3'
+import { isValid3x3, backpropInputValid3x3, validInputScratch } from './_direct3x3_valid'
 
 /**
  * dx for images [n0, n1): dcol = dy·wᵀ (wt is w transposed to [OC, K]) then scattered back with col2im.
@@ -20,6 +21,10 @@ export function conv2d_backprop_input_f32(dy: usize, wt: usize, dx: usize, geo: 
   }
   if (ASC_FEATURE_SIMD && (C & 7) == 0 && (OC & 3) == 0 && fitsSame3x3(geo, mb * K, OC)) {
     backpropInputSame3x3(dy, wt, dx, geo, n0, n1, scratch, mb * K)
+    return
+  }
+  if (ASC_FEATURE_SIMD && (C & 7) == 0 && (OC & 3) == 0 && isValid3x3(geo) && validInputScratch(geo) <= mb * K) {
+    backpropInputValid3x3(dy, wt, dx, geo, n0, n1, scratch)
     return
   }
   zeroF32(dx + (<usize>(n0 * H * W * C) << 2), (n1 - n0) * H * W * C)

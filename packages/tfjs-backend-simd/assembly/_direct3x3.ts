@@ -144,7 +144,7 @@ function tile3x12(p0: usize, p1: usize, p2: usize, b: usize, ldb: usize, L: i32,
  * (see tile4x8 for the segment parameters). Full tiles of CA in {8, 16, 24, 32} on images at least a tile wide
  * take the generated variants of _direct3x3_tiles.ts (pixel offsets as immediates).
  */
-function directImage(pad: usize, W: i32, CA: i32, q0: i32, q1: i32, b: usize, ldb: usize, L: i32,
+export function directImage(pad: usize, W: i32, CA: i32, q0: i32, q1: i32, b: usize, ldb: usize, L: i32,
   S1: i32, S2: i32, A1: i32, A2: i32, B1: i32, B2: i32, out: usize, N: i32): void {
   const pix = <usize>CA << 2
   const skip = pix << 1
@@ -300,9 +300,6 @@ export function filterGradSame3x3(x: usize, dy: usize, dw: usize, geo: usize, m0
   zeroF32(dw, 3 * L * OC)
   const n0 = m0 / hw
   const nEnd = (m1 + hw - 1) / hw
-  const pix = <usize>C << 2
-  const rowB = <usize>((W + 2) * C) << 2
-  const ds = <usize>OC << 2
   const shifted = (H + 2) * W * 3 * C <= scratchFloats && (H + 2) * W * 3 * C + hw * OC <= SHIFT_MAX_FLOATS
   for (let n = n0; n < nEnd; n++) {
     const b0 = n * hw
@@ -314,44 +311,57 @@ export function filterGradSame3x3(x: usize, dy: usize, dw: usize, geo: usize, m0
       continue
     }
     padImage(x + (<usize>(b0 * C) << 2), H, W, C, scratch)
-    const ohS = q0 / W, owS = q0 - ohS * W
-    for (let kh = 0; kh < 3; kh++) {
-      for (let kk = 0; kk < L; kk += 4) {
-        const a0 = scratch + <usize>kh * rowB + (<usize>kk << 2)
-        const dwr = dw + (<usize>((kh * L + kk) * OC) << 2)
-        for (let j = 0; j < OC; j += 8) {
-          const cp = dwr + (<usize>j << 2)
-          let c00 = v128.load(cp), c01 = v128.load(cp, 16)
-          let c10 = v128.load(cp + ds), c11 = v128.load(cp + ds, 16)
-          let c20 = v128.load(cp + 2 * ds), c21 = v128.load(cp + 2 * ds, 16)
-          let c30 = v128.load(cp + 3 * ds), c31 = v128.load(cp + 3 * ds, 16)
-          let ap = a0 + <usize>(ohS * (W + 2) + owS) * pix
-          let gp = dy + (<usize>((b0 + q0) * OC + j) << 2)
-          // row segments: the pointers only jump over the 2 padding columns between them
-          for (let q = q0, ow = owS; q < q1; ow = 0) {
-            const owE = q1 - q + ow < W ? q1 - q + ow : W
-            q += owE - ow
-            for (; ow < owE; ow++) {
-              const g0 = v128.load(gp), g1 = v128.load(gp, 16)
-              let xv: v128
-              xv = v128.load32_splat(ap, 0)
-              c00 = fma4(xv, g0, c00); c01 = fma4(xv, g1, c01)
-              xv = v128.load32_splat(ap, 4)
-              c10 = fma4(xv, g0, c10); c11 = fma4(xv, g1, c11)
-              xv = v128.load32_splat(ap, 8)
-              c20 = fma4(xv, g0, c20); c21 = fma4(xv, g1, c21)
-              xv = v128.load32_splat(ap, 12)
-              c30 = fma4(xv, g0, c30); c31 = fma4(xv, g1, c31)
-              gp += ds
-              ap += pix
-            }
-            ap += pix << 1
+    filterGradPadded(scratch, W, C, OC, q0, q1, dy + (<usize>((b0 + q0) * OC) << 2), dw)
+  }
+}
+
+/**
+ * Adds one image's filter gradient over output pixels [q0, q1) into dw[(kh, kw, c), OC]: `pad` is the image padded
+ * so that output pixel (oh, ow) reads pad pixels (oh..oh+2, ow..ow+2) of a row W + 2 wide (the zero-padded image
+ * for 'same', the input itself for 'valid'); dy points at pixel q0's gradient. 4(k) x 8(oc) register tiles.
+ */
+export function filterGradPadded(pad: usize, W: i32, C: i32, OC: i32, q0: i32, q1: i32, dy: usize, dw: usize): void {
+  const L = 3 * C
+  const pix = <usize>C << 2
+  const rowB = <usize>((W + 2) * C) << 2
+  const ds = <usize>OC << 2
+  const ohS = q0 / W, owS = q0 - ohS * W
+  for (let kh = 0; kh < 3; kh++) {
+    for (let kk = 0; kk < L; kk += 4) {
+      const a0 = pad + <usize>kh * rowB + (<usize>kk << 2)
+      const dwr = dw + (<usize>((kh * L + kk) * OC) << 2)
+      for (let j = 0; j < OC; j += 8) {
+        const cp = dwr + (<usize>j << 2)
+        let c00 = v128.load(cp), c01 = v128.load(cp, 16)
+        let c10 = v128.load(cp + ds), c11 = v128.load(cp + ds, 16)
+        let c20 = v128.load(cp + 2 * ds), c21 = v128.load(cp + 2 * ds, 16)
+        let c30 = v128.load(cp + 3 * ds), c31 = v128.load(cp + 3 * ds, 16)
+        let ap = a0 + <usize>(ohS * (W + 2) + owS) * pix
+        let gp = dy + (<usize>j << 2)
+        // row segments: the pointers only jump over the 2 padding columns between them
+        for (let q = q0, ow = owS; q < q1; ow = 0) {
+          const owE = q1 - q + ow < W ? q1 - q + ow : W
+          q += owE - ow
+          for (; ow < owE; ow++) {
+            const g0 = v128.load(gp), g1 = v128.load(gp, 16)
+            let xv: v128
+            xv = v128.load32_splat(ap, 0)
+            c00 = fma4(xv, g0, c00); c01 = fma4(xv, g1, c01)
+            xv = v128.load32_splat(ap, 4)
+            c10 = fma4(xv, g0, c10); c11 = fma4(xv, g1, c11)
+            xv = v128.load32_splat(ap, 8)
+            c20 = fma4(xv, g0, c20); c21 = fma4(xv, g1, c21)
+            xv = v128.load32_splat(ap, 12)
+            c30 = fma4(xv, g0, c30); c31 = fma4(xv, g1, c31)
+            gp += ds
+            ap += pix
           }
-          v128.store(cp, c00); v128.store(cp, c01, 16)
-          v128.store(cp + ds, c10); v128.store(cp + ds, c11, 16)
-          v128.store(cp + 2 * ds, c20); v128.store(cp + 2 * ds, c21, 16)
-          v128.store(cp + 3 * ds, c30); v128.store(cp + 3 * ds, c31, 16)
+          ap += pix << 1
         }
+        v128.store(cp, c00); v128.store(cp, c01, 16)
+        v128.store(cp + ds, c10); v128.store(cp + ds, c11, 16)
+        v128.store(cp + 2 * ds, c20); v128.store(cp + 2 * ds, c21, 16)
+        v128.store(cp + 3 * ds, c30); v128.store(cp + 3 * ds, c31, 16)
       }
     }
   }

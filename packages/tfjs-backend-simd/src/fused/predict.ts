@@ -9,10 +9,13 @@ import { FusedTrainer } from './trainer'
 // weights before it and dropout removed, run by an inference-only FusedTrainer (one wasm call per layer pass).
 
 /**
- * Images per forward pass: small enough that a pass's activations stay in the caches between layers (the largest,
- * 28x28x16 floats per image, is 3.2 MB at 64 images), large enough that each layer splits over the threads.
+ * @internal Images per forward pass. Measured on model C and the default network (bench/stages.ts, 2026-12 on the 2-core
+ * machine): one thread's time per image is within 3 % from 64 to 1000 images (128-256 best: the largest activation,
+ * 28x28x16 floats per image, is 12.8 MB at 256), while with two threads every pass pays one thread hand-off per
+ * stage, which a loaded machine makes costly: 64 images gave 3,000 images/s on the default network, 256 gave 6,600
+ * and 1000 gave 10,300 (load average 19). 256 takes half of that gain with a quarter of the buffers (2 x 12.8 MB).
  */
-const CHUNK = 64
+export const PREDICT_CHUNK = 256
 /** Folded models kept (an evaluation and a prediction of two models do not refold each other's). */
 const CACHED = 2
 
@@ -90,7 +93,7 @@ export class FusedPredictor {
     const folded = foldedNetwork(network)
     const trainer = new FusedTrainer(
       folded,
-      { batchSize: CHUNK, backend: this.backend, adaptiveThreads: false },
+      { batchSize: PREDICT_CHUNK, backend: this.backend, adaptiveThreads: false },
       { inferenceOnly: true },
     )
     try {
@@ -111,8 +114,8 @@ function layersWeightOrder(plan: NetworkPlan): FusedWeightSpec[] {
   return [...plan.params, ...plan.states]
 }
 
-/** The network without batch norm (folded: the layer before gets a bias) and without dropout (identity). */
-function foldedNetwork(network: FusedNetwork): FusedNetwork {
+/** @internal The network without batch norm (folded: the layer before gets a bias) and without dropout (identity). */
+export function foldedNetwork(network: FusedNetwork): FusedNetwork {
   const layers: FusedLayer[] = []
   network.layers.forEach((l, i) => {
     if (l.type === 'batchNorm' || l.type === 'dropout') return
