@@ -3,6 +3,7 @@ import type { DatasetName, DownloadProgress, MnistSplit } from '@mnist/data'
 import type { BackendName, BackendRequest, BackendSelection } from '@mnist/backends'
 import type { EpochSummary, TrainingPosition } from './checkpoint-format'
 import type { TrainConfig, TrainConfigInput } from './config'
+import type { TrainPresetName } from './presets'
 
 // The options, callbacks and result of `train()`.
 
@@ -17,6 +18,11 @@ export interface TrainData {
 export interface TrainOptions {
   /** Hyper-parameters; anything left out comes from `DEFAULT_TRAIN_CONFIG`. Ignored fields on resume must match. */
   config?: TrainConfigInput
+  /**
+   * A named recipe of `TRAIN_PRESETS` (e.g. `'best'`): its settings first, then `config`'s on top. On resume it must
+   * agree with the checkpoint, like `config`.
+   */
+  preset?: TrainPresetName
   /**
    * Default `'auto'`. When resuming, `'auto'` (or leaving it out) continues on the backend the checkpoint recorded, so
    * that the result is that of an uninterrupted run (`ResumeBackendError` when it is not available here); another
@@ -48,8 +54,16 @@ export interface TrainOptions {
   retries?: number
   /** Train on the first `limit` training images only (quick runs, tests). */
   limit?: number
-  /** Evaluate on the first `testLimit` test images only. */
+  /** Evaluate on the first `testLimit` test images only (with `validation`: of the validation images). */
   testLimit?: number
+  /**
+   * Hold out the last `validation` training images and evaluate on them after each epoch instead of on the test set
+   * (which is then not used): for choosing settings without looking at the test set. Training takes the images
+   * before them (the first `limit` of those). Default 0; a resumed run keeps its checkpoint's.
+   */
+  validation?: number
+  /** Extra JSON-serialisable fields for the saved model's `metadata.extra` (e.g. how the run was started). */
+  metadataExtra?: Record<string, unknown>
   /**
    * Parent folder of the run folder `<timestamp>-<backend>/` (`-2`, `-3`, ... when a run started in the same second
    * took the name). The run folder is created when training starts (an unwritable folder fails then, with
@@ -92,7 +106,10 @@ export interface TrainStartInfo {
   /** Where the data came from (`dataDir`, `cache`, `download`, or `memory`). */
   dataSource: string
   trainImages: number
+  /** Images evaluated after each epoch: of the test set, or with `validation` the held-out training images. */
   testImages: number
+  /** `'validation'` when the run evaluates on held-out training images (`validation` option), else `'test'`. */
+  evaluation: 'test' | 'validation'
   batchesPerEpoch: number
   totalSteps: number
   /** The run's checkpoint folder (written at the end of each epoch and on interrupt); undefined with `save: false`. */

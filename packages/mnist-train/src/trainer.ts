@@ -13,6 +13,7 @@ import type { TrainOptions, TrainResult } from './options'
 import { RunCheckpoints, type RunFacts } from './run-checkpoints'
 import { checkRunData, loadRunData } from './run-data'
 import { createRunDir, defaultOutDir, removeUnusedRunDir } from './run-dir'
+import { presetConfig } from './presets'
 import { RunState } from './run-state'
 import { openResume, runConfig, runSettings, stepEngineWarning, type RunSettings } from './resume'
 import type { BatchShape } from './tfjs-engine'
@@ -27,7 +28,7 @@ import { STREAM, streamRng, withSeededMathRandom } from './_random'
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const processStart = performance.now()
   const resumed = await openResume(options.resume)
-  const config = runConfig(options.config, resumed)
+  const config = runConfig(presetConfig(options.preset, options.config), resumed)
   const settings = runSettings(options, resumed)
   const selection = await selectRunBackend(options, settings)
   options.onBackend?.(selection)
@@ -74,6 +75,7 @@ async function trainWith(setup: RunSetup): Promise<TrainResult> {
       stepEngine: choice.engine.name,
       resumedFrom: options.resume,
       threads: settings.threads,
+      metadataExtra: { ...(options.preset !== undefined ? { preset: options.preset } : {}), ...options.metadataExtra },
     }
     const run = new RunState(setup.processStart, resumed?.state)
     const warnings = [...settings.warnings, ...stepEngineWarning(resumed, settings, choice.engine.name)]
@@ -193,6 +195,7 @@ function reportStart(
     dataSource: data.source,
     trainImages: data.trainCount,
     testImages: data.testCount,
+    evaluation: data.validation > 0 ? 'validation' : 'test',
     batchesPerEpoch: facts.batchesPerEpoch,
     totalSteps: facts.totalSteps,
     runDir,
