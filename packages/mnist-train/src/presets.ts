@@ -14,13 +14,13 @@ export interface TrainPreset {
 
 /**
  * Named recipes. `default` is `DEFAULT_TRAIN_CONFIG` itself (one epoch, about 99.2 %). `best` is the multi-epoch recipe
- * of the shipped @mnist/model weights, chosen on a 50,000 / 10,000 split of the training set (the test set was not
- * used to choose; the candidates and their validation scores are in docs/training-recipe).
+ * that scored best on a 50,000 / 10,000 split of the training set (the test set was not used to choose; the
+ * candidates and their validation scores are in docs/training-recipe).
  */
 export const TRAIN_PRESETS: Readonly<Record<TrainPresetName, Readonly<TrainPreset>>> = Object.freeze({
   default: Object.freeze({ description: 'one epoch, no augmentation (the defaults)', config: Object.freeze({}) }),
   best: Object.freeze({
-    description: 'the shipped weights: 20 epochs with random-affine augmentation',
+    description: '20 epochs with random-affine augmentation (the best on a validation split)',
     config: Object.freeze({ epochs: 20, augment: true }),
   }),
 })
