@@ -56,6 +56,9 @@ export default tseslint.config(
       '**/coverage/**',
       // AssemblyScript: its own types (i32, v128, ...) and the generated register tiles.
       'packages/tfjs-backend-simd/assembly/**',
+      // Generated at build time (the embedded weights and wasm builds).
+      'packages/mnist-model/src/_pretrained-data.js',
+      'packages/tfjs-backend-simd/src/_wasm/*.js',
       'docs/**',
     ],
   },

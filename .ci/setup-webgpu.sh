@@ -45,7 +45,7 @@ EOF
 chmod 644 "$tmp"
 mv -f "$tmp" "$env_file"
 
-dawn=packages/mnist-train/node_modules/webgpu/index.js
+dawn=packages/mnist-backends/node_modules/webgpu/index.js
 if [[ -f $dawn ]] && command -v node >/dev/null 2>&1; then
   if ! out=$(
     EGL_PLATFORM=surfaceless timeout 60 node --input-type=module -e "

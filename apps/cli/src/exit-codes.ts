@@ -9,6 +9,10 @@ const EXIT_CODES: Readonly<Record<string, number>> = {
   BACKENDS_BAD_THREADS: 2,
   // the user's input files or flag combinations
   CLI_BAD_INPUT: 1,
+  // `mnist train --arch <file>`: the architecture file is not a valid ModelConfig under the parameter budget, or not
+  // the architecture of the checkpoint being resumed (a flag value the user fixes)
+  CLI_BAD_ARCH: 2,
+  TRAIN_RESUME_MODEL_MISMATCH: 2,
   // a value of a train flag found unusable when training starts (named in the message): out of range (`--limit`
   // above the dataset's size) or in conflict with the checkpoint being resumed. TRAIN_BAD_DATA stays 1: the CLI
   // passes no in-memory data, so it only means data files the model cannot train on (bad data, not a bad flag).

@@ -3,6 +3,7 @@
 export { createBackendSelector } from './select'
 export { registerWasmTrainingKernels } from './kernels/wasm-kernels'
 export { registerCpuTrainingKernels } from './kernels/cpu-kernels'
+export { isSoftwareAdapter } from './software-adapter'
 export {
   MnistBackendsError,
   BackendUnavailableError,
@@ -12,6 +13,7 @@ export {
 } from './errors'
 
 export type { BackendSelector } from './select'
+export type { AdapterFacts } from './software-adapter'
 export type {
   BackendDescriptor,
   BackendName,

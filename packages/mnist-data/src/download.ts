@@ -2,15 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sleep } from './cache'
+import type { DownloadProgress } from './progress'
 import { cacheWriteError, ChecksumError, DownloadError, MnistDataError, type DownloadAttempt } from './errors'
 import { compressedCap, rawCap, releaseBudget, streamIdx, type IdxLimits, type StreamedIdx } from './idx-stream'
-
-/** Progress of one file's download: bytes received so far and, when the server says, the total. */
-export interface DownloadProgress {
-  file: string
-  bytes: number
-  total?: number
-}
 
 /** The temporary file a download streams into; injectable so tests can make the disk fail. */
 export interface TmpFile {
@@ -311,3 +305,5 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadedFi
     payload: tally.payload === attempts.length,
   })
 }
+
+export type { DownloadProgress } from './progress'

@@ -1,6 +1,8 @@
 // Public surface of @mnist/data. Re-exports only: no logic, no side effects.
 export { parseIdx, encodeIdx, isGzip, gunzipBytes } from './idx'
 export { loadMnist } from './load'
+export { fetchMnist } from './fetch-mnist'
+export { readIdx } from './idx-web'
 export { batches, shuffledIndices } from './batches'
 export { DATASETS, normalizationFor } from './datasets'
 export {
@@ -23,11 +25,14 @@ export {
 } from './errors'
 
 export type { IdxArray, IdxData, IdxDType } from './idx'
-export type { LoadMnistOptions, MnistData, MnistSplit } from './load'
+export type { LoadMnistOptions } from './load'
+export type { MnistData, MnistSplit } from './splits'
 export type { Batch, BatchOptions } from './batches'
 export type { DatasetName, DatasetFiles, DatasetInfo } from './datasets'
 export type { Normalization } from './normalization'
 export type { Rng } from './random'
-export type { DownloadProgress } from './download'
+export type { DownloadProgress } from './progress'
+export type { FetchMnistOptions } from './fetch-mnist'
+export type { IdxSource, ReadIdxOptions, ReadIdxResult } from './idx-web'
 export type { LockWait } from './cache'
 export type { MnistDataErrorCode, DownloadAttempt } from './errors'

@@ -142,4 +142,4 @@ export function mirrorsOf(info: Readonly<DatasetInfo>, options: LoadMnistOptions
 }
 
 /** Default of `maxBytes`. */
-export const DEFAULT_MAX_BYTES = 384 * 2 ** 20
+export { DEFAULT_MAX_BYTES } from './idx-accumulator'

@@ -1,7 +1,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { defaultCacheDir, removeStaleTemps, withDirLock } from './cache'
-import { datasetInfo, IMAGE_SIDE, publishedBytes, type DatasetInfo, type DatasetName } from './datasets'
+import { datasetInfo, IMAGE_SIDE, publishedBytes, type DatasetInfo } from './datasets'
 import { downloadFile } from './download'
 import { cacheWriteError, ChecksumError, DatasetError, OptionError } from './errors'
 import type { ByteBudget, IdxLimits } from './idx-stream'
@@ -15,23 +15,10 @@ import {
   type LoadMnistOptions,
 } from './load-options'
 import { readIdxFile } from './read-file'
-import { buildSplits, type ImageSize, type MnistSplit, type ParsedFile } from './splits'
+import { buildSplits, type ImageSize, type MnistData, type ParsedFile } from './splits'
 
 export type { LoadMnistOptions } from './load-options'
-export type { MnistSplit } from './splits'
-
-export interface MnistData {
-  dataset: DatasetName
-  /** Absolute folder the files were read from. */
-  dir: string
-  source: 'dataDir' | 'cache' | 'download'
-  /** Whether every file's SHA-256 was checked against the published value. */
-  verified: boolean
-  train: MnistSplit
-  test: MnistSplit
-  /** Settings that were given but not used, and why (e.g. MNIST_DATA_DIR when a mirror option won); usually empty. */
-  notes: string[]
-}
+export type { MnistData, MnistSplit } from './splits'
 
 const ROLES = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const
 

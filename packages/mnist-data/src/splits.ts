@@ -1,4 +1,4 @@
-import { IMAGE_SIDE, type DatasetInfo } from './datasets'
+import { IMAGE_SIDE, type DatasetInfo, type DatasetName } from './datasets'
 import { DatasetError } from './errors'
 import type { IdxArray } from './idx'
 
@@ -10,6 +10,21 @@ export interface MnistSplit {
   count: number
   rows: number
   cols: number
+}
+
+/** A loaded dataset: what loadMnist (Node) and fetchMnist (any platform) return. */
+export interface MnistData {
+  dataset: DatasetName
+  /** Absolute folder the files were read from (loadMnist in Node), or the base URL they were fetched from (fetchMnist). */
+  dir: string
+  /** `download` for fetchMnist (and the browser entry's loadMnist), which never caches. */
+  source: 'dataDir' | 'cache' | 'download'
+  /** Whether every file's SHA-256 was checked against the published value. */
+  verified: boolean
+  train: MnistSplit
+  test: MnistSplit
+  /** Settings that were given but not used, and why (e.g. MNIST_DATA_DIR when a mirror option won); usually empty. */
+  notes: string[]
 }
 
 /** A parsed file and where it came from. */

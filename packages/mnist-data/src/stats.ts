@@ -8,6 +8,7 @@ export {
 } from './normalization'
 export { normalizationFor } from './datasets'
 export { mulberry32, mixSeed, createRng } from './random'
+export { shuffledIndices } from './batches'
 export { MnistDataError, OptionError } from './errors'
 
 export type { Normalization } from './normalization'

@@ -17,7 +17,14 @@ describe('@mnist/data/stats', () => {
     })
     expect(result.errors).toEqual([])
     const inputs = Object.keys(result.metafile.inputs).map((p) => p.replace(/^.*\/src\//, 'src/'))
-    const expected = ['src/datasets.ts', 'src/errors.ts', 'src/normalization.ts', 'src/random.ts', 'src/stats.ts']
+    const expected = [
+      'src/batches.ts',
+      'src/datasets.ts',
+      'src/errors.ts',
+      'src/normalization.ts',
+      'src/random.ts',
+      'src/stats.ts',
+    ]
     expect(inputs.sort()).toEqual(expected)
     expect(result.outputFiles[0]!.text).not.toMatch(/node:|require\(/)
   })

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { MNIST_NORMALIZATION, type Normalization } from '@mnist/data/stats'
+import { modelLogits } from '@mnist/model'
 import { DatasetShapeError, InvalidOptionError, ModelShapeError, describe } from './errors'
 import type { InferenceOptions, LabeledImages } from './inference-types'
 
@@ -22,6 +23,8 @@ export interface Plan {
   lut: Float32Array
   normalization: Normalization
   logSoftmaxOutputs: boolean
+  /** `InferenceOptions.fused` (default true). */
+  fused: boolean
 }
 
 export function plan(model: LayersModel, data: LabeledImages, options: InferenceOptions = {}): Plan {
@@ -109,6 +112,7 @@ export function plan(model: LayersModel, data: LabeledImages, options: Inference
     lut,
     normalization,
     logSoftmaxOutputs: outputs === 'probabilities' || (outputs === 'auto' && lastActivation(model) === 'softmax'),
+    fused: options.fused ?? true,
   }
 }
 
@@ -128,7 +132,11 @@ export async function forward(model: LayersModel, p: Plan, input: Float32Array, 
   const x = tf.tensor(input.subarray(0, n * p.pixels), p.inputShape(n), 'float32')
   let y: tf.Tensor | tf.Tensor[] | undefined
   try {
-    y = model.predict(x, { batchSize: n })
+    // A 28x28x1 model of @mnist/model's runs the backend's fused forward pass where there is one (simd).
+    y =
+      x.rank === 4
+        ? modelLogits(model, x as tf.Tensor4D, { batchSize: n, fused: p.fused })
+        : model.predict(x, { batchSize: n })
     if (Array.isArray(y)) throw new ModelShapeError(`expected a model with one output, found ${y.length} outputs`)
     const data = (await y.data()) as Float32Array
     if (data.length !== n * p.classes) {

@@ -27,4 +27,10 @@ export interface InferenceOptions {
   limit?: number
   /** How to read the model's output (default `auto`). */
   outputs?: ModelOutputKind
+  /**
+   * Run @mnist/model's `modelLogits`: the backend's fused inference where it has one (the `simd` backend) for a model
+   * of @mnist/model's (built by `createModel` or loaded with its metadata); equal to `model.predict` to float
+   * rounding. Default true; `false` always uses `model.predict`.
+   */
+  fused?: boolean
 }

@@ -118,14 +118,18 @@ export class EmptyImageError extends MnistModelError {
   }
 }
 
-/** `loadPretrained()` was called but this build of the package ships no weights. */
+/**
+ * `loadPretrained()` could not get the weights built into the package: this build has none, or the module that holds
+ * them could not be imported (a bundler or host that lost its chunk). `reason` says which.
+ */
 export class PretrainedUnavailableError extends MnistModelError {
   readonly version: string
-  constructor(version: string, location: string, options?: { cause?: unknown }) {
+  constructor(version: string, reason: string, options?: { cause?: unknown }) {
     super(
       'MODEL_PRETRAINED_UNAVAILABLE',
-      `no pretrained weights ship with @mnist/model ${version} yet (looked for ${location}); ` +
-        'train one with `mnist train` and load it with loadModel(dir)',
+      `loadPretrained(): no built-in weights in @mnist/model ${version}: ${reason}; ` +
+        'loadPretrained({ url }) loads them from a server (the files are @mnist/model/pretrained/*), ' +
+        'loadModel() loads any other model',
       options,
     )
     this.name = 'PretrainedUnavailableError'

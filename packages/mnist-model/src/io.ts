@@ -230,17 +230,24 @@ async function loadFromUrl(href: string, options: LoadModelOptions, maxWeightByt
     } catch (cause) {
       throw new ModelFileError(file, `could not be fetched: ${(cause as Error).message}`, { cause })
     }
-    if (!res.ok)
+    if (!res.ok) {
+      const what = res.status === 404 ? 'missing' : 'could not be fetched'
+      throw new ModelFileError(file, `${what}: ${await describeResponse(res)}`)
+    }
+    // No model file is a web page: an HTML answer is a dev server's or host's fallback page for a path it lacks.
+    if (/\btext\/html\b/i.test(res.headers.get('content-type') ?? '')) {
       throw new ModelFileError(
         file,
-        `${res.status === 404 ? 'missing' : 'could not be fetched'}: HTTP ${res.status} ${res.statusText}`.trim(),
+        `expected ${limit.what.replace(/ \(.*\)$/, '')}, but the server answered with a web page ` +
+          `(${await describeResponse(res)}): the file is not served at this URL`,
       )
+    }
     return readBody(res, file, limit)
   }
   const maxJson = options.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES
   const text = utf8(await get(u, u.href, { max: maxJson, what: 'model.json (maxModelJsonBytes)' }))
   return fromFiles({
-    modelJson: text,
+    modelJson: jsonOrExplain(text, u.href),
     modelJsonName: u.href,
     maxWeightBytes,
     displayName: (p) => new URL(p, u).href,
@@ -249,6 +256,39 @@ async function loadFromUrl(href: string, options: LoadModelOptions, maxWeightByt
       return get(w, w.href, limit)
     },
   })
+}
+
+/** `HTTP 404 Not Found, content-type text/html, 1234 bytes: "<!doctype html>..."`: what came back, for messages. */
+async function describeResponse(res: Response): Promise<string> {
+  const type = res.headers.get('content-type')
+  const parts = [`HTTP ${res.status} ${res.statusText}`.trim(), `content-type ${type ?? '(none)'}`]
+  try {
+    const head = await readBody(res, '(response)', { max: 64 * 1024, what: 'a response' }).catch(() => undefined)
+    if (head !== undefined) parts.push(`${head.byteLength} bytes${head.byteLength > 0 ? `: ${preview(head)}` : ''}`)
+  } catch {
+    // The body is only there to help the message.
+  }
+  return parts.join(', ')
+}
+
+/** The first bytes of a body as text, quoted and cut: enough to recognise a web page or an error document. */
+function preview(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes.subarray(0, 80)).replace(/\s+/g, ' ').trim()
+  return JSON.stringify(bytes.byteLength > 80 ? `${text}...` : text)
+}
+
+/** model.json's text, or (when it is not JSON) an error that shows how the body starts. */
+function jsonOrExplain(text: string, file: string): object {
+  try {
+    return JSON.parse(text) as object
+  } catch (cause) {
+    const head = preview(new TextEncoder().encode(text))
+    throw new ModelFileError(
+      file,
+      `expected JSON, found malformed text (${(cause as Error).message}); the body starts ${head}`,
+      { cause },
+    )
+  }
 }
 
 /** A response body, streamed and cut off as soon as it passes `limit.max` (a server may send anything). */

@@ -1,4 +1,5 @@
 import { build } from 'esbuild'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -28,5 +29,29 @@ describe('browser build', () => {
     const code = result.outputFiles[0]!.text
     expect(code).not.toMatch(/from\s*["'](node:)?(fs|path|url)(\/promises)?["']/)
     expect(code).not.toMatch(/require\(["'](node:)?fs/)
+  })
+})
+
+describe('browser build, the embedded weights', () => {
+  it('are a chunk of their own: loaded by loadPretrained() when called, never part of the main bundle', async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      splitting: true,
+      outdir: '/virtual-out',
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+      external: ['@tensorflow/*'],
+    })
+    const weightsStart = readFileSync(fileURLToPath(new URL('../pretrained/weights.bin', import.meta.url)))
+      .subarray(0, 300)
+      .toString('base64')
+    const main = result.outputFiles.find((f) => f.path.endsWith('/index.js'))!
+    const withWeights = result.outputFiles.filter((f) => f.text.includes(weightsStart))
+    expect(main.text).not.toContain(weightsStart)
+    expect(withWeights).toHaveLength(1)
+    expect(main.text).toContain(withWeights[0]!.path.split('/').pop())
   })
 })

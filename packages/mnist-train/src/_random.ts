@@ -1,6 +1,6 @@
 // The trainer's view of the seeded RNG: the generator and the seed mixer are @mnist/data's (one owner for every
 // package); this module only names the trainer's streams and scopes tfjs's Math.random use.
-import { mixSeed, mulberry32 } from '@mnist/data'
+import { mixSeed, mulberry32 } from '@mnist/data/stats'
 
 export { mixSeed }
 

@@ -116,7 +116,7 @@ export function momentsBytes(meta: CheckpointState['optimizer']): number {
   return meta.slots.map((s) => size(s?.shape)).reduce((a, b) => a + 2 * b, 0) * 4
 }
 
-export function decodeMoments(file: string, meta: CheckpointState['optimizer'], bytes: Buffer): AdamWState {
+export function decodeMoments(file: string, meta: CheckpointState['optimizer'], bytes: Uint8Array): AdamWState {
   const sizes = meta.slots.map((s) => s.shape.reduce((a, b) => a * b, 1))
   const expected = momentsBytes(meta)
   if (bytes.byteLength !== expected) {

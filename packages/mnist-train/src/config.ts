@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@mnist/model'
+import { checkModelConfig, DEFAULT_MODEL_CONFIG, type ModelConfig } from '@mnist/model'
 import { checkStepMemory } from './step-memory'
 import { DEFAULT_AUGMENTATION, validateAugmentation, type AugmentationRanges } from './augment'
 import { InvalidTrainConfigError } from './errors'
@@ -26,7 +26,10 @@ export interface TrainConfig extends Omit<OneCycleOptions, 'totalSteps'> {
   augmentation: AugmentationRanges
   /** Images per forward pass when evaluating on the test set (does not change results). */
   evalBatchSize: number
-  /** Architecture (see @mnist/model); the default is @mnist/model's `DEFAULT_MODEL_CONFIG`. */
+  /**
+   * Architecture (see @mnist/model), with its defaults filled in (`resolveConfig`); the default is @mnist/model's
+   * `DEFAULT_MODEL_CONFIG`. Stored in every checkpoint: a resumed run trains the same network.
+   */
   model: ModelConfig
 }
 
@@ -66,7 +69,10 @@ export type TrainConfigInput = Partial<Omit<TrainConfig, 'augmentation' | 'model
   model?: Partial<ModelConfig>
 }
 
-/** Fill in the defaults and check every field; throws `InvalidTrainConfigError` naming the first bad one. */
+/**
+ * Fill in the defaults and check every field; throws `InvalidTrainConfigError` naming the first bad one, and for the
+ * architecture @mnist/model's `ModelConfigError` (naming the layer) or `ParamBudgetError` (25,000 parameters or more).
+ */
 export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   const d = DEFAULT_TRAIN_CONFIG
   const config: TrainConfig = {
@@ -75,6 +81,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
     augmentation: { ...d.augmentation, ...stripUndefined(input.augmentation ?? {}) },
     model: { ...(d.model as ModelConfig), ...stripUndefined(input.model ?? {}) } as ModelConfig,
   }
+  // Checked here, before a run folder exists, with the errors createModel would throw later.
+  config.model = checkModelConfig(config.model).config
   int('epochs', config.epochs, 1, 10_000)
   int('batchSize', config.batchSize, 1, 65_536)
   int('seed', config.seed, 0, 4_294_967_295)

@@ -8,6 +8,7 @@ export type MnistTrainErrorCode =
   | 'TRAIN_BATCH_TOO_LARGE'
   | 'TRAIN_RESUME_BACKEND_UNAVAILABLE'
   | 'TRAIN_ABORTED_BEFORE_START'
+  | 'TRAIN_RESUME_MODEL_MISMATCH'
 
 /** Catch this one class to handle every failure @mnist/train throws. Branch on `code`, not on message text. */
 export class MnistTrainError extends Error {
@@ -134,6 +135,28 @@ export class ResumeBackendError extends MnistTrainError {
         `continues on its backend so that it gives the same model; name another backend to continue there ` +
         '(the weights will then differ from an uninterrupted run)',
       { cause },
+    )
+  }
+}
+
+/**
+ * The architecture given to a resumed run is not the one its checkpoint trained: a checkpoint continues only with its
+ * own network (leave the model out to resume, or start a new run for another architecture).
+ */
+export class ResumeModelMismatchError extends MnistTrainError {
+  override name = 'ResumeModelMismatchError'
+  readonly option = 'model'
+  constructor(
+    readonly path: string,
+    /** The checkpoint's architecture, in one line (`describeModelConfig`). */
+    readonly saved: string,
+    /** The given architecture, in one line. */
+    readonly given: string,
+  ) {
+    super(
+      'TRAIN_RESUME_MODEL_MISMATCH',
+      `option "model": ${path} was trained with the architecture [${saved}], not the given [${given}]; a resumed ` +
+        'run keeps its architecture (leave the model out, or start a new run)',
     )
   }
 }

@@ -1,63 +1,8 @@
-// Public surface of @mnist/train. Re-exports only: no logic, no side effects.
-export { train } from './trainer'
+// Public surface of @mnist/train in Node. Re-exports only: no logic, no side effects. Browsers get ./browser.ts
+// (the "browser" export condition): the same minus what needs Node (data loading, run folders, checkpoint files).
+export { train } from './node-train'
 export { defaultOutDir } from './run-dir'
-export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config'
-export { TRAIN_PRESETS, presetConfig } from './presets'
-export { AdamW } from './adamw'
-export { oneCycle } from './schedule'
-export {
-  DEFAULT_AUGMENTATION,
-  IDENTITY_AFFINE,
-  affineWarp,
-  augmentImage,
-  sampleAffine,
-  validateAugmentation,
-} from './augment'
-// Backend selection moved to @mnist/backends; re-exported so that code importing it from here keeps working.
-export {
-  BACKEND_ORDER,
-  listBackends,
-  selectBackend,
-  registerWasmTrainingKernels,
-  registerCpuTrainingKernels,
-  BackendUnavailableError,
-  UnsupportedKernelError,
-} from '@mnist/backends'
 export { runtimeVersions } from './versions'
 export { readCheckpoint } from './checkpoint'
-export { CHECKPOINT_FORMAT, OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint-format'
-export {
-  MnistTrainError,
-  InvalidTrainConfigError,
-  NonFiniteLossError,
-  CheckpointError,
-  CheckpointWriteError,
-  RunDirError,
-  TrainDataError,
-  BatchTooLargeError,
-  ResumeBackendError,
-  TrainAbortedError,
-} from './errors'
-
-export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult, StepEngineName } from './options'
-export type { TrainConfig, TrainConfigInput } from './config'
-export type { TrainPreset, TrainPresetName } from './presets'
-export type { AdamWOptions, AdamWState, AdamWSlot } from './adamw'
-export type { OneCycleOptions, ScheduleValue } from './schedule'
-export type { AffineParams, AugmentationRanges } from './augment'
-export type {
-  BackendName,
-  BackendRequest,
-  BackendSelection,
-  BackendStatus,
-  SelectBackendOptions,
-  SkippedBackend,
-} from '@mnist/backends'
-export type {
-  CheckpointFiles,
-  CheckpointState,
-  EpochSummary,
-  LoadedCheckpoint,
-  TrainingPosition,
-} from './checkpoint-format'
-export type { MnistTrainErrorCode } from './errors'
+export { OPTIMIZER_FILE, TRAINING_STATE_FILE } from './checkpoint-format'
+export * from './shared-exports'

@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { shuffledIndices } from '@mnist/data'
+import { shuffledIndices } from '@mnist/data/stats'
 import { evaluate } from '@mnist/eval'
 import { BatchFiller } from './batch'
 import { NonFiniteLossError, TrainAbortedError } from './errors'
@@ -9,6 +9,7 @@ import type { RunState } from './run-state'
 import { oneCycle, type OneCycleOptions } from './schedule'
 import type { StepEngine } from './step-engine'
 import { STREAM, streamRng } from './_random'
+import { yieldToEventLoop } from './yield'
 
 /** What the loop works with; `train()` sets it up. */
 export interface LoopParts {
@@ -103,12 +104,12 @@ export class TrainingLoop {
   }
 
   /**
-   * Lets signal handlers (Ctrl-C) and progress output run between steps: every 10 ms, not every step (a fused step
-   * takes ~3 ms and a turn of the event loop costs a noticeable part of that).
+   * Lets signal handlers (Ctrl-C, a worker's abort message) and progress output run between steps: every 10 ms, not
+   * every step (a fused step takes ~3 ms and a turn of the event loop costs a noticeable part of that).
    */
   private async yieldSometimes(): Promise<void> {
     if (performance.now() - this.lastYield < 10) return
-    await new Promise<void>((resolve) => setImmediate(resolve))
+    await yieldToEventLoop()
     this.lastYield = performance.now()
   }
 

@@ -1,7 +1,9 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { DatasetName, DownloadProgress, MnistSplit } from '@mnist/data'
+import type { ModelConfig } from '@mnist/model'
 import type { BackendName, BackendRequest, BackendSelection } from '@mnist/backends'
 import type { EpochSummary, TrainingPosition } from './checkpoint-format'
+import type { CheckpointStore } from './checkpoint-store'
 import type { TrainConfig, TrainConfigInput } from './config'
 import type { TrainPresetName } from './presets'
 
@@ -24,6 +26,13 @@ export interface TrainOptions {
    */
   preset?: TrainPresetName
   /**
+   * The architecture to train (an @mnist/model `ModelConfig`; default `DEFAULT_MODEL_CONFIG`), the same as
+   * `config.model` (give one of them). Checked before anything is created: `ModelConfigError` names a bad layer,
+   * `ParamBudgetError` a network of 25,000 trainable parameters or more. Saved in the model's metadata and in every
+   * checkpoint; when resuming it may be left out, and if given must be the checkpoint's (`ResumeModelMismatchError`).
+   */
+  model?: ModelConfig
+  /**
    * Default `'auto'`. When resuming, `'auto'` (or leaving it out) continues on the backend the checkpoint recorded, so
    * that the result is that of an uninterrupted run (`ResumeBackendError` when it is not available here); another
    * backend overrides it, with a warning in `TrainStartInfo.warnings`.
@@ -41,9 +50,12 @@ export interface TrainOptions {
   fusedStep?: boolean
   /** Accept a software WebGPU adapter when `backend` is `'webgpu'` (default true there). */
   allowSoftwareWebGpu?: boolean
-  /** Use these splits instead of calling `loadMnist` (labels must be class indices, images the model's size). */
+  /**
+   * Use these splits instead of calling `loadMnist` (labels must be class indices, images the model's size). Required
+   * in the browser entry, which has no `loadMnist`.
+   */
   data?: TrainData
-  /** `loadMnist` options (when `data` is not given). */
+  /** `loadMnist` options (when `data` is not given; Node only). */
   dataset?: DatasetName
   dataDir?: string
   mirror?: string
@@ -68,13 +80,22 @@ export interface TrainOptions {
    * Parent folder of the run folder `<timestamp>-<backend>/` (`-2`, `-3`, ... when a run started in the same second
    * took the name). The run folder is created when training starts (an unwritable folder fails then, with
    * `RunDirError`) and removed again if the run ends before its first checkpoint. Default: the resumed checkpoint's
-   * parent when resuming, else `MNIST_OUT_DIR`, else `models` (relative to the current directory).
+   * parent when resuming, else `MNIST_OUT_DIR`, else `models` (relative to the current directory). Node only.
    */
   outDir?: string
   /** Write checkpoints (default true). With false nothing is written, and an interrupted run cannot be resumed. */
   save?: boolean
-  /** A checkpoint folder to continue (written by an interrupted run). */
-  resume?: string
+  /**
+   * Save the checkpoints into this store instead of a new run folder under `outDir` (which is then not created):
+   * `createMemoryCheckpointStore()`, `createIndexedDbCheckpointStore(name)` or your own. The browser entry saves
+   * nothing unless given one.
+   */
+  checkpoints?: CheckpointStore
+  /**
+   * The checkpoint to continue (written by an interrupted run): a checkpoint folder (Node), or a store holding one
+   * (it may also be `checkpoints`: the resumed run then saves over the checkpoint it started from).
+   */
+  resume?: string | CheckpointStore
   /** Abort: the trainer stops before the next step, writes a resumable checkpoint and returns `interrupted: true`. */
   signal?: AbortSignal
   /** Keep the trained model in the result (the caller then owns it and must `dispose()` it). Default false. */
@@ -112,10 +133,14 @@ export interface TrainStartInfo {
   evaluation: 'test' | 'validation'
   batchesPerEpoch: number
   totalSteps: number
-  /** The run's checkpoint folder (written at the end of each epoch and on interrupt); undefined with `save: false`. */
+  /**
+   * The run's checkpoint folder (written at the end of each epoch and on interrupt), or the `location` of the
+   * `checkpoints` store; undefined when nothing is saved.
+   */
   runDir: string | undefined
   /** Where a resumed run starts. */
   position: TrainingPosition
+  /** The `resume` folder as given, or the `location` of the `resume` store. */
   resumedFrom: string | undefined
   /** Why the result will differ from an uninterrupted run (a resume overriding the recorded backend or engine). */
   warnings: string[]
@@ -147,7 +172,7 @@ export interface TrainProgress {
 export interface TrainResult {
   /** True when stopped by the signal; `checkpointDir` then holds a resumable checkpoint (unless `save: false`). */
   interrupted: boolean
-  /** The run folder (model + optimiser + training.json), when saving. */
+  /** The run folder (model + optimiser + training.json), or the `checkpoints` store's `location`, when saved. */
   checkpointDir: string | undefined
   /** Same folder as `checkpointDir` when the run completed (a loadable model with metadata). */
   modelDir: string | undefined

@@ -1,32 +1,66 @@
-import { readCheckpoint } from './checkpoint'
 import type { LoadedCheckpoint } from './checkpoint-format'
+import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store'
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
-import { CheckpointError, InvalidTrainConfigError } from './errors'
+import { describeModelConfig, sameModelConfig, type ModelConfig } from '@mnist/model'
+import { CheckpointError, InvalidTrainConfigError, ResumeModelMismatchError } from './errors'
 import type { BackendRequest } from '@mnist/backends'
 import type { StepEngineName, TrainOptions } from './options'
+import type { TrainPlatform } from './platform'
+
+/** The checkpoint a run continues. */
+export interface ResumePoint {
+  checkpoint: StoredCheckpoint
+  /** As given: the folder path, or the store's location (reported, and named in errors). */
+  name: string
+  /** As the checkpoints of the resumed run record it (`training.json`'s `resumedFrom`). */
+  recordedAs: string
+}
 
 /** The checkpoint to continue (undefined for a fresh run); a complete run cannot be resumed. */
-export async function openResume(dir: string | undefined): Promise<LoadedCheckpoint | undefined> {
-  if (dir === undefined) return undefined
-  const resumed = await readCheckpoint(dir)
-  if (resumed.state.complete) {
-    const { history, config } = resumed.state
+export async function openResume(
+  resume: string | CheckpointStore | undefined,
+  platform: TrainPlatform,
+): Promise<ResumePoint | undefined> {
+  if (resume === undefined) return undefined
+  const { store, recordedAs } = typeof resume === 'string' ? platform.folderStore(resume) : { store: resume }
+  const name = typeof resume === 'string' ? resume : store.location
+  const checkpoint = await store.load()
+  if (checkpoint === undefined) throw new CheckpointError(name, 'holds no checkpoint to resume from')
+  if (checkpoint.state.complete) {
+    const { history, config } = checkpoint.state
     throw new CheckpointError(
-      dir,
+      name,
       `the run is already complete (${history.length}/${config.epochs} epochs); nothing to resume`,
     )
   }
-  return resumed
+  return { checkpoint, name, recordedAs: recordedAs ?? name }
+}
+
+/**
+ * The config a run was given: `options.config` with `options.model` as its architecture (the one place to give it
+ * besides `config.model`; both at once is refused).
+ */
+export function givenConfig(options: TrainOptions): TrainConfigInput | undefined {
+  if (options.model === undefined) return options.config
+  if (options.config?.model !== undefined) {
+    throw new InvalidTrainConfigError('model', 'the architecture in one place, `model` or `config.model`', 'both')
+  }
+  return { ...options.config, model: options.model }
 }
 
 /** The run's config: the checkpoint's when resuming (a field the caller also gives must agree), else resolved. */
-export function runConfig(given: TrainConfigInput | undefined, resumed: LoadedCheckpoint | undefined): TrainConfig {
-  return resumed ? checkResumeConfig(resumed.state.config, given ?? {}) : resolveTrainConfig(given)
+export function runConfig(
+  given: TrainConfigInput | undefined,
+  resumed: LoadedCheckpoint | undefined,
+  resumeDir = '',
+): TrainConfig {
+  return resumed ? checkResumeConfig(resumed.state.config, given ?? {}, resumeDir) : resolveTrainConfig(given)
 }
 
-function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput): TrainConfig {
+function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput, dir: string): TrainConfig {
+  if (given.model !== undefined) checkResumeModel(saved.model, given.model, dir)
   for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue
+    if (value === undefined || key === 'model') continue
     const savedValue = (saved as unknown as Record<string, unknown>)[key]
     const merged = typeof value === 'object' ? { ...(savedValue as object), ...value } : value
     if (JSON.stringify(savedValue) !== JSON.stringify(merged)) {
@@ -38,6 +72,27 @@ function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput): TrainCo
     }
   }
   return saved
+}
+
+/** The architecture given to a resumed run (over the checkpoint's, field by field) must be the checkpoint's. */
+function checkResumeModel(saved: ModelConfig, given: Partial<ModelConfig>, dir: string): void {
+  const merged = { ...saved, ...given }
+  let same: boolean
+  try {
+    same = sameModelConfig(saved, merged)
+  } catch {
+    // one of them is not a valid architecture: they cannot be the same network
+    same = false
+  }
+  if (!same) throw new ResumeModelMismatchError(dir, describe(saved), describe(merged))
+}
+
+function describe(config: Partial<ModelConfig>): string {
+  try {
+    return describeModelConfig(config)
+  } catch {
+    return `an invalid architecture ${JSON.stringify(config).slice(0, 200)}`
+  }
 }
 
 /** How a run selects its backend and step engine; for a resumed run, those it recorded unless overridden. */

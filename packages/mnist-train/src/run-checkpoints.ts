@@ -1,15 +1,14 @@
-import path from 'node:path'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { createMetadata, getModelConfig, type ModelMetadata } from '@mnist/model'
 import type { AdamWState } from './adamw'
 import type { BackendSelection } from '@mnist/backends'
-import { writeCheckpoint } from './checkpoint-commit'
 import { CHECKPOINT_FORMAT, type CheckpointState } from './checkpoint-format'
 import type { TrainConfig } from './config'
 import type { StepEngineName } from './options'
 import type { RunData } from './run-data'
 import type { RunState } from './run-state'
 import type { StepEngine } from './step-engine'
+import type { CheckpointStore } from './checkpoint-store'
 
 /** What stays fixed for a whole run (a checkpoint stores it beside the RunState). */
 export interface RunFacts {
@@ -22,8 +21,10 @@ export interface RunFacts {
   totalSteps: number
   params: number
   stepEngine: StepEngineName
-  /** The checkpoint folder this run continues. */
+  /** The checkpoint this run continues, as given (a folder, or the store's location). */
   resumedFrom: string | undefined
+  /** The same as recorded in the checkpoints this run writes (a folder: its absolute path). */
+  resumedFromRecorded: string | undefined
   /** `TrainOptions.threads` as given (recorded so that a resume uses the same). */
   threads: number | undefined
   /** `TrainOptions.metadataExtra`: written into the saved model's `metadata.extra`. */
@@ -31,16 +32,22 @@ export interface RunFacts {
 }
 
 /**
- * The run folder (created, exclusively, by `createRunDir` at the start) and its checkpoints: model + metadata,
- * optimiser moments and `training.json`, written by the commit protocol of checkpoint-commit.ts at each save.
+ * The run's checkpoints: model + metadata, optimiser moments and `training.json`, saved into the run's store at each
+ * save (in Node by default a run folder, created by `createRunDir` at the start and written by the commit protocol of
+ * checkpoint-commit.ts).
  */
 export class RunCheckpoints {
   saves = 0
 
-  /** `dir`: the run folder, undefined when not saving. */
-  constructor(readonly dir: string | undefined) {}
+  /** `store`: where checkpoints go, undefined when not saving. */
+  constructor(readonly store: CheckpointStore | undefined) {}
 
-  /** Writes the model as `engine` trained it (synced first) with the run's state. Nothing when not saving. */
+  /** The store's location (the run folder in Node), undefined when not saving. */
+  get dir(): string | undefined {
+    return this.store?.location
+  }
+
+  /** Saves the model as `engine` trained it (synced first) with the run's state. Nothing when not saving. */
   async write(
     complete: boolean,
     model: LayersModel,
@@ -48,12 +55,12 @@ export class RunCheckpoints {
     facts: RunFacts,
     run: RunState,
   ): Promise<void> {
-    if (this.dir === undefined) return
+    if (this.store === undefined) return
     engine.syncModel()
     const optimizer = engine.optimizerState()
     const state = checkpointState(facts, run, optimizer, complete)
     const metadata = checkpointMetadata(model, facts, state)
-    await writeCheckpoint(this.dir, { model, metadata, state, optimizer })
+    await this.store.save({ model, metadata, state, optimizer })
     this.saves++
   }
 }
@@ -84,7 +91,7 @@ function checkpointState(facts: RunFacts, run: RunState, optimizer: AdamWState, 
     optimizer: { step: optimizer.step, slots: optimizer.slots.map((s) => ({ name: s.name, shape: s.shape })) },
     startedAt,
     savedAt: new Date().toISOString(),
-    ...(facts.resumedFrom !== undefined ? { resumedFrom: path.resolve(facts.resumedFrom) } : {}),
+    ...(facts.resumedFromRecorded !== undefined ? { resumedFrom: facts.resumedFromRecorded } : {}),
     threads: facts.threads ?? null,
     stepEngine: facts.stepEngine,
   }

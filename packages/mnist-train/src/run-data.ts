@@ -1,5 +1,6 @@
-import { loadMnist, normalizationFor, type DatasetName, type MnistSplit, type Normalization } from '@mnist/data'
-import { fingerprint } from './checkpoint'
+import type { DatasetName, MnistSplit } from '@mnist/data'
+import { normalizationFor, type Normalization } from '@mnist/data/stats'
+import { fingerprint } from './fingerprint'
 import type { LoadedCheckpoint } from './checkpoint-format'
 import { CheckpointError, InvalidTrainConfigError, TrainDataError } from './errors'
 import type { TrainOptions } from './options'
@@ -22,23 +23,31 @@ export interface RunData {
   normalization: Normalization
 }
 
+/** The splits a run draws from, as loaded (or as given in `options.data`), before they are cut to the run's counts. */
+export interface LoadedSplits {
+  dataset: DatasetName
+  /** Where they came from (`dataDir`, `cache`, `download`, or `memory`). */
+  source: string
+  train: MnistSplit
+  test: MnistSplit
+}
+
+/** Loads the splits when `options.data` does not give them (Node: `loadMnist`); gets the resumed run's dataset. */
+export type SplitsLoader = (options: TrainOptions, dataset: DatasetName | undefined) => Promise<LoadedSplits>
+
 /**
- * Loads the data (or takes `options.data`) and cuts it to the run's counts; a resumed run gets the checkpoint's
- * counts and must find the same data (CheckpointError otherwise).
+ * Takes `options.data` (or loads the data with `load`) and cuts it to the run's counts; a resumed run gets the
+ * checkpoint's counts and must find the same data (CheckpointError naming `resumeName` otherwise).
  */
-export async function loadRunData(options: TrainOptions, resumed: LoadedCheckpoint | undefined): Promise<RunData> {
-  const loaded = options.data
+export async function loadRunData(
+  options: TrainOptions,
+  resumed: LoadedCheckpoint | undefined,
+  load: SplitsLoader,
+  resumeName: string | undefined,
+): Promise<RunData> {
+  const loaded: LoadedSplits = options.data
     ? { dataset: options.data.dataset ?? 'mnist', source: 'memory', train: options.data.train, test: options.data.test }
-    : await loadMnist({
-        dataset: options.dataset ?? (resumed?.state.dataset as DatasetName | undefined),
-        dataDir: options.dataDir,
-        mirror: options.mirror,
-        cacheDir: options.cacheDir,
-        timeoutMs: options.timeoutMs,
-        retries: options.retries,
-        onProgress: options.onDataProgress,
-        signal: options.signal,
-      })
+    : await load(options, resumed?.state.dataset as DatasetName | undefined)
   const validation = resumed ? (resumed.state.validation ?? 0) : pickValidation(options.validation, loaded.train.count)
   const evaluated = validation > 0 ? lastImages(loaded.train, validation) : loaded.test
   const trainAvailable = loaded.train.count - validation
@@ -46,7 +55,7 @@ export async function loadRunData(options: TrainOptions, resumed: LoadedCheckpoi
   const testCount = resumed ? resumed.state.testCount : pickCount('testLimit', options.testLimit, evaluated.count)
   if (trainCount > trainAvailable || testCount > evaluated.count) {
     throw new CheckpointError(
-      options.resume!,
+      resumeName!,
       `the checkpoint trained on ${trainCount} images and tested on ${testCount}; ` +
         `this dataset has ${loaded.train.count} / ${loaded.test.count}`,
     )
@@ -67,7 +76,7 @@ export async function loadRunData(options: TrainOptions, resumed: LoadedCheckpoi
   }
   if (resumed && (resumed.state.dataset !== data.dataset || resumed.state.dataFingerprint !== data.fingerprint)) {
     throw new CheckpointError(
-      options.resume!,
+      resumeName!,
       `the checkpoint was trained on different data ` +
         `(${resumed.state.dataset}, fingerprint ${resumed.state.dataFingerprint}); ` +
         `found ${data.dataset}, fingerprint ${data.fingerprint}`,

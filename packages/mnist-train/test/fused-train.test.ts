@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { readCheckpoint } from '../src/checkpoint'
 import { NonFiniteLossError } from '../src/errors'
 import type { TrainOptions } from '../src/options'
-import { train } from '../src/trainer'
+import { train } from '../src/node-train'
 import { SMALL_FLAT_MODEL, subset, tempDir, TINY_MODEL, weightsOf } from './helpers'
 
 // The simd backend's fused training step (one wasm pass per layer) inside the real training loop.

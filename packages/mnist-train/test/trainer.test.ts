@@ -8,7 +8,7 @@ import { readCheckpoint } from '../src/checkpoint'
 import { CHECKPOINT_FORMAT, type CheckpointState } from '../src/checkpoint-format'
 import { CheckpointError, InvalidTrainConfigError, NonFiniteLossError } from '../src/errors'
 import type { TrainOptions } from '../src/options'
-import { train } from '../src/trainer'
+import { train } from '../src/node-train'
 import { SMALL_FLAT_MODEL, snapshot, subset, tempDir, TINY_MODEL, weightsOf } from './helpers'
 
 const base = async (over: Partial<TrainOptions> = {}): Promise<TrainOptions> => ({

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readCheckpoint } from '../src/checkpoint'
 import { InvalidTrainConfigError } from '../src/errors'
 import type { TrainStartInfo } from '../src/options'
-import { train } from '../src/trainer'
+import { train } from '../src/node-train'
 import { realMnist, tempDir, TINY_MODEL } from './helpers'
 
 // `validation`: the last N training images are evaluated instead of the test set; `preset` feeds train().

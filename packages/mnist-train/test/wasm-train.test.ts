@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { train } from '../src/trainer'
+import { train } from '../src/node-train'
 import { subset, TINY_MODEL, weightsOf } from './helpers'
 
 // Stock tfjs-backend-wasm cannot train a conv net (no Conv2DBackpropFilter); with ours it must follow cpu closely.

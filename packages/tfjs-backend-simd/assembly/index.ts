@@ -10,6 +10,7 @@ export { conv2d_backprop_input_f32 } from './Conv2DBackpropInput'
 export { batch_norm_f32, batch_norm_coef_f32, batch_norm_grad_sums_f32 } from './FusedBatchNorm'
 export { max_pool_f32, max_pool_grad_f32 } from './MaxPool'
 export { tile_f32 } from './Tile'
+export { global_avg_pool_f32, global_avg_pool_grad_f32 } from './GlobalAvgPool'
 export {
   channel_sums_f32, scale_shift_act_f32, bn_act_pool_f32, bn_act_pool_grad_f32, bn_grad_sums_f32, bn_grad_f32, relu_grad_f32, dropout_mask_f32, dropout_grad_f32, adamw_f32, adamw_transpose_f32, dot_rows_f32, dense_dw_f32,
 } from './FusedTraining'

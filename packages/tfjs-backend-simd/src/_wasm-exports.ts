@@ -88,6 +88,10 @@ export interface WasmExports {
     x: number, out: number, s0: number, s1: number, s2: number, s3: number, r3: number, o1n: number, o2n: number,
     q0: number, q1: number
   ): void
+  /** assembly/GlobalAvgPool/global_avg_pool_f32(x: usize, y: usize, HW: i32, C: i32, n0: i32, n1: i32) */
+  global_avg_pool_f32(x: number, y: number, HW: number, C: number, n0: number, n1: number): void
+  /** assembly/GlobalAvgPool/global_avg_pool_grad_f32(dy: usize, dx: usize, HW: i32, C: i32, n0: i32, n1: i32) */
+  global_avg_pool_grad_f32(dy: number, dx: number, HW: number, C: number, n0: number, n1: number): void
   /**
    * assembly/FusedTraining/channel_sums_f32:
    * x: usize, shift: usize, C: i32, r0: i32, r1: i32, squares: i32, out: usize

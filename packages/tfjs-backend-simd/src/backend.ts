@@ -1,6 +1,8 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu'
-import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core'
+import type { BackendValues, DataId, DataType, Tensor, Tensor2D, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core'
 import type { SimdBuild } from './flags'
+import { FusedPredictor } from './fused/predict'
+import type { FusedModelSpec } from './fused/spec'
 import type { Runtime } from './runtime'
 import { SHARED_KEY } from './shared'
 
@@ -35,6 +37,9 @@ export class SimdBackend extends MathBackendCPU {
   /** @internal The wasm runtime (not part of the published types: kernels and the fused trainer use it). */
   readonly rt: Runtime
 
+  /** @internal The folded models of fusedPredict. */
+  private predictor: FusedPredictor | undefined
+
   /** @internal Made by the 'simd' backend factory (registerSimdBackend). */
   constructor(rt: Runtime) {
     super()
@@ -56,6 +61,21 @@ export class SimdBackend extends MathBackendCPU {
   /** Why worker threads could not start, if they could not (the backend then runs on one thread). */
   get workerStartError(): unknown {
     return this.rt.workerStartError
+  }
+
+  /**
+   * Logits of `images` ([n, h, w, c], normalised as the model gets them) from the network `spec` describes, with
+   * `weights` = every weight of the matching tfjs-layers model in `model.getWeights()` order (the trainable ones in
+   * layer order, then each batch norm's moving mean and variance), in inference mode
+   * (moving statistics, dropout off): what `model.predict(images)` returns, computed by one fused forward pass per
+   * 64 images with each batch norm folded into the conv/dense weights before it. The folded weights are kept for the
+   * next calls with the same weight tensors (until one is disposed or reassigned). Returns a new [n, classes] tensor.
+   * Throws FusedNetworkError for a layer the fused step does not run (predict with the model then), FusedInputError
+   * for weights or images that do not fit the spec.
+   */
+  fusedPredict(spec: FusedModelSpec, weights: readonly Tensor[], images: Tensor4D): Tensor2D {
+    this.predictor ??= new FusedPredictor(this)
+    return this.predictor.predict(spec, weights, images)
   }
 
   /** @internal Pointer of a tensor that already lives in wasm memory (shared mode only). */
@@ -152,6 +172,8 @@ export class SimdBackend extends MathBackendCPU {
   }
 
   override dispose(): void {
+    this.predictor?.dispose()
+    this.predictor = undefined
     super.dispose()
     this.rt.dispose()
   }

@@ -24,21 +24,18 @@ export class SimdBackendError extends Error {
   }
 }
 
-/** The .wasm file of the selected build could not be read (package installed without wasm-out/?). */
+/**
+ * The wasm build could not be loaded: the `wasmUrl` option's file is missing or is not a wasm module (an HTML page),
+ * the module that embeds it could not be imported, or it did not compile. `file` names where it came from.
+ */
 export class WasmLoadError extends SimdBackendError {
   override name = 'WasmLoadError'
   constructor(
     readonly file: string,
-    cause: unknown,
-    code: 'SIMD_WASM_NOT_FOUND' | 'SIMD_WASM_INSTANTIATE_FAILED' = 'SIMD_WASM_NOT_FOUND',
+    detail: string,
+    options: { cause?: unknown; code?: 'SIMD_WASM_NOT_FOUND' | 'SIMD_WASM_INSTANTIATE_FAILED' } = {},
   ) {
-    super(
-      code,
-      code === 'SIMD_WASM_NOT_FOUND'
-        ? `could not read ${file}: expected the wasm build shipped in the package's wasm-out/ folder (or pass wasmUrl)`
-        : `could not compile/instantiate ${file}`,
-      { cause },
-    )
+    super(options.code ?? 'SIMD_WASM_NOT_FOUND', `${file}: ${detail}`, { cause: options.cause })
   }
 }
 

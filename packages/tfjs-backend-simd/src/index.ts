@@ -41,6 +41,7 @@ export type {
   FusedDenseLayer,
   FusedDropoutLayer,
   FusedFlattenLayer,
+  FusedGlobalAvgPoolLayer,
   FusedLayer,
   FusedMaxPoolLayer,
   FusedNetwork,
@@ -48,4 +49,14 @@ export type {
   FusedWeightSpec,
   NetworkPlan,
 } from './fused/network'
-export type { FusedModelSpec, FusedSpecLayer } from './fused/spec'
+export type {
+  FusedModelSpec,
+  FusedSpecConv,
+  FusedSpecDense,
+  FusedSpecDropout,
+  FusedSpecFlatten,
+  FusedSpecGlobalAvgPool,
+  FusedSpecKnownLayer,
+  FusedSpecLayer,
+  FusedSpecMaxPool,
+} from './fused/spec'

@@ -11,6 +11,7 @@ import {
   type SimdBuild,
 } from './flags'
 import { Heap, MAX_PAGES } from './heap'
+import { wasmBytes } from './wasm-bytes'
 
 import type { WasmExports } from './_wasm-exports'
 
@@ -26,7 +27,11 @@ export interface SimdBackendOptions {
   build?: SimdBuild
   /** false = never use shared memory / workers (tensors are then copied in and out of wasm per kernel). */
   sharedMemory?: boolean
-  /** Where the .wasm files are served from, for bundlers that move them (default: ../wasm-out/ next to the module). */
+  /**
+   * Load the wasm builds from your own URLs (the package's `wasm-out/` files, exported as
+   * `@mnist/backend-simd/wasm-out/*`) instead of the copies built into the package: `file` is e.g. `simd-shared.wasm`.
+   * In Node a path or `file:` URL is read from disk.
+   */
   wasmUrl?: (file: string) => string | URL
   /** Kernels with fewer floating-point operations than this run on one thread (default 400,000; 0 = always split). */
   parallelThreshold?: number
@@ -103,45 +108,10 @@ const NODE_WORKER = `${WORKER_MAIN}\nimport('node:worker_threads').then((m) => s
 const WEB_WORKER = `${WORKER_MAIN}\nself.onmessage = (e) => serve(e.data);`
 
 // Node built-ins through variables: browser bundlers then leave these imports alone (they only run in Node).
-const NODE_FS = 'node:fs/promises'
-const NODE_URL = 'node:url'
 const NODE_WORKERS = 'node:worker_threads'
 
 interface WorkerHandle {
   terminate(): unknown
-}
-
-function defaultWasmUrl(file: string): URL {
-  return new URL(`../wasm-out/${file}`, import.meta.url)
-}
-
-async function readWasm(url: string | URL): Promise<Uint8Array> {
-  if (isNode && (typeof url !== 'string' || !/^https?:/.test(url))) {
-    const { readFile } = (await import(
-      /* webpackIgnore: true */ /* @vite-ignore */ NODE_FS
-    )) as typeof import('node:fs/promises')
-    const { fileURLToPath } = (await import(
-      /* webpackIgnore: true */ /* @vite-ignore */ NODE_URL
-    )) as typeof import('node:url')
-    const path = typeof url === 'string' && !url.startsWith('file:') ? url : fileURLToPath(url)
-    try {
-      return await readFile(path)
-    } catch (cause) {
-      throw new WasmLoadError(path, cause)
-    }
-  }
-  let res: Response
-  try {
-    res = await fetch(url)
-  } catch (cause) {
-    throw new WasmLoadError(String(url), cause)
-  }
-  if (!res.ok) throw new WasmLoadError(String(url), `HTTP ${res.status} ${res.statusText}`)
-  try {
-    return new Uint8Array(await res.arrayBuffer())
-  } catch (cause) {
-    throw new WasmLoadError(String(url), cause)
-  }
 }
 
 /** One instantiated build: exports, heap and (when shared memory exists) the worker pool. */
@@ -185,8 +155,7 @@ export class Runtime {
     const build = checkBuild(opts.build ?? features.build)
     const shared = features.threads && opts.sharedMemory !== false
     const file = `${build}${shared ? '-shared' : ''}.wasm`
-    const url = opts.wasmUrl ? opts.wasmUrl(file) : defaultWasmUrl(file)
-    const bytes = await readWasm(url)
+    const { bytes, source } = await wasmBytes(file, opts.wasmUrl)
     if (opts.eagerCompile !== false) setNodeV8Flag('--no-wasm-dynamic-tiering')
     let module: WebAssembly.Module
     let memory: WebAssembly.Memory
@@ -203,7 +172,10 @@ export class Runtime {
         },
       })
     } catch (cause) {
-      throw new WasmLoadError(String(url), cause, 'SIMD_WASM_INSTANTIATE_FAILED')
+      throw new WasmLoadError(source, `could not be compiled or instantiated: ${(cause as Error).message}`, {
+        cause,
+        code: 'SIMD_WASM_INSTANTIATE_FAILED',
+      })
     }
     const rt = new Runtime(build, module, memory, instance.exports as unknown as WasmExports, shared)
     if (opts.parallelThreshold !== undefined) rt.parallelThreshold = opts.parallelThreshold

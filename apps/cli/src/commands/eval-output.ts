@@ -2,12 +2,20 @@ import type { EvalResult, NoiseResult } from '@mnist/eval'
 
 // What `mnist eval` prints: the --json object and the human summary.
 
+/** How fast the clean pass ran (images through `evaluate`, normalisation and metrics included) and how. */
+export interface Speed {
+  imagesPerSecond: number
+  /** `fused`: the backend's fused forward pass (simd); `tfjs`: `model.predict`. */
+  inference: 'fused' | 'tfjs'
+}
+
 export function jsonResult(
   e: EvalResult,
   noise: NoiseResult | undefined,
   backend: string,
   dataset: string,
   reportFiles: string[] | undefined,
+  speed: Speed,
 ): Record<string, unknown> {
   return {
     accuracy: e.accuracy,
@@ -22,6 +30,8 @@ export function jsonResult(
     seed: noise ? noise.seed : null,
     dataset,
     backend,
+    imagesPerSecond: speed.imagesPerSecond,
+    inference: speed.inference,
     ...(reportFiles ? { report: reportFiles } : {}),
   }
 }
@@ -32,6 +42,7 @@ export function humanSummary(
   modelDir: string,
   dataset: string,
   reportFiles: string[] | undefined,
+  speed: Speed,
 ): string {
   const pct = (x: number): string => `${(x * 100).toFixed(2)} %`
   const out: string[] = []
@@ -39,6 +50,8 @@ export function humanSummary(
   out.push(`dataset:  ${dataset} test split, ${e.count} images`)
   out.push(`accuracy: ${pct(e.accuracy)} (${e.misclassified.length} errors)`)
   out.push(`loss:     ${e.loss.toFixed(4)} (mean cross-entropy)`)
+  const how = speed.inference === 'fused' ? 'fused inference' : 'tfjs model.predict'
+  out.push(`speed:    ${Math.round(speed.imagesPerSecond).toLocaleString('en-US')} images/s (clean pass, ${how})`)
   out.push('')
   out.push('digit  precision  recall  f1      support')
   for (const c of e.perClass) {

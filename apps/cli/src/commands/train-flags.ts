@@ -16,6 +16,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   preset: '--preset',
   outDir: '--out',
   resume: '--resume',
+  model: '--arch',
 }
 
 /** An error from `train()` that names an option (its `option` field) as one that also names the flag. */

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { describeModelConfig } from '@mnist/model'
 import type { EpochSummary, TrainResult, TrainStartInfo } from '@mnist/train'
 
 // What `mnist train` prints: the header, one line per epoch, and the result (human lines and the --json object).
@@ -14,6 +15,7 @@ export function header(info: TrainStartInfo, say: Say, warn: Say): void {
   if (info.stepEngine === 'fused') say('step: fused (one WebAssembly pass per layer, forward and backward)')
   else if (info.stepEngineReason) say(`step: tfjs ops (the fused step is off: ${info.stepEngineReason})`)
   say(`model: ${info.params.toLocaleString('en-US')} parameters, budget OK (< ${info.budget.toLocaleString('en-US')})`)
+  say(`architecture: ${describeModelConfig(c.model)}`)
   const evaluated =
     info.evaluation === 'validation' ? 'validation images (the last of the training set)' : 'test images'
   say(

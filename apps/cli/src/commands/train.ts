@@ -15,6 +15,7 @@ import { backendOption, intFlag, numberFlag, threadsOption } from '../flags'
 import { createProgressView, type ProgressView } from '../progress-view'
 import { exitCodeOf } from '../exit-codes'
 import { epochLine, header, printInterrupted, printResult, quote, type Emit, type Say } from './train-output'
+import { readArchitecture } from './train-arch'
 import { withFlagName } from './train-flags'
 import { installStopper } from './train-stop'
 
@@ -34,6 +35,7 @@ interface TrainFlags extends DataFlags {
   limit?: number
   testLimit?: number
   json?: boolean
+  arch?: string
 }
 
 const d = DEFAULT_TRAIN_CONFIG
@@ -58,6 +60,11 @@ export function registerTrain(program: Command): void {
       'parent folder of the run folder <timestamp>-<backend> (default: $MNIST_OUT_DIR, else ./models)',
     )
     .option('--resume <dir>', 'continue an interrupted run from its checkpoint folder (keeps its settings and backend)')
+    .option(
+      '--arch <file.json>',
+      'architecture to train: a JSON file holding an @mnist/model ModelConfig, or "default" (default: default; ' +
+        "with --resume: the checkpoint's, which a given one must match)",
+    )
   addDataOptions(command)
     .addOption(threadsOption())
     .option('--limit <n>', 'train on the first N training images only (quick runs)', intFlag('--limit', 1, 1_000_000))
@@ -101,6 +108,8 @@ function addRecipeOptions(command: Command): Command {
 }
 
 async function runTrain(flags: TrainFlags): Promise<void> {
+  // Read before anything starts: a bad file is a usage error, with nothing to stop or clean up.
+  const model = flags.arch !== undefined ? await readArchitecture(flags.arch) : undefined
   const json = Boolean(flags.json)
   const progress = createProgressView(json)
   const stopper = installStopper((signal) => {
@@ -117,7 +126,12 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const emit: Emit = (line) => write('stdout', line)
   let result: TrainResult
   try {
-    result = await train({ ...trainOptions(flags), signal: stopper.signal, ...progressCallbacks(progress, say, warn) })
+    result = await train({
+      ...trainOptions(flags),
+      ...(model ? { model } : {}),
+      signal: stopper.signal,
+      ...progressCallbacks(progress, say, warn),
+    })
   } catch (error) {
     progress.clear()
     if (stopper.reason !== undefined) {

@@ -12,8 +12,8 @@ import { BackendsConfigError } from '../errors'
 import type { BackendDescriptor, Probe } from '../types'
 
 const FIX =
-  'build @mnist/backend-simd (its wasm-out/*.wasm files must be present; needs WebAssembly SIMD, Node >= 16.4), ' +
-  'or select the wasm backend'
+  'use a runtime with WebAssembly SIMD (Node >= 16.4, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4) and an intact ' +
+  '@mnist/backend-simd install (reinstall it), or select the wasm backend'
 
 /**
  * @mnist/backend-simd. Its exported `BACKEND_PRIORITY` (1.5) is tfjs's default-backend rank, deliberately below stock

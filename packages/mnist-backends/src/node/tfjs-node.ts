@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { firstLine } from '../_first-line'
-import { NODE, NODE_GPU } from '../backends/native'
+import { NODE, NODE_GPU, NODE_GPU_INSTALL, NODE_INSTALL } from '../backends/native'
 import type { BackendDescriptor, Probe } from '../types'
 
 const localRequire = createRequire(import.meta.url)
@@ -12,25 +12,31 @@ const localRequire = createRequire(import.meta.url)
 export const nodeGpuBackend: BackendDescriptor = {
   ...NODE_GPU,
   probe: async () =>
-    probeTfjsNode('@tensorflow/tfjs-node-gpu', NODE_GPU.fix, 'libtensorflow with CUDA (tfjs-node-gpu)'),
+    probeTfjsNode(
+      '@tensorflow/tfjs-node-gpu',
+      NODE_GPU.fix,
+      NODE_GPU_INSTALL,
+      'libtensorflow with CUDA (tfjs-node-gpu)',
+    ),
 }
 
 /** libtensorflow on the CPU (@tensorflow/tfjs-node). */
 export const nodeBackend: BackendDescriptor = {
   ...NODE,
-  probe: async () => probeTfjsNode('@tensorflow/tfjs-node', NODE.fix, 'libtensorflow on the CPU (tfjs-node)'),
+  probe: async () =>
+    probeTfjsNode('@tensorflow/tfjs-node', NODE.fix, NODE_INSTALL, 'libtensorflow on the CPU (tfjs-node)'),
 }
 
 /**
  * tfjs-node(-gpu): look for the native addon before requiring the package, so a missing addon costs nothing and the
  * reason is one line (the package's own error is a paragraph). Requiring it registers the `tensorflow` backend.
  */
-function probeTfjsNode(pkg: string, fix: string, device: string): Probe {
+function probeTfjsNode(pkg: string, fix: string, install: string, device: string): Probe {
   let pkgJson: string
   try {
     pkgJson = localRequire.resolve(`${pkg}/package.json`)
   } catch (error) {
-    return { ok: false, reason: `${pkg} is not installed`, fix, cause: error }
+    return { ok: false, reason: `${pkg} is not installed`, fix: install, cause: error }
   }
   const addon = findAddon(pkg, pkgJson, fix)
   if (addon !== undefined) return addon

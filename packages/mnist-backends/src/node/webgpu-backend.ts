@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module'
 import { firstLine } from '../_first-line'
-import { WEBGPU } from '../backends/native'
+import { WEBGPU, WEBGPU_INSTALL, WEBGPU_PACKAGES } from '../backends/native'
 import { BackendUnavailableError } from '../errors'
 import type { BackendDescriptor, Probe } from '../types'
 
@@ -12,7 +13,29 @@ export const webGpuBackend: BackendDescriptor = {
   probe: async ({ options, forAuto }) => probeWebGpuBackend(forAuto ? false : (options.allowSoftwareWebGpu ?? true)),
 }
 
+/** The WebGPU packages that cannot be resolved from here (optional peer dependencies: not in a plain install). */
+export function missingWebGpuPackages(
+  resolve: (id: string) => string = createRequire(import.meta.url).resolve,
+): string[] {
+  return WEBGPU_PACKAGES.filter((pkg) => {
+    try {
+      resolve(pkg)
+      return false
+    } catch {
+      return true
+    }
+  })
+}
+
 async function probeWebGpuBackend(allowSoftware: boolean): Promise<Probe> {
+  const missing = missingWebGpuPackages()
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not installed`,
+      fix: WEBGPU_INSTALL,
+    }
+  }
   try {
     const webgpu = await import('./webgpu')
     const probe = await webgpu.probeWebGpu({ allowSoftware })

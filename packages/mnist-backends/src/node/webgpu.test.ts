@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isSoftwareAdapter, probeWebGpu, probeWebGpuWithDawn, registerWebGpuBackend } from './webgpu'
+import { isSoftwareAdapter } from '../software-adapter'
+import { probeWebGpu, probeWebGpuWithDawn, registerWebGpuBackend } from './webgpu'
 
 // Stand-ins for the npm package `webgpu`, as the probe child uses it (`create(options).requestAdapter()`).
 const HANGING_ADAPTER = 'export const create = () => ({ requestAdapter: () => new Promise(() => {}) })\n'

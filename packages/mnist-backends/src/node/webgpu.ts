@@ -10,8 +10,9 @@ import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import * as tf from '@tensorflow/tfjs-core'
-import { WEBGPU } from '../backends/native'
+import { WEBGPU, WEBGPU_INSTALL } from '../backends/native'
 import { BackendUnavailableError, BackendsConfigError } from '../errors'
+import { isSoftwareAdapter } from '../software-adapter'
 
 export interface WebGpuAdapterInfo {
   /** Human-readable adapter description as Dawn reports it (falls back to `device` when Dawn leaves it empty). */
@@ -50,8 +51,6 @@ export interface WebGpuOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000
-const SOFTWARE_ADAPTER =
-  /llvmpipe|lavapipe|softpipe|swiftshader|swrast|software rasteri[sz]er|microsoft basic render|\bwarp\b|\bcpu\b/i
 const FIX = WEBGPU.fix
 
 /** Limits tfjs-backend-webgpu raises above the WebGPU defaults when the adapter allows it. */
@@ -66,19 +65,6 @@ const REQUESTED_LIMITS = [
   'maxComputeInvocationsPerWorkgroup',
   'maxStorageBuffersPerShaderStage',
 ] as const
-
-/** Whether an adapter is a CPU implementation, judged from everything Dawn says about it. */
-export function isSoftwareAdapter(info: {
-  vendor?: string
-  architecture?: string
-  device?: string
-  description?: string
-  isFallbackAdapter?: boolean
-}): boolean {
-  if (info.isFallbackAdapter === true) return true
-  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ')
-  return SOFTWARE_ADAPTER.test(text)
-}
 
 interface ResolvedOptions {
   allowSoftware: boolean
@@ -375,7 +361,8 @@ export async function registerWebGpuBackend(options?: WebGpuOptions): Promise<vo
     backendModule = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as WebGpuBackendModule
   } catch (error) {
     const reason = `could not load Dawn or tfjs-backend-webgpu: ${message(error)}`
-    throw new BackendUnavailableError('webgpu', reason, FIX, { cause: error })
+    const notFound = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND'
+    throw new BackendUnavailableError('webgpu', reason, notFound ? WEBGPU_INSTALL : FIX, { cause: error })
   }
 
   let adapter: GpuAdapterLike | null

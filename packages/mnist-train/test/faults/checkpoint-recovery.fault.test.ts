@@ -9,7 +9,7 @@ import type { CheckpointState } from '../../src/checkpoint-format'
 import { sealState } from '../../src/checkpoint-state'
 import { CheckpointError } from '../../src/errors'
 import type { TrainOptions } from '../../src/options'
-import { train } from '../../src/trainer'
+import { train } from '../../src/node-train'
 import { snapshot, subset, tempDir, TINY_MODEL } from '../helpers'
 
 // What a reader finds in a checkpoint folder after a write was cut short, and what it refuses. (The kill at every

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { train } from '../../src/trainer'
+import { train } from '../../src/node-train'
 import { tempDir } from '../helpers'
 
 // train() hands its download options to loadMnist: a mirror that never answers costs one short timeout, not the

@@ -6,7 +6,7 @@ import type { CheckpointState } from '../../src/checkpoint-format'
 import { sealState } from '../../src/checkpoint-state'
 import { ResumeBackendError } from '../../src/errors'
 import type { TrainOptions, TrainStartInfo } from '../../src/options'
-import { train } from '../../src/trainer'
+import { train } from '../../src/node-train'
 import { subset, tempDir, TINY_MODEL, weightsOf } from '../helpers'
 
 // A resume continues on the backend its checkpoint recorded (the default `'auto'` does not pick the fastest one

@@ -6,7 +6,7 @@ import { readCheckpoint } from '../../src/checkpoint'
 import { RunDirError, TrainAbortedError } from '../../src/errors'
 import type { TrainOptions } from '../../src/options'
 import { createRunDir } from '../../src/run-dir'
-import { train } from '../../src/trainer'
+import { train } from '../../src/node-train'
 import { subset, tempDir, TINY_MODEL } from '../helpers'
 
 // Exclusive run folders: runs started in the same second into one outDir never share (or overwrite) a folder, and an

@@ -35,6 +35,11 @@ export interface FusedMaxPoolLayer {
   strides?: [number, number]
 }
 
+/** Mean over height and width of an [h, w, c] input: a flat [c] output (tfjs-layers' GlobalAveragePooling2D). */
+export interface FusedGlobalAvgPoolLayer {
+  type: 'globalAvgPool'
+}
+
 export interface FusedFlattenLayer {
   type: 'flatten'
 }
@@ -57,6 +62,7 @@ export type FusedLayer =
   | FusedBatchNormLayer
   | FusedReluLayer
   | FusedMaxPoolLayer
+  | FusedGlobalAvgPoolLayer
   | FusedFlattenLayer
   | FusedDropoutLayer
   | FusedDenseLayer
@@ -126,7 +132,17 @@ export interface DropoutStage {
   outSize: number
 }
 
-export type Stage = LinearStage | PoolStage | DropoutStage
+/** Global average pooling: each image's `pixels` rows of `channels` values averaged into one row. */
+export interface GlobalAvgPoolStage {
+  kind: 'globalAvgPool'
+  layer: number
+  pixels: number
+  channels: number
+  inSize: number
+  outSize: number
+}
+
+export type Stage = LinearStage | PoolStage | GlobalAvgPoolStage | DropoutStage
 
 export interface NetworkPlan {
   stages: Stage[]
@@ -200,6 +216,16 @@ function planLayer(st: PlanState, layers: FusedLayer[], i: number): number {
     case 'maxPool':
       planMaxPool(st, l, i, where)
       return i + 1
+    case 'globalAvgPool': {
+      const { shape } = st
+      if (shape.length !== 3)
+        throw new FusedNetworkError(where, `globalAvgPool needs an [h, w, c] input, found [${shape.join(', ')}]`)
+      const inSize = sizeOf(st)
+      st.shape = [shape[2]!]
+      const stage = { kind: 'globalAvgPool', layer: i, pixels: shape[0]! * shape[1]!, channels: shape[2]! } as const
+      st.stages.push({ ...stage, inSize, outSize: shape[2]! })
+      return i + 1
+    }
     case 'flatten':
       st.shape = [sizeOf(st)]
       return i + 1

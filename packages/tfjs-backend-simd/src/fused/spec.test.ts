@@ -110,11 +110,23 @@ describe('fusedNetworkFromSpec', () => {
     ])
   })
 
+  test('global average pooling: its own layer, a flat [channels] output', () => {
+    const gap = spec([{ type: 'conv', filters: 4, kernelSize: 3, padding: 'valid' }, { type: 'globalAvgPool' }])
+    const network = fusedNetworkFromSpec(gap)
+    expect(network.layers.map((l) => l.type)).toEqual(['conv2d', 'relu', 'globalAvgPool', 'dense'])
+    const plan = planNetwork(network)
+    expect(plan.stages.map((s) => [s.kind, s.inSize, s.outSize])).toEqual([
+      ['linear', 288, 400],
+      ['globalAvgPool', 400, 4],
+      ['linear', 4, 10],
+    ])
+  })
+
   test('names the first layer kind or activation it does not run', () => {
-    const gap = spec([{ type: 'conv', filters: 4, kernelSize: 3, padding: 'same' }, { type: 'globalAvgPool' }])
-    expect(() => fusedNetworkFromSpec(gap)).toThrow(FusedNetworkError)
-    expect(() => fusedNetworkFromSpec(gap)).toThrow(
-      'layers[1]: layer type "globalAvgPool" is not supported by the fused step',
+    const up = spec([{ type: 'conv', filters: 4, kernelSize: 3, padding: 'same' }, { type: 'upSampling' }])
+    expect(() => fusedNetworkFromSpec(up)).toThrow(FusedNetworkError)
+    expect(() => fusedNetworkFromSpec(up)).toThrow(
+      'layers[1]: layer type "upSampling" is not supported by the fused step',
     )
     const tanh = spec([{ type: 'flatten' }, { type: 'dense', units: 4, activation: 'tanh' as 'relu' }])
     expect(() => fusedNetworkFromSpec(tanh)).toThrow('layers[1].activation: "tanh" is not supported (relu or linear)')

@@ -29,6 +29,11 @@ export interface FusedSpecMaxPool {
   readonly poolSize?: number
 }
 
+/** Mean over height and width: [h, w, c] -> [c]. */
+export interface FusedSpecGlobalAvgPool {
+  readonly type: 'globalAvgPool'
+}
+
 export interface FusedSpecFlatten {
   readonly type: 'flatten'
 }
@@ -52,10 +57,10 @@ export interface FusedSpecDropout {
 
 /** The layer kinds the fused trainer runs. */
 export type FusedSpecKnownLayer =
-  FusedSpecConv | FusedSpecMaxPool | FusedSpecFlatten | FusedSpecDense | FusedSpecDropout
+  FusedSpecConv | FusedSpecMaxPool | FusedSpecGlobalAvgPool | FusedSpecFlatten | FusedSpecDense | FusedSpecDropout
 
 /**
- * One hidden layer of a FusedModelSpec. A description may hold other kinds (e.g. global average pooling):
+ * One hidden layer of a FusedModelSpec. A description may hold other kinds (e.g. an upsampling layer):
  * fusedNetworkFromSpec then throws FusedNetworkError naming it, so the caller can train with tfjs ops instead.
  */
 export type FusedSpecLayer = FusedSpecKnownLayer | { readonly type: string }
@@ -78,6 +83,7 @@ export interface FusedModelSpec {
 const KNOWN: ReadonlySet<string> = new Set<FusedSpecKnownLayer['type']>([
   'conv',
   'maxPool',
+  'globalAvgPool',
   'flatten',
   'dense',
   'dropout',
@@ -132,6 +138,9 @@ export function fusedNetworkFromSpec(spec: FusedModelSpec): FusedNetwork {
         out.push({ type: 'maxPool', poolSize: [size, size], strides: [size, size] })
         break
       }
+      case 'globalAvgPool':
+        out.push({ type: 'globalAvgPool' })
+        break
       case 'flatten':
         out.push({ type: 'flatten' })
         break

@@ -8,6 +8,7 @@ import { setThreadsCount } from '../flags'
 import { FusedInputError, FusedNetworkError } from '../errors'
 import { FusedTrainer } from './trainer'
 import { planNetwork, type FusedLayer, type FusedNetwork } from './network'
+import { reference, referenceInference, type Reference } from './_reference'
 
 afterAll(() => setThreadsCount(2))
 
@@ -30,113 +31,6 @@ const NET: FusedNetwork = {
     { type: 'dropout', rate: 0.3 },
     { type: 'dense', units: 10, useBias: true },
   ],
-}
-
-function mix32(v: number): number {
-  v ^= v >>> 16
-  v = Math.imul(v, 0x7feb352d)
-  v ^= v >>> 15
-  v = Math.imul(v, 0x846ca68b)
-  v ^= v >>> 16
-  return v >>> 0
-}
-
-/** The documented dropout mask: element i kept when hash(seed, i) >= rate * 2^32. */
-function dropoutMask(n: number, seed: number, rate: number): Float32Array {
-  const s = mix32((seed ^ 0x9e3779b9) >>> 0)
-  const threshold = Math.round(rate * 4294967296)
-  const out = new Float32Array(n)
-  for (let i = 0; i < n; i++) out[i] = mix32((Math.imul(i, 0x9e3779b9) ^ s) >>> 0) >= threshold ? 1 / (1 - rate) : 0
-  return out
-}
-
-interface Reference {
-  loss: number
-  grads: Float32Array[]
-  states: Float32Array[]
-  logits: Float32Array
-}
-
-/** Loss, gradients and updated moving statistics computed with tfjs ops (tf.variableGrads) on 'cpu'. */
-async function reference(
-  net: FusedNetwork,
-  weights: Float32Array[],
-  states: Float32Array[],
-  images: Float32Array,
-  labels: number[],
-  smoothing: number,
-  seed: number,
-): Promise<Reference> {
-  await tf.setBackend('cpu')
-  const plan = planNetwork(net)
-  const vars = plan.params.map((s, i) => tf.variable(tf.tensor(weights[i]!, s.shape), true, `p${i}`))
-  const newStates = states.map((s) => s.slice())
-  const n = labels.length
-  let logits: Float32Array = new Float32Array()
-  const { value, grads } = tf.variableGrads(() => {
-    let h: tf.Tensor = tf.tensor(images, [n, ...net.inputShape])
-    let p = 0
-    let st = 0
-    let linear = -1
-    net.layers.forEach((l: FusedLayer, i) => {
-      switch (l.type) {
-        case 'conv2d':
-          h = tf.conv2d(
-            h as tf.Tensor4D,
-            vars[p++] as tf.Variable as unknown as tf.Tensor4D,
-            l.strides ?? [1, 1],
-            l.padding,
-          )
-          if (l.useBias) h = tf.add(h, vars[p++]!)
-          linear = i
-          break
-        case 'dense':
-          h = tf.matMul(h as tf.Tensor2D, vars[p++] as unknown as tf.Tensor2D)
-          if (l.useBias) h = tf.add(h, vars[p++]!)
-          linear = i
-          break
-        case 'batchNorm': {
-          const axes = h.shape.slice(0, -1).map((_, k) => k)
-          const { mean, variance } = tf.moments(h, axes)
-          const m = mean.dataSync()
-          const v = variance.dataSync()
-          for (let c = 0; c < m.length; c++) {
-            newStates[st]![c] = newStates[st]![c]! - (newStates[st]![c]! - m[c]!) * (1 - l.momentum)
-            newStates[st + 1]![c] = newStates[st + 1]![c]! - (newStates[st + 1]![c]! - v[c]!) * (1 - l.momentum)
-          }
-          st += 2
-          h = tf.batchNorm(h, mean, variance, vars[p + 1]!, vars[p]!, l.epsilon)
-          p += 2
-          break
-        }
-        case 'relu':
-          h = tf.relu(h)
-          break
-        case 'maxPool':
-          h = tf.maxPool(h as tf.Tensor4D, l.poolSize, l.strides ?? l.poolSize, 'valid')
-          break
-        case 'flatten':
-          h = tf.reshape(h, [n, -1])
-          break
-        case 'dropout': {
-          const stageIndex = plan.stages.findIndex((s) => s.layer === i)
-          h = tf.mul(h, tf.tensor(dropoutMask(h.size, (seed + stageIndex) >>> 0, l.rate), h.shape))
-          break
-        }
-      }
-      void linear
-    })
-    logits = h.dataSync() as Float32Array
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), h, undefined, smoothing) as tf.Scalar
-  }, vars)
-  const out = {
-    loss: value.dataSync()[0]!,
-    grads: vars.map((v) => grads[v.name]!.dataSync() as Float32Array),
-    states: newStates,
-    logits,
-  }
-  tf.dispose([value, ...Object.values(grads), ...vars])
-  return out
 }
 
 /** Gradients within 1e-4 of the largest reference gradient of each array; moving statistics within 1e-5. */
@@ -427,46 +321,3 @@ describe('FusedTrainer', () => {
     }
   })
 })
-
-async function referenceInference(
-  net: FusedNetwork,
-  weights: Float32Array[],
-  states: Float32Array[],
-  x: Float32Array,
-  n: number,
-): Promise<Float32Array> {
-  await tf.setBackend('cpu')
-  return tf.tidy(() => {
-    let h: tf.Tensor = tf.tensor(x, [n, ...net.inputShape])
-    let p = 0
-    let st = 0
-    for (const l of net.layers) {
-      if (l.type === 'conv2d') {
-        h = tf.conv2d(
-          h as tf.Tensor4D,
-          tf.tensor(weights[p++]!, [l.kernelSize[0], l.kernelSize[1], h.shape[3]!, l.filters]) as tf.Tensor4D,
-          l.strides ?? [1, 1],
-          l.padding,
-        )
-        if (l.useBias) h = tf.add(h, tf.tensor(weights[p++]!))
-      } else if (l.type === 'dense') {
-        h = tf.matMul(h as tf.Tensor2D, tf.tensor(weights[p++]!, [h.shape[1]!, l.units]) as tf.Tensor2D)
-        if (l.useBias) h = tf.add(h, tf.tensor(weights[p++]!))
-      } else if (l.type === 'batchNorm') {
-        h = tf.batchNorm(
-          h,
-          tf.tensor(states[st]!),
-          tf.tensor(states[st + 1]!),
-          tf.tensor(weights[p + 1]!),
-          tf.tensor(weights[p]!),
-          l.epsilon,
-        )
-        p += 2
-        st += 2
-      } else if (l.type === 'relu') h = tf.relu(h)
-      else if (l.type === 'maxPool') h = tf.maxPool(h as tf.Tensor4D, l.poolSize, l.strides ?? l.poolSize, 'valid')
-      else if (l.type === 'flatten') h = tf.reshape(h, [n, -1])
-    }
-    return h.dataSync() as Float32Array
-  })
-}

@@ -1,6 +1,7 @@
 import { engine } from '@tensorflow/tfjs-core'
-import { BACKEND_NAME, SimdBackend } from '../backend'
+import type { SimdBackend } from '../backend'
 import { FusedInputError, SimdBackendError, SimdNotActiveError } from '../errors'
+import { SHARED_KEY } from '../shared'
 import { GEO_INTS, GEO_N, U_LINEAR, U_RELU } from '../../assembly/abi'
 import { geometryInts, patchBlockRows as blockRows } from '../kernels/_conv'
 import type { KernelArgs, KernelName, Runtime } from '../runtime'
@@ -63,6 +64,18 @@ export interface FusedOptimizerState {
   v: Float32Array[]
 }
 
+/**
+ * @internal What the package's fused inference (fusedPredict) passes: `inferenceOnly` allocates only what
+ * predictLogits needs (no gradients, moments or per-stage outputs: two buffers in turn; dropout reads its input).
+ * Such a trainer only predicts.
+ */
+export interface FusedTrainerInternals {
+  inferenceOnly?: boolean
+}
+
+/** The backend's registry name (BACKEND_NAME; not imported: backend.ts imports this module for fusedPredict). */
+const SIMD = 'simd'
+
 const RELU = U_RELU
 /** Reductions (batch statistics, weight gradients) are always summed as this many partials, whatever the threads. */
 const REDUCTION_PARTS = 2
@@ -97,7 +110,8 @@ interface StageBuffers {
 }
 
 /**
- * Trains a sequential CNN (conv2d / dense with fused batch norm and ReLU, max pooling, flatten, dropout; softmax
+ * Trains a sequential CNN (conv2d / dense with fused batch norm and ReLU, max and global average pooling, flatten,
+ * dropout; softmax
  * cross-entropy with label smoothing; AdamW) with one call per layer pass into the simd backend's WebAssembly
  * kernels and worker threads, instead of the ~300 tfjs kernels of the same step. The math is that of tfjs-layers
  * (batch statistics while training, biased batch variance in the moving average) and PyTorch's AdamW; the
@@ -142,7 +156,7 @@ export class FusedTrainer {
   /** The adaptive choice of at most 1 or all threads per kernel; undefined without adaptiveThreads. */
   private readonly tuner: ThreadTuner | undefined
 
-  constructor(network: FusedNetwork, options: FusedTrainerOptions) {
+  constructor(network: FusedNetwork, options: FusedTrainerOptions, internals: FusedTrainerInternals = {}) {
     this.plan = planNetwork(network)
     if (!(Number.isSafeInteger(options.batchSize) && options.batchSize >= 1)) {
       throw new FusedInputError('batchSize', 'a positive integer', options.batchSize)
@@ -153,31 +167,45 @@ export class FusedTrainer {
     this.batchSize = options.batchSize
     this.labelSmoothing = ls
     this.tuner = (options.adaptiveThreads ?? true) ? new ThreadTuner() : undefined
-    const backend = options.backend ?? engine().registry[BACKEND_NAME]
-    if (!(backend instanceof SimdBackend)) {
+    const backend = (options.backend ?? engine().registry[SIMD]) as SimdBackend | undefined
+    // SimdBackend's brand (its Symbol.hasInstance)
+    if (!(backend as { [SHARED_KEY]?: unknown } | undefined)?.[SHARED_KEY]) {
       throw new SimdNotActiveError('FusedTrainer', engine().backendName ?? undefined)
     }
-    this.rt = backend.rt
+    this.rt = backend!.rt
     const B = this.batchSize
     const p = this.plan
+    const inference = internals.inferenceOnly === true
+    const optimizer = inference ? 0 : p.paramCount
     this.params = this.alloc(p.paramCount)
-    this.grads = this.alloc(p.paramCount)
-    this.m = this.alloc(p.paramCount)
-    this.v = this.alloc(p.paramCount)
+    this.grads = this.alloc(optimizer)
+    this.m = this.alloc(optimizer)
+    this.v = this.alloc(optimizer)
     this.input = this.alloc(B * p.inputSize)
+    // inference: the stages write into two buffers in turn (a dropout stage is the identity: its y is its input)
+    const turns = inference ? [0, 1].map(() => this.alloc(B * Math.max(...p.stages.map((st) => st.outSize)))) : []
+    let lastY = this.input
     this.states = new Float32Array(p.stateCount)
     for (const s of p.states) if (s.name === 'movingVariance') this.states.fill(1, s.offset, s.offset + s.size)
     this.poolFused = p.stages.map((stage, i) => i > 0 && fusesPool(p.stages[i - 1]!, stage))
     p.stages.forEach((stage, i) => {
       const bn = stage.kind === 'linear' && stage.batchNorm !== undefined
       const C = stage.kind === 'linear' ? stage.channels : 0
+      const y = !inference
+        ? this.poolFused[i + 1]
+          ? 0
+          : this.alloc(B * stage.outSize)
+        : stage.kind === 'dropout'
+          ? lastY
+          : turns[lastY === turns[0] ? 1 : 0]!
+      lastY = y
       const buf: StageBuffers = {
-        y: this.poolFused[i + 1] ? 0 : this.alloc(B * stage.outSize),
-        dy: this.alloc(B * stage.outSize),
+        y,
+        dy: inference ? 0 : this.alloc(B * stage.outSize),
         z: bn ? this.alloc(B * stage.outSize) : 0,
-        mask: stage.kind === 'dropout' ? this.alloc(Math.ceil((B * stage.outSize) / 4)) : 0,
+        mask: stage.kind === 'dropout' && !inference ? this.alloc(Math.ceil((B * stage.outSize) / 4)) : 0,
         geo: 0,
-        wt: stage.kind === 'linear' ? this.alloc(stage.inputs * stage.units) : 0,
+        wt: stage.kind === 'linear' && (!inference || !stage.conv) ? this.alloc(stage.inputs * stage.units) : 0,
         mean: bn ? this.alloc(C) : 0,
         scaleShift: bn ? this.alloc(2 * C) : 0,
         coef: bn ? this.alloc(4 * C) : 0,
@@ -203,7 +231,7 @@ export class FusedTrainer {
         stage.units,
       ]
       if (!stage.conv) dense.push(entry)
-      else if (i > 0) convs.push(entry)
+      else if (i > 0 && !inference) convs.push(entry)
     })
     this.transposeEntries = [...dense, ...convs]
     this.transposeTable = this.alloc(4 * Math.max(1, this.transposeEntries.length))
@@ -213,7 +241,7 @@ export class FusedTrainer {
     f.fill(0, this.params >> 2, (this.params >> 2) + p.paramCount)
     for (const s of p.params)
       if (s.name === 'gamma') f.fill(1, (this.params >> 2) + s.offset, (this.params >> 2) + s.offset + s.size)
-    this.resetOptimizer()
+    if (!inference) this.resetOptimizer()
   }
 
   /** The trainable arrays in order (tfjs-layers `trainableWeights` order: kernel, bias, then gamma, beta). */
@@ -400,6 +428,9 @@ export class FusedTrainer {
           const rows = n * stage.pool.outHeight * stage.pool.outWidth
           this.parallel('max_pool_f32', rows, n * stage.outSize * 4, (m0, m1) => [x, b.y, b.geo, m0, m1])
         }
+      } else if (stage.kind === 'globalAvgPool') {
+        const { pixels, channels } = stage
+        this.parallel('global_avg_pool_f32', n, n * stage.inSize, (n0, n1) => [x, b.y, pixels, channels, n0, n1])
       } else {
         const total = n * stage.outSize
         if (training) {
@@ -410,7 +441,7 @@ export class FusedTrainer {
             (i0, i1) => [x, b.y, b.mask, (seed + i) >>> 0, dropThreshold(stage.rate), 1 / (1 - stage.rate), i0, i1],
             16,
           )
-        } else this.parallel('copy_f32', 1, 0, () => [b.y, x, total])
+        } else if (b.y !== x) this.parallel('copy_f32', 1, 0, () => [b.y, x, total])
       }
       x = b.y
     })
@@ -446,6 +477,11 @@ export class FusedTrainer {
     }
     if (s.batchNorm) {
       const bn = s.batchNorm
+      // a bias before batch norm (useBias with batchNorm) changes only the moving mean, but that it does
+      if (s.bias) {
+        const bias = this.params + s.bias.offset * 4
+        this.parallel('bias_act_f32', rows, rows * C, (r0, r1) => [out, bias, 1, C, LINEAR, 0, r0, r1])
+      }
       const mean = b.batchMean
       const invStd = b.batchInvStd
       if (training) {
@@ -582,6 +618,10 @@ export class FusedTrainer {
             m1,
           ])
         } else this.parallel('max_pool_grad_f32', n, n * s.inSize * 4, (n0, n1) => [b.dy, x, dx, b.geo, n0, n1])
+      } else if (s.kind === 'globalAvgPool') {
+        if (dx === 0) continue
+        const { pixels, channels } = s
+        this.parallel('global_avg_pool_grad_f32', n, n * s.inSize, (n0, n1) => [b.dy, dx, pixels, channels, n0, n1])
       } else if (dx !== 0) {
         const total = n * s.outSize
         // the mask that this step's forward pass (dropout_mask_f32) wrote: one byte per element

@@ -1,7 +1,6 @@
-import path from 'node:path'
 import type { Variable } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { countParams, createModel, loadModel, PARAM_BUDGET } from '@mnist/model'
+import { countParams, createModel, PARAM_BUDGET } from '@mnist/model'
 import { BackendUnavailableError, selectBackend, type BackendSelection } from '@mnist/backends'
 import { AdamW } from './adamw'
 import type { LoadedCheckpoint } from './checkpoint-format'
@@ -10,43 +9,58 @@ import type { TrainConfig } from './config'
 import { BatchTooLargeError, ResumeBackendError } from './errors'
 import { TrainingLoop } from './loop'
 import type { TrainOptions, TrainResult } from './options'
+import type { TrainPlatform } from './platform'
 import { RunCheckpoints, type RunFacts } from './run-checkpoints'
 import { checkRunData, loadRunData } from './run-data'
-import { createRunDir, defaultOutDir, removeUnusedRunDir } from './run-dir'
 import { presetConfig } from './presets'
 import { RunState } from './run-state'
-import { openResume, runConfig, runSettings, stepEngineWarning, type RunSettings } from './resume'
+import {
+  givenConfig,
+  openResume,
+  runConfig,
+  runSettings,
+  stepEngineWarning,
+  type ResumePoint,
+  type RunSettings,
+} from './resume'
 import type { BatchShape } from './tfjs-engine'
 import { STREAM, streamRng, withSeededMathRandom } from './_random'
 
 /**
- * Train (or resume) the @mnist/model CNN: select the backend, create the run folder, load the data, run the
+ * Train (or resume) the @mnist/model CNN: select the backend, open the checkpoint store, load the data, run the
  * one-cycle AdamW loop with the test-set evaluation after each epoch, checkpoint each epoch (and on abort), return
  * the metrics. Deterministic: the same config, seed and backend give bit-identical weights on the same machine, also
- * across an interrupt + resume (which continues on the backend and step engine the checkpoint recorded).
+ * across an interrupt + resume (which continues on the backend and step engine the checkpoint recorded). The same in
+ * every runtime; `platform` supplies what differs (data loading, run folders).
  */
-export async function train(options: TrainOptions = {}): Promise<TrainResult> {
+export async function runTraining(options: TrainOptions, platform: TrainPlatform): Promise<TrainResult> {
   const processStart = performance.now()
-  const resumed = await openResume(options.resume)
-  const config = runConfig(presetConfig(options.preset, options.config), resumed)
+  const resume = await openResume(options.resume, platform)
+  const resumed = resume?.checkpoint
+  const config = runConfig(presetConfig(options.preset, givenConfig(options)), resumed, resume?.name)
   const settings = runSettings(options, resumed)
-  const selection = await selectRunBackend(options, settings)
+  const selection = await selectRunBackend(options, settings, resume?.name)
   options.onBackend?.(selection)
-  // Created now, exclusively: a concurrent run cannot take the same folder, and an unusable outDir fails at once.
+  // Opened now (in Node: the run folder, created exclusively): an unusable outDir fails at once.
   const save = options.save ?? true
-  const runDir = save ? await createRunDir(outDirOf(options), selection.backend, new Date()) : undefined
-  const checkpoints = new RunCheckpoints(runDir)
+  const target = !save
+    ? undefined
+    : options.checkpoints !== undefined
+      ? { store: options.checkpoints, close: async () => undefined }
+      : await platform.runStore(options, selection.backend)
+  const checkpoints = new RunCheckpoints(target?.store)
   try {
-    return await trainWith({ options, processStart, resumed, config, settings, selection, checkpoints })
+    return await trainWith({ options, platform, processStart, resume, config, settings, selection, checkpoints })
   } finally {
-    if (runDir !== undefined && checkpoints.saves === 0) await removeUnusedRunDir(runDir)
+    await target?.close(checkpoints.saves > 0)
   }
 }
 
 interface RunSetup {
   options: TrainOptions
+  platform: TrainPlatform
   processStart: number
-  resumed: LoadedCheckpoint | undefined
+  resume: ResumePoint | undefined
   config: TrainConfig
   settings: RunSettings
   selection: BackendSelection
@@ -54,9 +68,10 @@ interface RunSetup {
 }
 
 async function trainWith(setup: RunSetup): Promise<TrainResult> {
-  const { options, resumed, config, settings, selection, checkpoints } = setup
-  const data = await loadRunData(options, resumed)
-  const model = resumed ? (await loadModel(options.resume!)).model : createSeededModel(config)
+  const { options, resume, config, settings, selection, checkpoints } = setup
+  const resumed = resume?.checkpoint
+  const data = await loadRunData(options, resumed, setup.platform.loadSplits, resume?.name)
+  const model = resume ? await resume.checkpoint.loadModel() : createSeededModel(config)
   let keepModel = false
   let choice: EngineChoice | undefined
   try {
@@ -73,7 +88,8 @@ async function trainWith(setup: RunSetup): Promise<TrainResult> {
       totalSteps: batchesPerEpoch * config.epochs,
       params: countParams(model),
       stepEngine: choice.engine.name,
-      resumedFrom: options.resume,
+      resumedFrom: resume?.name,
+      resumedFromRecorded: resume?.recordedAs,
       threads: settings.threads,
       metadataExtra: { ...(options.preset !== undefined ? { preset: options.preset } : {}), ...options.metadataExtra },
     }
@@ -96,22 +112,20 @@ async function trainWith(setup: RunSetup): Promise<TrainResult> {
   }
 }
 
-/** The parent of the run folder: `outDir`, else the resumed checkpoint's parent, else the default. */
-function outDirOf(options: TrainOptions): string {
-  if (options.outDir !== undefined) return options.outDir
-  return options.resume !== undefined ? path.dirname(path.resolve(options.resume)) : defaultOutDir()
-}
-
 /** The backend of `settings`; when it is the resumed checkpoint's and unavailable here, a `ResumeBackendError`. */
-async function selectRunBackend(options: TrainOptions, settings: RunSettings): Promise<BackendSelection> {
+async function selectRunBackend(
+  options: TrainOptions,
+  settings: RunSettings,
+  resumeName: string | undefined,
+): Promise<BackendSelection> {
   try {
     return await selectBackend(settings.backend, {
       threads: settings.threads,
       allowSoftwareWebGpu: options.allowSoftwareWebGpu,
     })
   } catch (e) {
-    if (settings.backendFromCheckpoint && options.resume !== undefined && e instanceof BackendUnavailableError) {
-      throw new ResumeBackendError(options.resume, settings.backend, e)
+    if (settings.backendFromCheckpoint && resumeName !== undefined && e instanceof BackendUnavailableError) {
+      throw new ResumeBackendError(resumeName, settings.backend, e)
     }
     throw e
   }
@@ -200,7 +214,7 @@ function reportStart(
     totalSteps: facts.totalSteps,
     runDir,
     position: { ...run.position },
-    resumedFrom: options.resume,
+    resumedFrom: facts.resumedFrom,
     warnings,
   })
 }

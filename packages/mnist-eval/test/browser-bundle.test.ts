@@ -1,0 +1,32 @@
+import { build } from 'esbuild'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import * as browser from '../src/browser'
+import * as full from '../src/index'
+
+const entry = fileURLToPath(new URL('../src/browser.ts', import.meta.url))
+
+describe('the browser entry', () => {
+  it('bundles for the browser without Node built-ins, pngjs or pureimage', async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      external: ['@tensorflow/*'],
+    })
+    expect(result.errors).toEqual([])
+    const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((im) => im.path))
+    expect(imports.filter((p) => /^node:|^(fs|path|url|zlib|stream|crypto)$|pngjs|pureimage/.test(p))).toEqual([])
+  })
+
+  it('exports what the full entry does, less the report, PNG and picture writers', () => {
+    const nodeOnly = /report|render|png|PNG_|MAX_PIXELS|Image(Decode|TooLarge)Error|ReportWriteError/i
+    const expected = Object.keys(full).filter((k) => !nodeOnly.test(k))
+    expect(Object.keys(browser).sort()).toEqual(expected.sort())
+    expect(browser.evaluate).toBe(full.evaluate)
+  })
+})

@@ -1,0 +1,110 @@
+// Any architecture against PyTorch on the same network, in one run (`pnpm bench` runs it after train-step.mjs):
+// 1. model C (examples/architectures/model-c.json, through train() on simd, its recipe of docs/pytorch-reference.md:
+//    batch 64, AdamW, one-cycle lr 0.02 with 20 % warm-up, no label smoothing): one epoch, test accuracy, then
+//    inference on the 10,000 test images at batch 1000 (@mnist/eval's evaluate: fused inference, and model.predict);
+//    the same in PyTorch (bench/torch_reference.py C), and the ratios.
+// 2. the default network with its default settings (bench/full-epoch.mjs, its own process) against PyTorch's model B
+//    at batch 64, MNIST_BENCH_PAIRS (default 3) alternating pairs, the median of the pairs' ratios.
+// Needs a build, real MNIST (MNIST_DATA_DIR) and /usr/bin/python3 with torch (Debian's python3-torch); without torch
+// only our side runs. MNIST_BENCH_ARCH=0 skips the whole file. On a shared machine only ratios within one run compare.
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { loadMnist } from '@mnist/data'
+import { evaluate } from '@mnist/eval'
+import { train } from '../dist/index.js'
+
+if (process.env.MNIST_BENCH_ARCH === '0') process.exit(0)
+const pairs = Number(process.env.MNIST_BENCH_PAIRS ?? 3)
+const here = (p) => fileURLToPath(new URL(p, import.meta.url))
+const torchScript = here('./torch_reference.py')
+const dataDir = process.env.MNIST_DATA_DIR
+// torch_reference.py reads the gzip IDX files from MNIST_DATA_DIR
+const withTorch = process.env.MNIST_BENCH_TORCH !== '0' && dataDir && existsSync('/usr/bin/python3') && hasTorch()
+const data = await loadMnist()
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, node ${process.versions.node}, ` +
+    `load average ${os.loadavg()[0].toFixed(1)}`,
+)
+
+// 1. model C
+const modelC = JSON.parse(readFileSync(here('../../../examples/architectures/model-c.json'), 'utf8'))
+const ours = await train({
+  backend: 'simd',
+  model: modelC,
+  config: { batchSize: 64, labelSmoothing: 0, maxLr: 0.02, pctStart: 0.2 },
+  data: { train: data.train, test: data.test },
+  save: false,
+  keepModel: true,
+})
+const inference = {}
+for (const fused of [true, false]) {
+  await evaluate(ours.model, data.test, { batchSize: 1000, limit: 1000, fused }) // warm-up (and the fold)
+  const t0 = performance.now()
+  await evaluate(ours.model, data.test, { batchSize: 1000, fused })
+  inference[fused ? 'fused' : 'predict'] = data.test.count / ((performance.now() - t0) / 1000)
+}
+ours.model.dispose()
+const pct = (x) => `${(x * 100).toFixed(2)} %`
+console.log(
+  `model C on simd (${ours.stepEngine} step): ${ours.trainSeconds.toFixed(1)} s training, test accuracy ` +
+    `${pct(ours.testAccuracy)}; inference ${Math.round(inference.fused)} images/s fused, ` +
+    `${Math.round(inference.predict)} images/s through model.predict`,
+)
+if (withTorch) {
+  const torch = runTorch('C', 1)
+  console.log(
+    `model C in PyTorch ${torch.torch} (2 threads): ${torch.trainSeconds.toFixed(1)} s training, test accuracy ` +
+      `${pct(torch.testAccuracy)}; inference ${Math.round(torch.imagesPerSecond)} images/s`,
+  )
+  console.log(
+    `  ratios: training ${(ours.trainSeconds / torch.trainSeconds).toFixed(2)}x PyTorch's time; inference ` +
+      `${(inference.fused / torch.imagesPerSecond).toFixed(2)}x PyTorch's images/s ` +
+      `(model.predict: ${(inference.predict / torch.imagesPerSecond).toFixed(2)}x)`,
+  )
+}
+
+// 2. the default network against B, alternating pairs
+const ratios = []
+for (let i = 0; i < pairs; i++) {
+  const out = execFileSync(process.execPath, [here('./full-epoch.mjs'), 'simd', 'fused'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const full = JSON.parse(out.trim().split('\n').pop())
+  let line = `pair ${i + 1}: default network ${full.trainSeconds.toFixed(1)} s (${pct(full.testAccuracy)})`
+  if (withTorch) {
+    const b = runTorch('B', i)
+    ratios.push(full.trainSeconds / b.trainSeconds)
+    line += `, PyTorch B ${b.trainSeconds.toFixed(1)} s (${pct(b.testAccuracy)}): ${ratios.at(-1).toFixed(2)}x`
+  }
+  console.log(line)
+}
+if (ratios.length > 0)
+  console.log(`default network vs PyTorch B: median of ${ratios.length} pairs ${median(ratios).toFixed(2)}x`)
+if (!withTorch)
+  console.log('PyTorch head-to-head skipped: /usr/bin/python3 has no torch (apt-get install python3-torch)')
+
+function runTorch(model, seed) {
+  const out = execFileSync('/usr/bin/python3', [torchScript, model, String(seed), '2'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, MNIST_DATA_DIR: dataDir },
+  })
+  return JSON.parse(out.trim().split('\n').pop())
+}
+
+function hasTorch() {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
