@@ -6,7 +6,7 @@ import type { TrainProgress } from '@mnist/train'
 export interface ProgressView {
   download(file: string, bytes: number, total: number | undefined): void
   step(p: TrainProgress): void
-  evaluating(epoch: number, images: number): void
+  evaluating(epoch: number, images: number, what?: string): void
   interrupt(): void
   clear(): void
   stop(): void
@@ -56,10 +56,10 @@ function ttyProgress(): ProgressView {
         bar.update(p.batch, payload)
       }
     },
-    evaluating(epoch, images) {
+    evaluating(epoch, images, what = 'test') {
       if (running) bar.stop()
       running = false
-      process.stderr.write(`\r\x1b[Kepoch ${epoch}: evaluating on ${images.toLocaleString('en-US')} test images...`)
+      process.stderr.write(`\r\x1b[Kepoch ${epoch}: evaluating on ${images.toLocaleString('en-US')} ${what} images...`)
     },
     interrupt() {
       if (running) bar.stop()
@@ -94,8 +94,8 @@ function plainProgress(json: boolean): ProgressView {
           `${Math.round(p.imagesPerSecond)} img/s eta ${duration(p.etaSeconds)}\n`,
       )
     },
-    evaluating(epoch, images) {
-      if (!json) process.stderr.write(`epoch ${epoch}: evaluating on ${images} test images\n`)
+    evaluating(epoch, images, what = 'test') {
+      if (!json) process.stderr.write(`epoch ${epoch}: evaluating on ${images} ${what} images\n`)
     },
     interrupt() {},
     clear() {},

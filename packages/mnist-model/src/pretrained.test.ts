@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -8,6 +9,7 @@ import { loadModel } from './io'
 import { countParams } from './model'
 import { loadPretrained } from './pretrained'
 import { getPretrainedFiles } from './pretrained-files'
+import { logits, randomPixels } from '../test/helpers'
 
 const dir = fileURLToPath(new URL('../pretrained/', import.meta.url))
 
@@ -38,6 +40,26 @@ describe('loadPretrained', () => {
     const { model, metadata } = await loadModel(getPretrainedFiles()!)
     expect(metadata?.weightsSha256).toMatch(/^[0-9a-f]{64}$/)
     expect(countParams(model)).toBe(21_778)
+    model.dispose()
+  })
+
+  it('stock @tensorflow/tfjs loads the shipped files and predicts exactly what loadPretrained() does', async () => {
+    const { model } = await loadPretrained()
+    const json = JSON.parse(readFileSync(`${dir}model.json`, 'utf8'))
+    const bin = readFileSync(`${dir}weights.bin`)
+    const stock = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
+    )
+    const pixels = randomPixels(4, 15)
+    const x = tf.tidy(() => tf.div(tf.sub(tf.div(tf.tensor4d(pixels, [4, 28, 28, 1], 'float32'), 255), 0.1307), 0.3081))
+    const stockOut = tf.tidy(() => Array.from((stock.predict(x) as tf.Tensor).dataSync()))
+    x.dispose()
+    expect(stockOut).toEqual(Array.from(logits(model, pixels)))
+    stock.dispose()
     model.dispose()
   })
 })

@@ -50,8 +50,10 @@ export interface CheckpointState {
   dataset: string
   /** Training images used (the first `trainCount` of the split). */
   trainCount: number
-  /** Test images evaluated (the first `testCount`). */
+  /** Test images evaluated (the first `testCount`; with `validation`, of the held-out training images). */
   testCount: number
+  /** The last `validation` training images were held out and evaluated instead of the test set. Absent: 0. */
+  validation?: number
   /** 32-bit FNV-1a of the training images and labels used, so resume refuses different data. */
   dataFingerprint: string
   batchesPerEpoch: number

@@ -5,6 +5,7 @@ import type { BackendName, BackendRequest, BackendSelection } from '@mnist/backe
 import type { EpochSummary, TrainingPosition } from './checkpoint-format'
 import type { CheckpointStore } from './checkpoint-store'
 import type { TrainConfig, TrainConfigInput } from './config'
+import type { TrainPresetName } from './presets'
 
 // The options, callbacks and result of `train()`.
 
@@ -19,6 +20,11 @@ export interface TrainData {
 export interface TrainOptions {
   /** Hyper-parameters; anything left out comes from `DEFAULT_TRAIN_CONFIG`. Ignored fields on resume must match. */
   config?: TrainConfigInput
+  /**
+   * A named recipe of `TRAIN_PRESETS` (e.g. `'best'`): its settings first, then `config`'s on top. On resume it must
+   * agree with the checkpoint, like `config`.
+   */
+  preset?: TrainPresetName
   /**
    * The architecture to train (an @mnist/model `ModelConfig`; default `DEFAULT_MODEL_CONFIG`), the same as
    * `config.model` (give one of them). Checked before anything is created: `ModelConfigError` names a bad layer,
@@ -60,8 +66,16 @@ export interface TrainOptions {
   retries?: number
   /** Train on the first `limit` training images only (quick runs, tests). */
   limit?: number
-  /** Evaluate on the first `testLimit` test images only. */
+  /** Evaluate on the first `testLimit` test images only (with `validation`: of the validation images). */
   testLimit?: number
+  /**
+   * Hold out the last `validation` training images and evaluate on them after each epoch instead of on the test set
+   * (which is then not used): for choosing settings without looking at the test set. Training takes the images
+   * before them (the first `limit` of those). Default 0; a resumed run keeps its checkpoint's.
+   */
+  validation?: number
+  /** Extra JSON-serialisable fields for the saved model's `metadata.extra` (e.g. how the run was started). */
+  metadataExtra?: Record<string, unknown>
   /**
    * Parent folder of the run folder `<timestamp>-<backend>/` (`-2`, `-3`, ... when a run started in the same second
    * took the name). The run folder is created when training starts (an unwritable folder fails then, with
@@ -113,7 +127,10 @@ export interface TrainStartInfo {
   /** Where the data came from (`dataDir`, `cache`, `download`, or `memory`). */
   dataSource: string
   trainImages: number
+  /** Images evaluated after each epoch: of the test set, or with `validation` the held-out training images. */
   testImages: number
+  /** `'validation'` when the run evaluates on held-out training images (`validation` option), else `'test'`. */
+  evaluation: 'test' | 'validation'
   batchesPerEpoch: number
   totalSteps: number
   /**

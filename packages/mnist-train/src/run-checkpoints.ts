@@ -27,6 +27,8 @@ export interface RunFacts {
   resumedFromRecorded: string | undefined
   /** `TrainOptions.threads` as given (recorded so that a resume uses the same). */
   threads: number | undefined
+  /** `TrainOptions.metadataExtra`: written into the saved model's `metadata.extra`. */
+  metadataExtra?: Record<string, unknown>
 }
 
 /**
@@ -76,6 +78,7 @@ function checkpointState(facts: RunFacts, run: RunState, optimizer: AdamWState, 
     dataset: data.dataset,
     trainCount: data.trainCount,
     testCount: data.testCount,
+    ...(data.validation > 0 ? { validation: data.validation } : {}),
     dataFingerprint: data.fingerprint,
     batchesPerEpoch: facts.batchesPerEpoch,
     totalSteps: facts.totalSteps,
@@ -99,7 +102,10 @@ function checkpointMetadata(model: LayersModel, facts: RunFacts, state: Checkpoi
   return createMetadata(model, {
     dataset: data.dataset,
     epochs: state.history.length,
-    ...(state.testAccuracy !== undefined ? { testAccuracy: state.testAccuracy, testLoss: state.testLoss } : {}),
+    // Held-out training images are not the test set: their accuracy goes to extra, not to testAccuracy.
+    ...(state.testAccuracy !== undefined && data.validation === 0
+      ? { testAccuracy: state.testAccuracy, testLoss: state.testLoss }
+      : {}),
     backend: selection.backend,
     device: selection.device,
     seed: config.seed,
@@ -108,11 +114,15 @@ function checkpointMetadata(model: LayersModel, facts: RunFacts, state: Checkpoi
     modelConfig: getModelConfig(model) ?? config.model,
     normalization: data.normalization,
     extra: {
+      ...facts.metadataExtra,
       complete: state.complete,
       position: state.position,
       trainImages: data.trainCount,
       testImages: data.testCount,
       stepEngine: facts.stepEngine,
+      ...(data.validation > 0
+        ? { validationImages: data.validation, validationAccuracy: state.testAccuracy, validationLoss: state.testLoss }
+        : {}),
     },
   })
 }

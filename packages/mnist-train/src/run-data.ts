@@ -13,8 +13,11 @@ export interface RunData {
   /** The first `trainCount` training images and labels. */
   train: { images: Uint8Array; labels: Uint8Array; rows: number; cols: number }
   trainCount: number
+  /** What each epoch is evaluated on: the test set, or the held-out training images (`validation` > 0). */
   test: MnistSplit
   testCount: number
+  /** Training images held out for evaluation (the last ones of the split); 0: evaluate on the test set. */
+  validation: number
   /** Of the training images and labels used: resume refuses other data. */
   fingerprint: string
   normalization: Normalization
@@ -45,9 +48,12 @@ export async function loadRunData(
   const loaded: LoadedSplits = options.data
     ? { dataset: options.data.dataset ?? 'mnist', source: 'memory', train: options.data.train, test: options.data.test }
     : await load(options, resumed?.state.dataset as DatasetName | undefined)
-  const trainCount = resumed ? resumed.state.trainCount : pickCount('limit', options.limit, loaded.train.count)
-  const testCount = resumed ? resumed.state.testCount : pickCount('testLimit', options.testLimit, loaded.test.count)
-  if (trainCount > loaded.train.count || testCount > loaded.test.count) {
+  const validation = resumed ? (resumed.state.validation ?? 0) : pickValidation(options.validation, loaded.train.count)
+  const evaluated = validation > 0 ? lastImages(loaded.train, validation) : loaded.test
+  const trainAvailable = loaded.train.count - validation
+  const trainCount = resumed ? resumed.state.trainCount : pickCount('limit', options.limit, trainAvailable)
+  const testCount = resumed ? resumed.state.testCount : pickCount('testLimit', options.testLimit, evaluated.count)
+  if (trainCount > trainAvailable || testCount > evaluated.count) {
     throw new CheckpointError(
       resumeName!,
       `the checkpoint trained on ${trainCount} images and tested on ${testCount}; ` +
@@ -62,8 +68,9 @@ export async function loadRunData(
     source: loaded.source,
     train: { images, labels, rows, cols },
     trainCount,
-    test: { ...loaded.test },
+    test: { ...evaluated },
     testCount,
+    validation,
     fingerprint: fingerprint(images, labels),
     normalization: normalizationFor(loaded.dataset),
   }
@@ -76,6 +83,31 @@ export async function loadRunData(
     )
   }
   return data
+}
+
+/** The last `count` images of a split (a view, no copy). */
+function lastImages(split: MnistSplit, count: number): MnistSplit {
+  const size = split.rows * split.cols
+  const from = split.count - count
+  return {
+    images: split.images.subarray(from * size, split.count * size),
+    labels: split.labels.subarray(from, split.count),
+    count,
+    rows: split.rows,
+    cols: split.cols,
+  }
+}
+
+function pickValidation(value: number | undefined, available: number): number {
+  if (value === undefined || value === 0) return 0
+  if (!(Number.isSafeInteger(value) && value >= 1 && value < available)) {
+    throw new InvalidTrainConfigError(
+      'validation',
+      `an integer in [0, ${available - 1}] (training images held out)`,
+      value,
+    )
+  }
+  return value
 }
 
 function pickCount(option: string, value: number | undefined, available: number): number {

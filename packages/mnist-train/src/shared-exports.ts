@@ -1,6 +1,7 @@
 // The part of @mnist/train's public surface that is the same in Node and in browsers: re-exported by both entries
 // (./index.ts and ./browser.ts). Re-exports only; nothing here (or imported from here) needs Node.
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config'
+export { TRAIN_PRESETS, presetConfig } from './presets'
 export { AdamW } from './adamw'
 export { oneCycle } from './schedule'
 export {
@@ -40,6 +41,7 @@ export {
 
 export type { TrainOptions, TrainData, TrainStartInfo, TrainProgress, TrainResult, StepEngineName } from './options'
 export type { TrainConfig, TrainConfigInput } from './config'
+export type { TrainPreset, TrainPresetName } from './presets'
 export type { AdamWOptions, AdamWState, AdamWSlot } from './adamw'
 export type { OneCycleOptions, ScheduleValue } from './schedule'
 export type { AffineParams, AugmentationRanges } from './augment'

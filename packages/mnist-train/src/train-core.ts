@@ -12,6 +12,7 @@ import type { TrainOptions, TrainResult } from './options'
 import type { TrainPlatform } from './platform'
 import { RunCheckpoints, type RunFacts } from './run-checkpoints'
 import { checkRunData, loadRunData } from './run-data'
+import { presetConfig } from './presets'
 import { RunState } from './run-state'
 import {
   givenConfig,
@@ -36,7 +37,7 @@ export async function runTraining(options: TrainOptions, platform: TrainPlatform
   const processStart = performance.now()
   const resume = await openResume(options.resume, platform)
   const resumed = resume?.checkpoint
-  const config = runConfig(givenConfig(options), resumed, resume?.name)
+  const config = runConfig(presetConfig(options.preset, givenConfig(options)), resumed, resume?.name)
   const settings = runSettings(options, resumed)
   const selection = await selectRunBackend(options, settings, resume?.name)
   options.onBackend?.(selection)
@@ -90,6 +91,7 @@ async function trainWith(setup: RunSetup): Promise<TrainResult> {
       resumedFrom: resume?.name,
       resumedFromRecorded: resume?.recordedAs,
       threads: settings.threads,
+      metadataExtra: { ...(options.preset !== undefined ? { preset: options.preset } : {}), ...options.metadataExtra },
     }
     const run = new RunState(setup.processStart, resumed?.state)
     const warnings = [...settings.warnings, ...stepEngineWarning(resumed, settings, choice.engine.name)]
@@ -207,6 +209,7 @@ function reportStart(
     dataSource: data.source,
     trainImages: data.trainCount,
     testImages: data.testCount,
+    evaluation: data.validation > 0 ? 'validation' : 'test',
     batchesPerEpoch: facts.batchesPerEpoch,
     totalSteps: facts.totalSteps,
     runDir,

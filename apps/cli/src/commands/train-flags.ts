@@ -12,6 +12,8 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   threads: '--threads',
   limit: '--limit',
   testLimit: '--test-limit',
+  validation: '--validation',
+  preset: '--preset',
   outDir: '--out',
   resume: '--resume',
   model: '--arch',

@@ -16,8 +16,10 @@ export function header(info: TrainStartInfo, say: Say, warn: Say): void {
   else if (info.stepEngineReason) say(`step: tfjs ops (the fused step is off: ${info.stepEngineReason})`)
   say(`model: ${info.params.toLocaleString('en-US')} parameters, budget OK (< ${info.budget.toLocaleString('en-US')})`)
   say(`architecture: ${describeModelConfig(c.model)}`)
+  const evaluated =
+    info.evaluation === 'validation' ? 'validation images (the last of the training set)' : 'test images'
   say(
-    `data: ${info.dataset}, ${info.trainImages.toLocaleString('en-US')} training / ${info.testImages.toLocaleString('en-US')} test images (${info.dataSource})`,
+    `data: ${info.dataset}, ${info.trainImages.toLocaleString('en-US')} training / ${info.testImages.toLocaleString('en-US')} ${evaluated} (${info.dataSource})`,
   )
   say(
     `training: ${c.epochs} epoch${c.epochs === 1 ? '' : 's'} x ${info.batchesPerEpoch} steps, batch ${c.batchSize}, ` +
@@ -29,10 +31,11 @@ export function header(info: TrainStartInfo, say: Say, warn: Say): void {
   if (info.runDir) say(`checkpoints: ${absolute(info.runDir)}`)
 }
 
-export function epochLine(s: EpochSummary, epochs: number): string {
+export function epochLine(s: EpochSummary, epochs: number, evaluation: 'test' | 'validation' = 'test'): string {
+  const on = evaluation === 'validation' ? 'val' : 'test'
   return (
     `epoch ${s.epoch}/${epochs}: train loss ${s.trainLoss.toFixed(4)}, train acc ${(s.trainAccuracy * 100).toFixed(2)} %, ` +
-    `test loss ${s.testLoss.toFixed(4)}, test acc ${(s.testAccuracy * 100).toFixed(2)} % ` +
+    `${on} loss ${s.testLoss.toFixed(4)}, ${on} acc ${(s.testAccuracy * 100).toFixed(2)} % ` +
     `(${s.trainSeconds.toFixed(1)} s + ${s.evalSeconds.toFixed(1)} s eval)`
   )
 }
@@ -52,11 +55,17 @@ export function printInterrupted(result: TrainResult, json: boolean, say: Say, e
 }
 
 /** After a finished run: accuracy, time and where the model is; with --json, one object on stdout (the last line). */
-export function printResult(result: TrainResult, json: boolean, say: Say, emit: Emit): void {
+export function printResult(
+  result: TrainResult,
+  json: boolean,
+  say: Say,
+  emit: Emit,
+  evaluation: 'test' | 'validation' = 'test',
+): void {
   const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(2)} %`)
   say()
   say(
-    `test accuracy ${pct(result.testAccuracy)} (train ${pct(result.trainAccuracy)}, loss ${result.trainLoss.toFixed(4)})`,
+    `${evaluation} accuracy ${pct(result.testAccuracy)} (train ${pct(result.trainAccuracy)}, loss ${result.trainLoss.toFixed(4)})`,
   )
   say(
     `${result.epochs} epoch${result.epochs === 1 ? '' : 's'} on ${result.backend}: ${result.seconds.toFixed(1)} s ` +
@@ -67,7 +76,10 @@ export function printResult(result: TrainResult, json: boolean, say: Say, emit: 
   if (!json) return
   emit(
     `${JSON.stringify({
-      testAccuracy: result.testAccuracy ?? null,
+      // With --validation the accuracy is on held-out training images, not on the test set.
+      ...(evaluation === 'validation'
+        ? { validationAccuracy: result.testAccuracy ?? null }
+        : { testAccuracy: result.testAccuracy ?? null }),
       trainAccuracy: result.trainAccuracy,
       loss: result.trainLoss,
       params: result.params,
@@ -90,6 +102,6 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f
 }
 
-function quote(p: string): string {
+export function quote(p: string): string {
   return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`
 }

@@ -1,23 +1,27 @@
 import {
   DEFAULT_TRAIN_CONFIG,
+  TRAIN_PRESETS,
   train,
+  type TrainPresetName,
   type BackendRequest,
   type TrainConfigInput,
   type TrainOptions,
   type TrainResult,
 } from '@mnist/train'
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { addDataOptions, dataSource, type DataFlags } from '../data-flags'
 import { CliError } from '../errors'
 import { backendOption, intFlag, numberFlag, threadsOption } from '../flags'
 import { createProgressView, type ProgressView } from '../progress-view'
 import { exitCodeOf } from '../exit-codes'
-import { epochLine, header, printInterrupted, printResult, type Emit, type Say } from './train-output'
+import { epochLine, header, printInterrupted, printResult, quote, type Emit, type Say } from './train-output'
 import { readArchitecture } from './train-arch'
 import { withFlagName } from './train-flags'
 import { installStopper } from './train-stop'
 
 interface TrainFlags extends DataFlags {
+  preset?: TrainPresetName
+  validation?: number
   epochs?: number
   batchSize?: number
   lr?: number
@@ -65,13 +69,25 @@ export function registerTrain(program: Command): void {
     .addOption(threadsOption())
     .option('--limit <n>', 'train on the first N training images only (quick runs)', intFlag('--limit', 1, 1_000_000))
     .option('--test-limit <n>', 'evaluate on the first N test images only', intFlag('--test-limit', 1, 1_000_000))
+    .option(
+      '--validation <n>',
+      'hold out the last N training images and evaluate on them instead of the test set (for choosing settings)',
+      intFlag('--validation', 0, 1_000_000),
+    )
     .option('--json', 'print the result as one JSON object, the last line of stdout (everything else goes to stderr)')
     .action(runTrain)
 }
 
 /** The flags of the training recipe: epochs, batch size, learning rate, seed, label smoothing. */
 function addRecipeOptions(command: Command): Command {
+  const presets = Object.entries(TRAIN_PRESETS).map(([name, p]) => `${name}: ${p.description}`)
   return command
+    .addOption(
+      new Option(
+        '--preset <name>',
+        `a named recipe; other flags override its settings (${presets.join('; ')})`,
+      ).choices(Object.keys(TRAIN_PRESETS)),
+    )
     .option('--epochs <n>', `epochs (default ${d.epochs})`, intFlag('--epochs', 1, 10_000))
     .option('--batch-size <n>', `images per step (default ${d.batchSize})`, intFlag('--batch-size', 1, 65_536))
     .option(
@@ -127,7 +143,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     progress.stop()
   }
   if (result.interrupted) printInterrupted(result, json, say, emit)
-  else printResult(result, json, say, emit)
+  else printResult(result, json, say, emit, flags.validation ? 'validation' : 'test')
   // A run that finished all its epochs before a signal took effect succeeded; a closed stdout lost its output.
   if (stopper.reason !== undefined && (result.interrupted || stopper.reason === 'CLI_OUTPUT_CLOSED')) {
     process.exitCode = exitCodeOf(stopper.reason)
@@ -150,6 +166,10 @@ function trainOptions(flags: TrainFlags): TrainOptions {
   }
   return {
     config,
+    ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
+    ...(flags.validation ? { validation: flags.validation } : {}),
+    // Recorded in the saved model's metadata, so that anyone can rerun what trained it.
+    metadataExtra: { command: commandLine() },
     backend: flags.backend,
     ...dataSource(flags),
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
@@ -160,21 +180,28 @@ function trainOptions(flags: TrainFlags): TrainOptions {
   }
 }
 
+/** The command as typed (after the program name), quoted where the shell needs it. */
+function commandLine(): string {
+  return ['mnist', ...process.argv.slice(2)].map(quote).join(' ')
+}
+
 /** `train()`'s callbacks: the header once training starts, progress, and one line per epoch (after its checkpoint). */
 function progressCallbacks(progress: ProgressView, say: Say, warn: Say): Partial<TrainOptions> {
   let epochs = 0
+  let evaluation: 'test' | 'validation' = 'test'
   return {
     onDataProgress: (p) => progress.download(p.file, p.bytes, p.total),
     onStart: (info) => {
       progress.clear()
       epochs = info.config.epochs
+      evaluation = info.evaluation
       header(info, say, warn)
     },
     onProgress: (p) => progress.step(p),
-    onEvaluate: ({ epoch, images }) => progress.evaluating(epoch, images),
+    onEvaluate: ({ epoch, images }) => progress.evaluating(epoch, images, evaluation),
     onEpochEnd: (s) => {
       progress.clear()
-      say(epochLine(s, epochs))
+      say(epochLine(s, epochs, evaluation))
     },
   }
 }
