@@ -12,7 +12,7 @@
 //      "epoch,pad,install"), WEB_BENCH_JSON (write the results there too).
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -226,7 +226,8 @@ async function installBench() {
 
 function report(results) {
   console.log('\n## Browser benchmarks (issue #12)')
-  console.log(`${results.chromium}, node ${process.version}, load average at the end: ${load()}\n`)
+  console.log(`${results.chromium}, node ${process.version}, ${results.machine}`)
+  console.log(`load average (1, 5, 15 min) at the start: ${results.loadStart}, at the end: ${load()}\n`)
   if (results.epoch) {
     const e = results.epoch
     console.log('| seed | Chromium s | Node s | ratio | Chromium acc | Node acc | weights |')
@@ -240,8 +241,8 @@ function report(results) {
     const accB = mean(e.map((r) => r.browserAcc))
     const accN = mean(e.map((r) => r.nodeAcc))
     console.log(
-      `\nepoch: median ratio ${median(ratios).toFixed(2)}x (target ≤ ${TARGETS.ratio}x: ` +
-        `${verdict(median(ratios) <= TARGETS.ratio)}); mean accuracy Chromium ${pct(accB)}, Node ${pct(accN)} ` +
+      `\nepoch: median ratio ${median(ratios).toFixed(2)}x, worst pair ${Math.max(...ratios).toFixed(2)}x ` +
+        `(target ≤ ${TARGETS.ratio}x: ${verdict(median(ratios) <= TARGETS.ratio)}); mean accuracy Chromium ${pct(accB)}, Node ${pct(accN)} ` +
         `(target ≥ ${pct(TARGETS.accuracy)}: ${verdict(accB >= TARGETS.accuracy)}); weights ` +
         `${e.every((r) => r.identical) ? 'bit-identical for every seed' : 'NOT identical for every seed'}`,
     )
@@ -270,7 +271,8 @@ async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`)
   const t0 = performance.now()
   const { stdout: chromium } = await run(CHROMIUM, ['--version'])
-  const results = { date: new Date().toISOString(), chromium: chromium.trim(), loadStart: load() }
+  const machine = `${availableParallelism()} x ${cpus()[0]?.model ?? 'unknown CPU'}`
+  const results = { date: new Date().toISOString(), machine, chromium: chromium.trim(), loadStart: load() }
   console.log(`browser bench: ${results.chromium}, load average ${results.loadStart}`)
   if (PARTS.has('epoch') || PARTS.has('pad')) {
     const served = await buildAndServe()
