@@ -44,7 +44,12 @@ const verdict = (ok) => (ok ? 'met' : 'NOT met')
 
 function launch() {
   // A fresh temporary profile per launch (puppeteer's default): nothing cached from an earlier run.
-  return puppeteer.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-gpu'] })
+  // A loaded machine can stretch one epoch far past puppeteer's 3-minute default for a call into the page.
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu'],
+    protocolTimeout: 900_000,
+  })
 }
 
 /** The app and the epoch page, built once into a temp folder and served by `vite preview` (COOP/COEP, /mnist/). */
