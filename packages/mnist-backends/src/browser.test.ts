@@ -1,27 +1,17 @@
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { BACKEND_ORDER as NODE_ORDER } from './node/select'
 import { BACKEND_ORDER, selectBackend } from './browser'
+import { bundleForBrowser } from '../../../scripts/test-support/browser-bundle'
 
 describe('the browser entry', () => {
   it('bundles for the browser without Node built-ins, tfjs-node or Dawn', async () => {
     const entry = fileURLToPath(new URL('./index.ts', import.meta.url))
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      platform: 'browser',
-      format: 'esm',
-      metafile: true,
-      logLevel: 'silent',
-      // Packages a browser app brings itself; what matters is what this package's own code pulls in.
-      external: ['@tensorflow/*', '@mnist/backend-simd'],
-    })
-    const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path))
+    // Packages a browser app brings itself; what matters is what this package's own code pulls in.
+    const { imports, inputs } = await bundleForBrowser(entry, { external: ['@tensorflow/*', '@mnist/backend-simd'] })
     expect(imports.filter((p) => /^node:|^(fs|path|module|url|child_process)$/.test(p))).toEqual([])
     expect(imports.filter((p) => /tfjs-node|^webgpu$/.test(p))).toEqual([])
-    expect(Object.keys(result.metafile.inputs).filter((f) => /[\\/]node[\\/]/.test(f))).toEqual([])
+    expect(inputs.filter((f) => /[\\/]node[\\/]/.test(f))).toEqual([])
   })
 
   it('lists the same backends in the same order as the Node entry', () => {

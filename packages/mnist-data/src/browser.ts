@@ -2,36 +2,7 @@
 // Re-exports only. Nothing here (or imported from here) touches node:*: loadMnist is fetchMnist (HTTP, in memory, no
 // cache), and IDX is read with readIdx (DecompressionStream, crypto.subtle). parseIdx, gunzipBytes and defaultCacheDir
 // are Node-only.
-export { fetchMnist, fetchMnist as loadMnist } from './fetch-mnist'
-export { readIdx } from './idx-web'
-export { encodeIdx, isGzip } from './idx-format'
-export { batches, shuffledIndices } from './batches'
-export { DATASETS, normalizationFor } from './datasets'
-export {
-  MNIST_NORMALIZATION,
-  FASHION_MNIST_NORMALIZATION,
-  normalizeImages,
-  computeNormalization,
-} from './normalization'
-export { mulberry32, mixSeed, createRng } from './random'
-export {
-  MnistDataError,
-  IdxFormatError,
-  ChecksumError,
-  DownloadError,
-  DatasetError,
-  OptionError,
-  CacheLockError,
-  CacheWriteError,
-} from './errors'
+export * from './shared-exports'
+export { fetchMnist as loadMnist } from './fetch-mnist'
 
-export type { FetchMnistOptions, FetchMnistOptions as LoadMnistOptions } from './fetch-mnist'
-export type { IdxSource, ReadIdxOptions, ReadIdxResult } from './idx-web'
-export type { IdxArray, IdxData, IdxDType } from './idx-format'
-export type { MnistData, MnistSplit } from './splits'
-export type { Batch, BatchOptions } from './batches'
-export type { DatasetName, DatasetFiles, DatasetInfo } from './datasets'
-export type { Normalization } from './normalization'
-export type { Rng } from './random'
-export type { DownloadProgress } from './progress'
-export type { MnistDataErrorCode, DownloadAttempt } from './errors'
+export type { FetchMnistOptions as LoadMnistOptions } from './fetch-mnist'

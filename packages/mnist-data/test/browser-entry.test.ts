@@ -1,4 +1,3 @@
-import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -8,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as browser from '../src/browser'
 import * as main from '../src/index'
+import { bundleForBrowser } from '../../../scripts/test-support/browser-bundle'
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url))
 /** The Node-only modules: none may end up in a browser bundle. */
@@ -21,20 +21,12 @@ afterAll(() => rmSync(project, { recursive: true, force: true }))
 
 describe('browser entry', () => {
   it('bundles for the browser from its sources without any Node built-in or Node-only module', async () => {
-    const result = await build({
-      entryPoints: [join(pkgDir, 'src', 'browser.ts')],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    })
-    expect(result.errors).toEqual([])
-    const inputs = Object.keys(result.metafile.inputs).map((p) => p.replace(/^.*\/src\//, 'src/'))
+    const bundle = await bundleForBrowser(join(pkgDir, 'src', 'browser.ts'))
+    expect(bundle.errors).toEqual([])
+    const inputs = bundle.inputs.map((p) => p.replace(/^.*\/src\//, 'src/'))
     expect(inputs.every((p) => p.startsWith('src/'))).toBe(true)
     expect(inputs.filter((p) => NODE_ONLY.includes(p.slice(4, -3)))).toEqual([])
-    expect(result.outputFiles[0]!.text).not.toMatch(/node:|require\(/)
+    expect(bundle.code).not.toMatch(/node:|require\(/)
   })
 
   it('exports the main entry functions themselves, with loadMnist being fetchMnist', () => {
@@ -47,20 +39,15 @@ describe('browser entry', () => {
 
   it('is what a bundler resolves `@mnist/data` to (browser conditions), while Node resolves the Node build', async () => {
     expect(existsSync(join(pkgDir, 'dist', 'browser.js')), 'dist/browser.js: run `pnpm build` first').toBe(true)
-    const result = await build({
-      stdin: { contents: "export { loadMnist, readIdx } from '@mnist/data'", resolveDir: project },
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
+    const bundle = await bundleForBrowser({
+      contents: "export { loadMnist, readIdx } from '@mnist/data'",
+      resolveDir: project,
     })
-    expect(result.errors).toEqual([])
-    const inputs = Object.keys(result.metafile.inputs)
+    expect(bundle.errors).toEqual([])
+    const inputs = bundle.inputs
     expect(inputs.some((p) => p.endsWith('dist/browser.js'))).toBe(true)
     expect(inputs.filter((p) => /dist\/index\.js$/.test(p))).toEqual([])
-    expect(result.outputFiles[0]!.text).not.toMatch(/node:|require\(|from\s*["'](fs|path|zlib|crypto)/)
+    expect(bundle.code).not.toMatch(/node:|require\(|from\s*["'](fs|path|zlib|crypto)/)
 
     const script =
       "const m = await import('@mnist/data'); " +

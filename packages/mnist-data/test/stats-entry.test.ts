@@ -1,22 +1,14 @@
-import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import * as main from '../src/index'
 import * as stats from '../src/stats'
+import { bundleForBrowser } from '../../../scripts/test-support/browser-bundle'
 
 describe('@mnist/data/stats', () => {
   it('bundles for the browser without any Node built-in or dependency', async () => {
-    const result = await build({
-      entryPoints: [fileURLToPath(new URL('../src/stats.ts', import.meta.url))],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    })
-    expect(result.errors).toEqual([])
-    const inputs = Object.keys(result.metafile.inputs).map((p) => p.replace(/^.*\/src\//, 'src/'))
+    const bundle = await bundleForBrowser(fileURLToPath(new URL('../src/stats.ts', import.meta.url)))
+    expect(bundle.errors).toEqual([])
+    const inputs = bundle.inputs.map((p) => p.replace(/^.*\/src\//, 'src/'))
     const expected = [
       'src/batches.ts',
       'src/datasets.ts',
@@ -26,7 +18,7 @@ describe('@mnist/data/stats', () => {
       'src/stats.ts',
     ]
     expect(inputs.sort()).toEqual(expected)
-    expect(result.outputFiles[0]!.text).not.toMatch(/node:|require\(/)
+    expect(bundle.code).not.toMatch(/node:|require\(/)
   })
 
   it('is a subset of the main entry: the same functions, not copies', () => {

@@ -1,25 +1,15 @@
-import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import * as browser from '../src/browser'
 import * as full from '../src/index'
+import { bundleForBrowser } from '../../../scripts/test-support/browser-bundle'
 
 const entry = fileURLToPath(new URL('../src/browser.ts', import.meta.url))
 
 describe('the browser entry', () => {
   it('bundles for the browser without Node built-ins, pngjs or pureimage', async () => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      external: ['@tensorflow/*'],
-    })
-    expect(result.errors).toEqual([])
-    const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((im) => im.path))
+    const { errors, imports } = await bundleForBrowser(entry, { external: ['@tensorflow/*'] })
+    expect(errors).toEqual([])
     expect(imports.filter((p) => /^node:|^(fs|path|url|zlib|stream|crypto)$|pngjs|pureimage/.test(p))).toEqual([])
   })
 

@@ -1,8 +1,8 @@
-import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import * as browser from '../src/browser'
 import * as node from '../src/index'
+import { bundleForBrowser } from '../../../scripts/test-support/browser-bundle'
 
 const entry = fileURLToPath(new URL('../src/browser.ts', import.meta.url))
 const NODE_BUILTIN =
@@ -10,26 +10,15 @@ const NODE_BUILTIN =
 
 describe('the browser entry', () => {
   it('bundles for the browser (esbuild, esm) with its dependencies and no Node built-in or Node entry', async () => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    })
-    expect(result.errors).toEqual([])
-    const inputs = Object.entries(result.metafile.inputs)
-    const imports = inputs.flatMap(([, i]) => i.imports.map((x) => x.path))
+    const { errors, inputs, imports, code } = await bundleForBrowser(entry)
+    expect(errors).toEqual([])
     expect(imports.filter((p) => NODE_BUILTIN.test(p))).toEqual([])
     // The Node entries of the workspace packages, Node-only modules of this one, tfjs-node and Dawn stay out.
     const nodeOnly = /mnist-data[\\/]dist[\\/]index|mnist-backends[\\/]dist[\\/]node|mnist-eval[\\/]dist[\\/]index/
     const ownNodeOnly = /src[\\/](node-|checkpoint\.ts|checkpoint-(commit|read|state)|run-dir|versions|file-store)/
-    expect(inputs.map(([f]) => f).filter((f) => nodeOnly.test(f) || ownNodeOnly.test(f))).toEqual([])
-    expect(inputs.map(([f]) => f).filter((f) => /tfjs-node|[\\/]webgpu[\\/]|pngjs|pureimage/.test(f))).toEqual([])
+    expect(inputs.filter((f) => nodeOnly.test(f) || ownNodeOnly.test(f))).toEqual([])
+    expect(inputs.filter((f) => /tfjs-node|[\\/]webgpu[\\/]|pngjs|pureimage/.test(f))).toEqual([])
     // No import of a Node built-in left for the browser to fail on (worker sources inside strings aside).
-    const code = result.outputFiles[0]!.text
     expect(code).not.toMatch(/^\s*import\s[^;]*?from\s*["'](node:|fs|path|module|crypto|zlib|child_process)/m)
   })
 
