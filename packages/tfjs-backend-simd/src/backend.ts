@@ -68,8 +68,8 @@ export class SimdBackend extends MathBackendCPU {
    * `weights` = every weight of the matching tfjs-layers model in `model.getWeights()` order (the trainable ones in
    * layer order, then each batch norm's moving mean and variance), in inference mode
    * (moving statistics, dropout off): what `model.predict(images)` returns, computed by one fused forward pass per
-   * 64 images with each batch norm folded into the conv/dense weights before it. The folded weights are kept for the
-   * next calls with the same weight tensors (until one is disposed or reassigned). Returns a new [n, classes] tensor.
+   * 256 images with each batch norm folded into the conv/dense weights before it. The folded weights are kept for the
+   * next calls with the same weight tensors, and freed as soon as one of them is disposed or reassigned. Returns a new [n, classes] tensor.
    * Throws FusedNetworkError for a layer the fused step does not run (predict with the model then), FusedInputError
    * for weights or images that do not fit the spec.
    */
@@ -143,6 +143,7 @@ export class SimdBackend extends MathBackendCPU {
   override disposeData(dataId: DataId, force = false): boolean {
     const removed = super.disposeData(dataId, force)
     if (!this.data.has(dataId)) {
+      this.predictor?.release(dataId)
       const ptr = this.ptrs.get(dataId)
       if (ptr !== undefined) {
         this.ptrs.delete(dataId)

@@ -146,6 +146,21 @@ describe('SimdBackend.fusedPredict', () => {
     model.dispose()
   })
 
+  test('frees a folded model as soon as its model is disposed, without another call', async () => {
+    await tf.setBackend('simd')
+    const predictor = () => (backend as unknown as { predictor: { size: number } }).predictor
+    const images = tf.tensor4d(randn(3 * 784, 6), [3, 28, 28, 1])
+    for (const e of [0, 1]) {
+      const model = layersModel(MODEL_C)
+      randomWeights(model, 20 + e)
+      backend.fusedPredict(MODEL_C, model.getWeights(), images).dispose()
+      expect(predictor().size).toBeGreaterThanOrEqual(1)
+      model.dispose()
+      expect(predictor().size).toBe(0)
+    }
+    images.dispose()
+  })
+
   test('throws FusedNetworkError for a layer it cannot run, FusedInputError for misfit weights or images', async () => {
     await tf.setBackend('simd')
     const model = layersModel(MODEL_C)

@@ -62,6 +62,24 @@ export class FusedPredictor {
     this.entries = []
   }
 
+  /** How many folded models are kept (their activation buffers live in wasm memory until released). */
+  get size(): number {
+    return this.entries.length
+  }
+
+  /**
+   * Frees at once the folded models that used a weight whose data was just disposed: an app that replaces its model
+   * gets the wasm memory back without another fusedPredict call (the backend calls this from disposeData).
+   */
+  release(dataId: DataId): void {
+    if (!this.entries.some((e) => e.dataIds.includes(dataId))) return
+    this.entries = this.entries.filter((e) => {
+      const stale = e.dataIds.includes(dataId)
+      if (stale) e.trainer.dispose()
+      return !stale
+    })
+  }
+
   /** Drops the entries whose weights were disposed or reassigned (a tf.Variable's assign changes its dataId). */
   private prune(): void {
     this.entries = this.entries.filter((e) => {
