@@ -2,7 +2,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import './style.css'
 import { startEngine, type EngineInfo } from './lib/backend'
-import { classify } from './lib/classify'
+import { classify, warmUp } from './lib/classify'
 import { fromArtifacts } from './lib/model-transfer'
 import { loadShippedModel } from './lib/pretrained'
 import { settingsFromQuery } from './settings'
@@ -20,6 +20,8 @@ const renderEngines = (): void =>
   ])
 
 let model: LayersModel | undefined
+// Set once a model trained in this tab is in use: the shipped model, if it loads later, must not replace it.
+let trained = false
 let pending = false
 const pad = createPad($<HTMLCanvasElement>('pad'), () => {
   // One prediction per frame at most, however fast the pointer moves.
@@ -55,10 +57,13 @@ async function start(): Promise<void> {
   const shipped = await loading
   performance.mark('model')
   // A first prediction compiles and warms the kernels, so the first stroke answers at once.
-  classify(shipped.model, new ImageData(28, 28))
+  const warmDigit = warmUp(shipped.model)
   const readyMs = performance.now()
-  useModel(shipped.model, `Shipped model (@mnist/model), ready ${Math.round(readyMs)} ms after page load.`)
+  document.body.dataset.warmDigit = String(warmDigit)
   document.body.dataset.readyMs = String(Math.round(readyMs))
+  // A run trained in this tab may have finished while the shipped model was loading: keep that one.
+  if (trained) shipped.model.dispose()
+  else useModel(shipped.model, `Shipped model (@mnist/model), ready ${Math.round(readyMs)} ms after page load.`)
 }
 
 setUpTrainPanel(settingsFromQuery(location.search), {
@@ -68,6 +73,7 @@ setUpTrainPanel(settingsFromQuery(location.search), {
   },
   async onModel(artifacts, accuracy) {
     const loaded = await fromArtifacts(artifacts)
+    trained = true
     useModel(loaded.model, `Model trained in this tab (test accuracy ${(accuracy * 100).toFixed(2)} %).`)
     $('model-source').dataset.trained = 'true'
   },

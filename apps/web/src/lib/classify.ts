@@ -29,3 +29,12 @@ export function classify(model: LayersModel, pixels: ImageData): Classification 
     .slice(0, 3)
   return { top, input }
 }
+
+/**
+ * One prediction on a black 28x28 image (no preprocessing, which would reject a blank image): compiles and warms
+ * the kernels. Returns the predicted digit, which only says that predict() ran.
+ */
+export function warmUp(model: LayersModel): number {
+  const [prediction] = predict(model, new Uint8Array(28 * 28))
+  return prediction.digit
+}

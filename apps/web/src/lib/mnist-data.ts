@@ -15,11 +15,18 @@ export interface DataProgress {
 // The four files' published gzip sizes: one progress bar for the whole download until the server has given all sizes.
 const PUBLISHED_BYTES = 9_912_422 + 28_881 + 1_648_877 + 4_542
 
-export async function loadMnistFrom(baseUrl: string, onProgress?: (p: DataProgress) => void): Promise<MnistSplits> {
+export interface LoadOptions {
+  /** Aborts the download with @mnist/data's `DownloadError` (code `DATA_DOWNLOAD_ABORTED`). */
+  signal?: AbortSignal
+  onProgress?(p: DataProgress): void
+}
+
+export async function loadMnistFrom(baseUrl: string, { signal, onProgress }: LoadOptions = {}): Promise<MnistSplits> {
   const received = new Map<string, number>()
   const totals = new Map<string, number>()
   const data = await fetchMnist({
     mirror: baseUrl,
+    signal,
     onProgress: (p) => {
       received.set(p.file, p.bytes)
       if (p.total !== undefined) totals.set(p.file, p.total)

@@ -9,7 +9,8 @@ import { showConfusion } from './confusion'
 
 export interface TrainPanelEvents {
   onEngine(info: EngineInfo): void
-  onModel(model: ModelArtifacts, testAccuracy: number): void
+  /** The page loads the trained model; a rejection is shown on the status line. */
+  onModel(model: ModelArtifacts, testAccuracy: number): Promise<void> | void
 }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
@@ -65,7 +66,18 @@ export function setUpTrainPanel(settings: TrainSettings, events: TrainPanelEvent
         $('test-accuracy').textContent = `${(m.testAccuracy * 100).toFixed(2)} %`
         showConfusion($<HTMLTableElement>('confusion'), m.confusion)
         $('result').hidden = false
-        events.onModel(m.model, m.testAccuracy)
+        Promise.resolve()
+          .then(() => events.onModel(m.model, m.testAccuracy))
+          .catch((err: unknown) => {
+            status.dataset.state = 'error'
+            status.textContent = `Could not use the trained model: ${err instanceof Error ? err.message : String(err)}`
+          })
+        return
+      case 'stopped':
+        finish()
+        progress.value = 0
+        status.dataset.state = 'stopped'
+        status.textContent = 'Stopped before training started.'
         return
       case 'error':
         finish()

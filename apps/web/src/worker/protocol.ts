@@ -32,4 +32,6 @@ export type FromWorker =
       seconds: number
       model: ModelArtifacts
     }
+  /** Stopped before the first training step: no model. */
+  | { type: 'stopped' }
   | { type: 'error'; message: string }
