@@ -66,6 +66,7 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
     try {
       record = await this.transact('readonly', (store) => store.get(this.name))
     } catch (cause) {
+      if (cause instanceof CheckpointError) throw cause
       throw new CheckpointError(this.location, 'could not be read', { cause })
     }
     if (record === undefined) return undefined
@@ -75,7 +76,11 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
 
   /** Deletes the checkpoint (the database stays). */
   async clear(): Promise<void> {
-    await this.transact('readwrite', (store) => store.delete(this.name))
+    try {
+      await this.transact('readwrite', (store) => store.delete(this.name))
+    } catch (cause) {
+      throw new CheckpointWriteError(this.location, { cause })
+    }
   }
 
   /** Runs one request in its own transaction; resolves with its result once the transaction has committed. */
@@ -94,15 +99,30 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
     }
   }
 
+  /**
+   * Opens the database. A blocked open (another tab or connection holds an older version open) fails at once rather
+   * than hang; if the open succeeds after that, the connection is closed, since nobody is left to use or close it.
+   */
   private open(): Promise<IDBDatabase> {
     return new Promise((resolve, reject) => {
+      let settled = false
       const req = this.factory.open(this.database, 1)
       req.onupgradeneeded = () => {
         if (!req.result.objectStoreNames.contains(OBJECT_STORE)) req.result.createObjectStore(OBJECT_STORE)
       }
-      req.onsuccess = () => resolve(req.result)
-      req.onerror = () => reject(req.error)
-      req.onblocked = () => reject(req.error)
+      req.onsuccess = () => {
+        if (settled) req.result.close()
+        else resolve(req.result)
+        settled = true
+      }
+      req.onerror = () => {
+        settled = true
+        reject(req.error)
+      }
+      req.onblocked = () => {
+        settled = true
+        reject(new CheckpointError(this.location, 'the database is blocked by another tab/connection'))
+      }
     })
   }
 }
@@ -114,7 +134,7 @@ function checkRecord(location: string, value: unknown): CheckpointRecord {
     throw new CheckpointError(location, `expected a checkpoint of format "${CHECKPOINT_FORMAT}"`)
   }
   const { state, optimizer, weights, modelJson } = record
-  if (state?.format !== CHECKPOINT_FORMAT || !(weights instanceof ArrayBuffer) || typeof modelJson !== 'object') {
+  if (state?.format !== CHECKPOINT_FORMAT || !(weights instanceof ArrayBuffer) || !isObject(modelJson)) {
     throw new CheckpointError(location, 'the record is incomplete (state, model or weights missing)')
   }
   const problem = wellFormed(state) ? checkpointInconsistency(state) : 'position or optimizer fields are malformed'
@@ -126,6 +146,10 @@ function checkRecord(location: string, value: unknown): CheckpointRecord {
     optimizer.slots.every((s, i) => s.m?.length === sizes[i] && s.v?.length === sizes[i])
   if (!momentsMatch) throw new CheckpointError(location, 'its optimizer moments do not match its state')
   return record as CheckpointRecord
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null
 }
 
 function wellFormed(state: CheckpointState): boolean {

@@ -87,7 +87,7 @@ export interface TrainOptions {
   save?: boolean
   /**
    * Save the checkpoints into this store instead of a new run folder under `outDir` (which is then not created):
-   * `createMemoryCheckpointStore()`, `createIndexedDbCheckpointStore(name)` or your own. The browser entry saves
+   * `new MemoryCheckpointStore()`, `new IndexedDbCheckpointStore(name)` or your own. The browser entry saves
    * nothing unless given one.
    */
   checkpoints?: CheckpointStore

@@ -6,6 +6,7 @@ import { CheckpointError, InvalidTrainConfigError, ResumeModelMismatchError } fr
 import type { BackendRequest } from '@mnist/backends'
 import type { StepEngineName, TrainOptions } from './options'
 import type { TrainPlatform } from './platform'
+import { presetConfig } from './presets'
 
 /** The checkpoint a run continues. */
 export interface ResumePoint {
@@ -48,25 +49,51 @@ export function givenConfig(options: TrainOptions): TrainConfigInput | undefined
   return { ...options.config, model: options.model }
 }
 
-/** The run's config: the checkpoint's when resuming (a field the caller also gives must agree), else resolved. */
+/**
+ * The run's config: the preset's settings then the caller's, resolved; when resuming, the checkpoint's (a field the
+ * caller gives, or the preset sets, must agree with it).
+ */
 export function runConfig(
   given: TrainConfigInput | undefined,
   resumed: LoadedCheckpoint | undefined,
   resumeDir = '',
+  preset?: string,
 ): TrainConfig {
-  return resumed ? checkResumeConfig(resumed.state.config, given ?? {}, resumeDir) : resolveTrainConfig(given)
+  if (!resumed) return resolveTrainConfig(presetConfig(preset, given))
+  const saved = resumed.state.config
+  // Checked apart from the caller's own fields, so that a disagreement names `preset`, the option actually given.
+  const presetOnly = presetConfig(preset)
+  for (const [key, value] of Object.entries(presetOnly)) {
+    if (given?.[key as keyof TrainConfigInput] !== undefined) continue // the caller's value wins and is checked below
+    const savedValue = disagreement(saved, key, value)
+    if (savedValue !== undefined) {
+      throw new InvalidTrainConfigError(
+        'preset',
+        `a preset that agrees with the checkpoint (its ${key} is ${savedValue}, the preset's ` +
+          `${JSON.stringify(value)}; a resumed run keeps its settings: leave the option out)`,
+        preset,
+      )
+    }
+  }
+  return checkResumeConfig(saved, given ?? {}, resumeDir)
+}
+
+/** The checkpoint's value of `key` as JSON when `value` (merged over it, for objects) differs from it. */
+function disagreement(saved: TrainConfig, key: string, value: unknown): string | undefined {
+  const savedValue = (saved as unknown as Record<string, unknown>)[key]
+  const merged = typeof value === 'object' ? { ...(savedValue as object), ...value } : value
+  return JSON.stringify(savedValue) === JSON.stringify(merged) ? undefined : JSON.stringify(savedValue)
 }
 
 function checkResumeConfig(saved: TrainConfig, given: TrainConfigInput, dir: string): TrainConfig {
   if (given.model !== undefined) checkResumeModel(saved.model, given.model, dir)
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined || key === 'model') continue
-    const savedValue = (saved as unknown as Record<string, unknown>)[key]
-    const merged = typeof value === 'object' ? { ...(savedValue as object), ...value } : value
-    if (JSON.stringify(savedValue) !== JSON.stringify(merged)) {
+    const savedValue = disagreement(saved, key, value)
+    if (savedValue !== undefined) {
       throw new InvalidTrainConfigError(
         key,
-        `the checkpoint's value ${JSON.stringify(savedValue)} (a resumed run keeps its settings; leave the option out)`,
+        `the checkpoint's value ${savedValue} (a resumed run keeps its settings; leave the option out)`,
         value,
       )
     }

@@ -54,10 +54,12 @@ export async function loadRunData(
   const trainCount = resumed ? resumed.state.trainCount : pickCount('limit', options.limit, trainAvailable)
   const testCount = resumed ? resumed.state.testCount : pickCount('testLimit', options.testLimit, evaluated.count)
   if (trainCount > trainAvailable || testCount > evaluated.count) {
+    // With validation, the last `validation` training images are evaluated and are not trained on.
+    const split = validation > 0 ? 'validation' : 'test'
     throw new CheckpointError(
       resumeName!,
-      `the checkpoint trained on ${trainCount} images and tested on ${testCount}; ` +
-        `this dataset has ${loaded.train.count} / ${loaded.test.count}`,
+      `the checkpoint trained on ${trainCount} images and evaluated ${testCount} ${split} images; ` +
+        `this dataset has ${trainAvailable} training / ${evaluated.count} ${split} images`,
     )
   }
   const { rows, cols } = loaded.train

@@ -12,7 +12,6 @@ import type { TrainOptions, TrainResult } from './options'
 import type { TrainPlatform } from './platform'
 import { RunCheckpoints, type RunFacts } from './run-checkpoints'
 import { checkRunData, loadRunData } from './run-data'
-import { presetConfig } from './presets'
 import { RunState } from './run-state'
 import {
   givenConfig,
@@ -37,7 +36,7 @@ export async function runTraining(options: TrainOptions, platform: TrainPlatform
   const processStart = performance.now()
   const resume = await openResume(options.resume, platform)
   const resumed = resume?.checkpoint
-  const config = runConfig(presetConfig(options.preset, givenConfig(options)), resumed, resume?.name)
+  const config = runConfig(givenConfig(options), resumed, resume?.name, options.preset)
   const settings = runSettings(options, resumed)
   const selection = await selectRunBackend(options, settings, resume?.name)
   options.onBackend?.(selection)

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -12,17 +11,15 @@ import { subset } from './helpers'
 // fused step, and resumes an aborted run from IndexedDB.
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const WASM_DIR = new URL('../../tfjs-backend-simd/wasm-out/', import.meta.url)
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 const names = ['train-images', 'train-labels', 'test-images', 'test-labels']
 const [ti, tl, si, sl] = await Promise.all(names.map((n) => fetch('/data/' + n).then((r) => r.arrayBuffer())))
 const split = (images, labels) => ({ images: new Uint8Array(images), labels: new Uint8Array(labels),
   count: labels.byteLength, rows: 28, cols: 28 })
 const worker = new Worker('/worker.js', { type: 'module' })
-window.result = new Promise((resolve) => {
-  worker.onmessage = (e) => resolve(e.data)
-  worker.onerror = (e) => resolve({ error: 'worker error: ' + e.message })
-})
+const finish = (result) => Object.assign(window, { result, done: true })
+worker.onmessage = (e) => finish(e.data)
+worker.onerror = (e) => finish({ error: 'worker error: ' + e.message })
 worker.postMessage({ train: split(ti, tl), test: split(si, sl), abortAt: ABORT_AT }, [ti, tl, si, sl])
 </script>`
 
@@ -51,23 +48,16 @@ beforeAll(async () => {
     ['/data/test-labels', { type: 'application/octet-stream', body: data.test.labels }],
   ])
   server = createServer((req, res) => {
-    void (async () => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname
-      // The bundle finds @mnist/backend-simd's wasm builds at ../wasm-out/ relative to itself.
-      const wasm = /^\/wasm-out\/([\w-]+\.wasm)$/.exec(path)?.[1]
-      const file = wasm
-        ? { type: 'application/wasm', body: await readFile(new URL(wasm, WASM_DIR)).catch(() => undefined) }
-        : files.get(path)
-      if (file?.body === undefined) return res.writeHead(404).end()
-      // Cross-origin isolation: SharedArrayBuffer, so the simd backend's worker threads.
-      res.writeHead(200, {
-        'content-type': file.type,
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-        'cross-origin-resource-policy': 'same-origin',
-      })
-      res.end(file.body)
-    })()
+    const file = files.get(new URL(req.url ?? '/', 'http://x').pathname)
+    if (file === undefined) return void res.writeHead(404).end()
+    // Cross-origin isolation: SharedArrayBuffer, so the simd backend's worker threads.
+    res.writeHead(200, {
+      'content-type': file.type,
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+      'cross-origin-resource-policy': 'same-origin',
+    })
+    res.end(file.body)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -89,8 +79,9 @@ describe('the browser entry in Chromium', () => {
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
     await page.goto(`${origin}/`)
-    // Generous: CI runs other test files beside this one on 2 cores.
-    await page.waitForFunction('window.result !== undefined', { timeout: 110_000 })
+    // The worker's one message (result or error) sets `done`. Generous, as CI runs other test files beside this one on
+    // 2 cores, yet below vitest's testTimeout (120 s): a hang fails here, naming the wait, not as a test timeout.
+    await page.waitForFunction('window.done === true', { timeout: 110_000, polling: 500 })
     const result = (await page.evaluate('window.result')) as Record<string, unknown>
     expect(errors).toEqual([])
     expect(result.error).toBeUndefined()

@@ -4,7 +4,8 @@ import { selectBackend } from '@mnist/backends'
 import type { MnistSplit } from '@mnist/data'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readCheckpoint } from '../src/checkpoint'
-import { InvalidTrainConfigError } from '../src/errors'
+import { CheckpointError, InvalidTrainConfigError } from '../src/errors'
+import { MemoryCheckpointStore } from '../src/memory-store'
 import type { TrainStartInfo } from '../src/options'
 import { train } from '../src/node-train'
 import { realMnist, tempDir, TINY_MODEL } from './helpers'
@@ -57,5 +58,35 @@ describe('train({ validation })', () => {
     })
     await expect(run).rejects.toThrow(InvalidTrainConfigError)
     await expect(run).rejects.toMatchObject({ option: 'validation' })
+  })
+
+  it('on resume: a preset the checkpoint did not use names `preset`; too few images name the split’s counts', async () => {
+    const store = new MemoryCheckpointStore()
+    const controller = new AbortController()
+    const first = await train({
+      backend: 'cpu',
+      data: { train: trainSplit, test: poisonedTest() },
+      validation: 64,
+      checkpoints: store,
+      signal: controller.signal,
+      onProgress: (p) => p.step === 1 && controller.abort(),
+      config: { model: TINY_MODEL, batchSize: 32, epochs: 1, seed: 3 },
+    })
+    expect(first.interrupted).toBe(true)
+
+    const resume = { backend: 'cpu' as const, resume: store, save: false }
+    const data = { train: trainSplit, test: poisonedTest() }
+    const withPreset = train({ ...resume, data, preset: 'best' })
+    await expect(withPreset).rejects.toThrow(InvalidTrainConfigError)
+    await expect(withPreset).rejects.toMatchObject({ option: 'preset', found: 'best' })
+    await expect(withPreset).rejects.toThrow(/its epochs is 1, the preset's 20/)
+
+    // 120 images: 56 to train on (the last 64 are held out), fewer than the 96 the checkpoint trained on.
+    const fewer = { ...trainSplit, count: 120, labels: trainSplit.labels.subarray(0, 120) }
+    const short = train({ ...resume, data: { train: fewer, test: poisonedTest() } })
+    await expect(short).rejects.toThrow(CheckpointError)
+    await expect(short).rejects.toThrow(
+      'trained on 96 images and evaluated 64 validation images; this dataset has 56 training / 64 validation images',
+    )
   })
 })

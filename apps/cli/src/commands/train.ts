@@ -7,6 +7,7 @@ import {
   type TrainConfigInput,
   type TrainOptions,
   type TrainResult,
+  type TrainStartInfo,
 } from '@mnist/train'
 import { Option, type Command } from 'commander'
 import { addDataOptions, dataSource, type DataFlags } from '../data-flags'
@@ -125,12 +126,14 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const warn: Say = (line = '') => err(`${line}\n`)
   const emit: Emit = (line) => write('stdout', line)
   let result: TrainResult
+  // What train() evaluates on: a resumed run keeps its checkpoint's split, whatever --validation says now.
+  const started = { evaluation: 'test' as Evaluation }
   try {
     result = await train({
       ...trainOptions(flags),
       ...(model ? { model } : {}),
       signal: stopper.signal,
-      ...progressCallbacks(progress, say, warn),
+      ...progressCallbacks(progress, say, warn, started),
     })
   } catch (error) {
     progress.clear()
@@ -143,7 +146,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     progress.stop()
   }
   if (result.interrupted) printInterrupted(result, json, say, emit)
-  else printResult(result, json, say, emit, flags.validation ? 'validation' : 'test')
+  else printResult(result, json, say, emit, started.evaluation)
   // A run that finished all its epochs before a signal took effect succeeded; a closed stdout lost its output.
   if (stopper.reason !== undefined && (result.interrupted || stopper.reason === 'CLI_OUTPUT_CLOSED')) {
     process.exitCode = exitCodeOf(stopper.reason)
@@ -185,16 +188,27 @@ function commandLine(): string {
   return ['mnist', ...process.argv.slice(2)].map(quote).join(' ')
 }
 
-/** `train()`'s callbacks: the header once training starts, progress, and one line per epoch (after its checkpoint). */
-function progressCallbacks(progress: ProgressView, say: Say, warn: Say): Partial<TrainOptions> {
+type Evaluation = TrainStartInfo['evaluation']
+
+/**
+ * `train()`'s callbacks: the header once training starts, progress, and one line per epoch (after its checkpoint).
+ * `started.evaluation` is set to the split train() reports it evaluates on.
+ */
+function progressCallbacks(
+  progress: ProgressView,
+  say: Say,
+  warn: Say,
+  started: { evaluation: Evaluation },
+): Partial<TrainOptions> {
   let epochs = 0
-  let evaluation: 'test' | 'validation' = 'test'
+  let evaluation: Evaluation = 'test'
   return {
     onDataProgress: (p) => progress.download(p.file, p.bytes, p.total),
     onStart: (info) => {
       progress.clear()
       epochs = info.config.epochs
       evaluation = info.evaluation
+      started.evaluation = info.evaluation
       header(info, say, warn)
     },
     onProgress: (p) => progress.step(p),
