@@ -1,4 +1,4 @@
-// Reference model C (../shared/REFERENCE.md: 1x1 convs, a 'valid' 3x3 conv, global average pooling) on the fused
+// Reference model C (docs/pytorch-reference.md: 1x1 convs, a 'valid' 3x3 conv, global average pooling) on the fused
 // step, and fused inference (SimdBackend.fusedPredict) of model C and the default network, each against PyTorch on
 // the same architecture in the same run (Debian's python3-torch at /usr/bin/python3; skipped without it).
 //   node --import tsx bench/model-c.ts

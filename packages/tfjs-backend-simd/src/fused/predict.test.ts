@@ -20,7 +20,7 @@ const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = '
   padding,
   batchNorm: true,
 })
-/** Reference model C (../shared/REFERENCE.md): 1x1 convs, a 'valid' 3x3 conv, global average pooling. */
+/** Reference model C (docs/pytorch-reference.md): 1x1 convs, a 'valid' 3x3 conv, global average pooling. */
 export const MODEL_C: FusedModelSpec = {
   inputShape: [28, 28, 1],
   classes: 10,
