@@ -6,8 +6,9 @@ import { ChecksumError, DownloadError, IdxFormatError, OptionError, type Downloa
 import { compressedCap, DEFAULT_MAX_BYTES, rawCap, type ByteBudget, type IdxLimits } from './idx-accumulator'
 import { readIdxWithin } from './idx-web'
 import { buildSplits, type ImageSize, type MnistData, type ParsedFile } from './splits'
+import type { TransferOptions } from './transfer-options'
 
-export interface FetchMnistOptions {
+export interface FetchMnistOptions extends TransferOptions {
   /** Default 'mnist'. 'custom' fetches any four standard-named files from `mirror` (not verified). */
   dataset?: DatasetName
   /**
@@ -18,23 +19,6 @@ export interface FetchMnistOptions {
   mirror?: string | URL | ReadonlyArray<string | URL>
   /** What relative mirrors resolve against. Default: `location.href` where there is one (pages and workers). */
   baseUrl?: string | URL
-  /** Check the SHA-256 of every decompressed file of a built-in dataset (default true). */
-  verify?: boolean
-  /** Bytes received so far for one file (as sent: compressed), and the total when the server says. */
-  onProgress?: (p: DownloadProgress) => void
-  signal?: AbortSignal
-  /** Inactivity timeout per request in ms (default 30000). */
-  timeoutMs?: number
-  /** Whole-file timeout per request in ms; 0: none (default 600000). */
-  totalTimeoutMs?: number
-  /** Extra tries per mirror after a failure that may be transient (default 3). */
-  retries?: number
-  /** First backoff delay in ms, doubled on every retry (default 500). */
-  retryDelayMs?: number
-  /** As loadMnist's: most decompressed data bytes of the four files when their sizes are not known. Default 384 MiB. */
-  maxBytes?: number
-  /** Image size the files must have: 28x28 by default; `'any'` accepts every size. */
-  imageSize?: { rows: number; cols: number } | 'any'
   /** The fetch to use (default `globalThis.fetch`): e.g. one that adds credentials or headers. */
   fetch?: typeof fetch
 }

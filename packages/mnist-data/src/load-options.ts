@@ -1,9 +1,13 @@
 import type { LockWait } from './cache'
 import type { DatasetInfo, DatasetName } from './datasets'
-import type { DownloadProgress } from './download'
 import { OptionError } from './errors'
+import type { TransferOptions } from './transfer-options'
 
-export interface LoadMnistOptions {
+/**
+ * Besides the shared download options: `verify: false` skips the check of local and cached files only (downloads are
+ * always verified); `timeoutMs` defaults to MNIST_DOWNLOAD_TIMEOUT (seconds) and `retries` to MNIST_DOWNLOAD_RETRIES.
+ */
+export interface LoadMnistOptions extends TransferOptions {
   /** Default 'mnist'. 'custom' reads any folder with the four standard names (needs dataDir / MNIST_DATA_DIR). */
   dataset?: DatasetName
   /** Local folder with the four files (`.gz` or raw). Default: MNIST_DATA_DIR. When set, nothing is downloaded. */
@@ -16,27 +20,8 @@ export interface LoadMnistOptions {
   mirror?: string | readonly string[]
   /** Cache root; files live in `<cacheDir>/<dataset>/`. Default: MNIST_CACHE_DIR, then defaultCacheDir(). */
   cacheDir?: string
-  /** Check the SHA-256 of every decompressed file (default true). Downloads are always verified. */
-  verify?: boolean
-  onProgress?: (p: DownloadProgress) => void
   /** Called when another process holds the cache lock (once per holder), before waiting for it. */
   onLockWait?: (wait: LockWait) => void
-  signal?: AbortSignal
-  /** Inactivity timeout per HTTP request in ms. Default: MNIST_DOWNLOAD_TIMEOUT (seconds), then 30000. */
-  timeoutMs?: number
-  /** Whole-file timeout per HTTP request in ms; 0: none (default 600000). Catches a server that drips bytes. */
-  totalTimeoutMs?: number
-  /** Extra tries per mirror after a failure that may be transient. Default: MNIST_DOWNLOAD_RETRIES, then 3. */
-  retries?: number
-  /** First backoff delay in ms, doubled on every retry (default 500). */
-  retryDelayMs?: number
-  /**
-   * Most decompressed data bytes the four files may declare in all, when their exact sizes are not known (`custom`,
-   * or `verify: false`). Default 384 MiB (about 500 000 images of 28x28).
-   */
-  maxBytes?: number
-  /** Image size the files must have: 28x28 (what the models take) by default; `'any'` accepts every size. */
-  imageSize?: { rows: number; cols: number } | 'any'
 }
 
 /** Where `loadMnist` reads from, and why, after options and environment are weighed. */

@@ -20,6 +20,7 @@ import {
   type FusedModelSpec,
   type FusedSpecKnownLayer,
 } from '../src/index'
+import { MODEL_C } from '../src/fused/_reference'
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 938)
 const THREADS = Number(process.env.BENCH_THREADS ?? 2)
@@ -35,14 +36,6 @@ const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = '
 })
 const pool: FusedSpecKnownLayer = { type: 'maxPool', poolSize: 2 }
 const base = { inputShape: [28, 28, 1], classes: 10, batchNormEpsilon: 1e-5, batchNormMomentum: 0.9 } as const
-const MODEL_C: FusedModelSpec = {
-  ...base,
-  layers: [
-    ...[conv(8, 3), conv(16, 3), pool],
-    ...[conv(8, 1), conv(16, 3), conv(32, 3), pool],
-    ...[conv(16, 1), conv(32, 3), conv(32, 3, 'valid'), { type: 'globalAvgPool' } as const],
-  ],
-}
 const DEFAULT: FusedModelSpec = {
   ...base,
   layers: [

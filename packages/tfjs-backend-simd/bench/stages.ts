@@ -6,36 +6,11 @@
 //      each kernel costs, without the waits of a preempted thread on a loaded machine).
 import * as tf from '@tensorflow/tfjs-core'
 import { loadavg } from 'node:os'
-import {
-  FusedTrainer,
-  fusedNetworkFromSpec,
-  getSimdBackend,
-  setThreadsCount,
-  type FusedModelSpec,
-  type FusedSpecKnownLayer,
-} from '../src/index'
+import { FusedTrainer, fusedNetworkFromSpec, getSimdBackend, setThreadsCount } from '../src/index'
+import { MODEL_C } from '../src/fused/_reference'
 
 const STEPS = Number(process.env.STAGES_STEPS ?? 60)
 const THREADS = Number(process.env.BENCH_THREADS ?? 2)
-const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'same'): FusedSpecKnownLayer => ({
-  type: 'conv',
-  filters,
-  kernelSize,
-  padding,
-  batchNorm: true,
-})
-const pool: FusedSpecKnownLayer = { type: 'maxPool', poolSize: 2 }
-const MODEL_C: FusedModelSpec = {
-  inputShape: [28, 28, 1],
-  classes: 10,
-  batchNormEpsilon: 1e-5,
-  batchNormMomentum: 0.9,
-  layers: [
-    ...[conv(8, 3), conv(16, 3), pool],
-    ...[conv(8, 1), conv(16, 3), conv(32, 3), pool],
-    ...[conv(16, 1), conv(32, 3), conv(32, 3, 'valid'), { type: 'globalAvgPool' } as const],
-  ],
-}
 
 setThreadsCount(THREADS)
 await tf.setBackend('simd')

@@ -6,6 +6,32 @@ import { fusedNetworkFromSpec, type FusedModelSpec, type FusedSpecKnownLayer } f
 
 const BUDGET = 25_000
 
+/** A conv layer with batch norm and ReLU, as every conv of model C and the default network has. */
+export const bnConv = (
+  filters: number,
+  kernelSize: number,
+  padding: 'same' | 'valid' = 'same',
+): FusedSpecKnownLayer => ({
+  type: 'conv',
+  filters,
+  kernelSize,
+  padding,
+  batchNorm: true,
+})
+
+/** Reference model C (docs/pytorch-reference.md): 1x1 convs, a 'valid' 3x3 conv, global average pooling. */
+export const MODEL_C: FusedModelSpec = {
+  inputShape: [28, 28, 1],
+  classes: 10,
+  batchNormEpsilon: 1e-5,
+  batchNormMomentum: 0.9,
+  layers: [
+    ...[bnConv(8, 3), bnConv(16, 3), { type: 'maxPool', poolSize: 2 } as const],
+    ...[bnConv(8, 1), bnConv(16, 3), bnConv(32, 3), { type: 'maxPool', poolSize: 2 } as const],
+    ...[bnConv(16, 1), bnConv(32, 3), bnConv(32, 3, 'valid'), { type: 'globalAvgPool' } as const],
+  ],
+}
+
 export function mix32(v: number): number {
   v ^= v >>> 16
   v = Math.imul(v, 0x7feb352d)

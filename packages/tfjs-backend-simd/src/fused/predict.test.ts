@@ -8,38 +8,10 @@ import { setThreadsCount } from '../flags'
 import type { SimdBackend } from '../backend'
 import { FusedInputError, FusedNetworkError } from '../errors'
 import type { FusedModelSpec, FusedSpecKnownLayer } from './spec'
-import { randomSpec, rng } from './_reference'
+import { MODEL_C, randomSpec, rng } from './_reference'
 import { PREDICT_CHUNK } from './predict'
 
 afterAll(() => setThreadsCount(2))
-
-const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'same'): FusedSpecKnownLayer => ({
-  type: 'conv',
-  filters,
-  kernelSize,
-  padding,
-  batchNorm: true,
-})
-/** Reference model C (docs/pytorch-reference.md): 1x1 convs, a 'valid' 3x3 conv, global average pooling. */
-export const MODEL_C: FusedModelSpec = {
-  inputShape: [28, 28, 1],
-  classes: 10,
-  batchNormEpsilon: 1e-5,
-  batchNormMomentum: 0.9,
-  layers: [
-    conv(8, 3),
-    conv(16, 3),
-    { type: 'maxPool', poolSize: 2 },
-    conv(8, 1),
-    conv(16, 3),
-    conv(32, 3),
-    { type: 'maxPool', poolSize: 2 },
-    conv(16, 1),
-    conv(32, 3),
-    conv(32, 3, 'valid'),
-    { type: 'globalAvgPool' },
-  ],
-}
 
 /** The tfjs-layers model @mnist/model builds for a spec (same layers, same weight order). */
 function layersModel(spec: FusedModelSpec): tfjs.Sequential {

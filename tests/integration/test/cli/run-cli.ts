@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -31,4 +31,27 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 12
     env: { ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '', ...env },
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * Runs `mnist ...args` and sends SIGINT once stderr shows a line matching `when` (e.g. the first progress line:
+ * training is under way); resolves when the process exits.
+ */
+export async function runCliInterrupted(args: string[], when: RegExp, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '', ...env },
+  })
+  let stdout = ''
+  let stderr = ''
+  let sent = false
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString()
+    if (!sent && when.test(stderr)) {
+      sent = true
+      child.kill('SIGINT')
+    }
+  })
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)))
+  return { code, stdout, stderr }
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -7,7 +6,7 @@ import { loadMnist } from '@mnist/data'
 import { encodePng } from '@mnist/eval'
 import { DEFAULT_MODEL_CONFIG, sameModelConfig, type ModelConfig } from '@mnist/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bin, OFFLINE_MIRROR, runCli, type CliResult } from './run-cli'
+import { bin, runCli, runCliInterrupted, type CliResult } from './run-cli'
 
 // `mnist train --arch <file.json>` as a user runs it: the shipped architecture files, bad files, a resumed run whose
 // architecture must match, and `mnist eval` / `mnist predict` on the model it saved.
@@ -58,25 +57,11 @@ describe('mnist train --arch', { timeout: 600_000 }, () => {
   })
 
   it('model C: interrupted, resumed with another architecture (exit 2), resumed with its own; eval and predict', async () => {
-    const child = spawn(
-      process.execPath,
-      [bin, 'train', '--arch', modelC, '--limit', '1280', '--batch-size', '64', '--test-limit', '200', '--json'],
-      { env: { ...process.env, MNIST_MIRROR: OFFLINE_MIRROR, MNIST_DEBUG: '', MNIST_OUT_DIR: out } },
+    const { code, stdout, stderr } = await runCliInterrupted(
+      ['train', '--arch', modelC, '--limit', '1280', '--batch-size', '64', '--test-limit', '200', '--json'],
+      /^epoch 1\/1 batch \d+\/20/m,
+      { MNIST_OUT_DIR: out },
     )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    const code = await new Promise<number | null>((done) => {
-      let sent = false
-      child.stderr.on('data', (b: Buffer) => {
-        stderr += b.toString()
-        if (!sent && /^epoch 1\/1 batch \d+\/20/m.test(stderr)) {
-          sent = true
-          child.kill('SIGINT')
-        }
-      })
-      child.on('exit', (c) => done(c))
-    })
     expect(code, stderr).toBe(130)
     expect(stderr).toMatch(/architecture: conv8 3x3 bn relu · conv16 3x3 bn relu · maxPool2 · conv8 1x1 /)
     const stopped = JSON.parse(stdout.trim().split('\n').pop()!) as { checkpointDir: string; step: number }

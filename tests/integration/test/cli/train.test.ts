@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bin, OFFLINE_MIRROR, runCli, type CliResult } from './run-cli'
+import { bin, OFFLINE_MIRROR, runCli, runCliInterrupted, type CliResult } from './run-cli'
 
 // Runs the built CLI as a user would (build first: pnpm --filter @mnist/cli... build).
 // simd is the fast backend every machine here has; override to check another one.
@@ -111,26 +110,12 @@ describe('mnist train', { timeout: 600_000 }, () => {
   })
 
   it('Ctrl-C writes a resumable checkpoint and exits 130; --resume finishes the run', async () => {
-    const child = spawn(
-      process.execPath,
-      [bin, 'train', '--limit', '6400', '--batch-size', '64', '--test-limit', '200', '--backend', backend, '--json'],
-      { env: env() },
+    // The first plain progress line means training is under way.
+    const { code, stdout, stderr } = await runCliInterrupted(
+      ['train', '--limit', '6400', '--batch-size', '64', '--test-limit', '200', '--backend', backend, '--json'],
+      /^epoch 1\/1 batch \d+\/100/m,
+      env(),
     )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    const code = await new Promise<number | null>((done) => {
-      let sent = false
-      child.stderr.on('data', (b: Buffer) => {
-        stderr += b.toString()
-        // The first plain progress line means training is under way.
-        if (!sent && /^epoch 1\/1 batch \d+\/100/m.test(stderr)) {
-          sent = true
-          child.kill('SIGINT')
-        }
-      })
-      child.on('exit', (c) => done(c))
-    })
     expect(code, stderr).toBe(130)
     expect(stderr).toMatch(/interrupted: saving a checkpoint/)
     const stopped = JSON.parse(stdout.trim().split('\n').pop()!) as {
