@@ -4,7 +4,7 @@ import type { SimdBuild } from './flags'
 import { FusedPredictor } from './fused/predict'
 import type { FusedModelSpec } from './fused/spec'
 import type { Runtime } from './runtime'
-import { SHARED_KEY } from './shared'
+import { SHARED_KEY } from './process-state'
 
 export const BACKEND_NAME = 'simd'
 

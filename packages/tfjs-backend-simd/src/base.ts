@@ -3,7 +3,7 @@ import { BACKEND_NAME, SimdBackend } from './backend'
 import { SimdBackendError } from './errors'
 import { installGradients } from './gradients'
 import { Runtime, type SimdBackendOptions } from './runtime'
-import { shared } from './shared'
+import { shared } from './process-state'
 
 export { BACKEND_NAME }
 

@@ -1,5 +1,5 @@
 import { SimdConfigError } from './errors'
-import { shared } from './shared'
+import { shared } from './process-state'
 
 export type SimdBuild = 'relaxed-simd' | 'simd' | 'scalar'
 

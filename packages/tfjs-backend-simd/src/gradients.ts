@@ -22,7 +22,7 @@ import {
 } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME } from './backend'
 import { SimdBackendError } from './errors'
-import { shared } from './shared'
+import { shared } from './process-state'
 import { SIMD_BATCH_NORM_GRAD } from './kernels/FusedBatchNormGrad'
 
 type GradResult = Record<string, () => Tensor>

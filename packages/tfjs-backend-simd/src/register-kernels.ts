@@ -8,7 +8,7 @@ import {
   type KernelConfig,
 } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME, type SimdBackend } from './backend'
-import { shared } from './shared'
+import { shared } from './process-state'
 import { absConfig } from './kernels/Abs'
 import { addConfig } from './kernels/Add'
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/BatchMatMul'

@@ -1,7 +1,7 @@
 import { engine } from '@tensorflow/tfjs-core'
 import type { SimdBackend } from '../backend'
 import { FusedInputError, SimdBackendError, SimdNotActiveError } from '../errors'
-import { SHARED_KEY } from '../shared'
+import { SHARED_KEY } from '../process-state'
 import { GEO_INTS, GEO_N, U_LINEAR, U_RELU } from '../../assembly/abi'
 import { geometryInts, patchBlockRows as blockRows } from '../kernels/_conv'
 import type { KernelArgs, KernelName, Runtime } from '../runtime'
