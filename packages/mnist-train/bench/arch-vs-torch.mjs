@@ -1,8 +1,9 @@
 // Any architecture against PyTorch on the same network, in one run (`pnpm bench` runs it after train-step.mjs):
 // 1. model C (examples/architectures/model-c.json, through train() on simd, its recipe of docs/pytorch-reference.md:
-//    batch 64, AdamW, one-cycle lr 0.02 with 20 % warm-up, no label smoothing): one epoch, test accuracy, then
-//    inference on the 10,000 test images at batch 1000 (@mnist/eval's evaluate: fused inference, and model.predict);
-//    the same in PyTorch (bench/torch_reference.py C), and the ratios.
+//    batch 64, AdamW, one-cycle lr 0.02 with 20 % warm-up, no label smoothing): one epoch and its test accuracy against
+//    PyTorch on the same network and seed (bench/torch_reference.py C), MNIST_BENCH_PAIRS pairs (seeds 1, 2, ...; the
+//    side that goes first alternates), the median ratio and the mean accuracies; after the first pair, inference on the
+//    10,000 test images at batch 1000 (@mnist/eval's evaluate: fused inference, and model.predict) against PyTorch's.
 // 2. the default network with its default settings (bench/full-epoch.mjs, its own process) against PyTorch's model B
 //    at batch 64, MNIST_BENCH_PAIRS (default 3) alternating pairs, the median of the pairs' ratios.
 // Needs a build, real MNIST (MNIST_DATA_DIR) and /usr/bin/python3 with torch (Debian's python3-torch); without torch
@@ -30,39 +31,62 @@ console.log(
 
 // 1. model C
 const modelC = JSON.parse(readFileSync(here('../../../examples/architectures/model-c.json'), 'utf8'))
-const ours = await train({
-  backend: 'simd',
-  model: modelC,
-  config: { batchSize: 64, labelSmoothing: 0, maxLr: 0.02, pctStart: 0.2 },
-  data: { train: data.train, test: data.test },
-  save: false,
-  keepModel: true,
-})
-const inference = {}
-for (const fused of [true, false]) {
-  await evaluate(ours.model, data.test, { batchSize: 1000, limit: 1000, fused }) // warm-up (and the fold)
-  const t0 = performance.now()
-  await evaluate(ours.model, data.test, { batchSize: 1000, fused })
-  inference[fused ? 'fused' : 'predict'] = data.test.count / ((performance.now() - t0) / 1000)
-}
-ours.model.dispose()
 const pct = (x) => `${(x * 100).toFixed(2)} %`
+const cRatios = []
+const cAccuracy = { ours: [], torch: [] }
+for (let i = 0; i < pairs; i++) {
+  const seed = i + 1
+  // alternate which side goes first, so a slow minute on the shared machine does not always hit the same side
+  const torchFirst = withTorch && i % 2 === 1
+  const torch = torchFirst ? runTorch('C', seed) : undefined
+  const ours = await trainModelC(seed, i === 0)
+  const t = torch ?? (withTorch ? runTorch('C', seed) : undefined)
+  cAccuracy.ours.push(ours.testAccuracy)
+  let line = `model C pair ${i + 1} (seed ${seed}): simd (${ours.stepEngine} step) ${ours.trainSeconds.toFixed(1)} s, ${pct(ours.testAccuracy)}`
+  if (t) {
+    cRatios.push(ours.trainSeconds / t.trainSeconds)
+    cAccuracy.torch.push(t.testAccuracy)
+    line += `; PyTorch ${t.torch} ${t.trainSeconds.toFixed(1)} s, ${pct(t.testAccuracy)}: ${cRatios.at(-1).toFixed(2)}x`
+  }
+  console.log(line)
+  if (i === 0) {
+    console.log(
+      `  inference (seed 1 weights): ${Math.round(ours.inference.fused)} images/s fused, ` +
+        `${Math.round(ours.inference.predict)} images/s through model.predict` +
+        (t
+          ? `; PyTorch ${Math.round(t.imagesPerSecond)} images/s: ${(ours.inference.fused / t.imagesPerSecond).toFixed(2)}x ` +
+            `(model.predict: ${(ours.inference.predict / t.imagesPerSecond).toFixed(2)}x)`
+          : ''),
+    )
+  }
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
 console.log(
-  `model C on simd (${ours.stepEngine} step): ${ours.trainSeconds.toFixed(1)} s training, test accuracy ` +
-    `${pct(ours.testAccuracy)}; inference ${Math.round(inference.fused)} images/s fused, ` +
-    `${Math.round(inference.predict)} images/s through model.predict`,
+  `model C: mean test accuracy ${pct(mean(cAccuracy.ours))}` +
+    (cRatios.length > 0
+      ? ` (PyTorch ${pct(mean(cAccuracy.torch))}); epoch time median of ${cRatios.length} pairs ${median(cRatios).toFixed(2)}x PyTorch's`
+      : ''),
 )
-if (withTorch) {
-  const torch = runTorch('C', 1)
-  console.log(
-    `model C in PyTorch ${torch.torch} (2 threads): ${torch.trainSeconds.toFixed(1)} s training, test accuracy ` +
-      `${pct(torch.testAccuracy)}; inference ${Math.round(torch.imagesPerSecond)} images/s`,
-  )
-  console.log(
-    `  ratios: training ${(ours.trainSeconds / torch.trainSeconds).toFixed(2)}x PyTorch's time; inference ` +
-      `${(inference.fused / torch.imagesPerSecond).toFixed(2)}x PyTorch's images/s ` +
-      `(model.predict: ${(inference.predict / torch.imagesPerSecond).toFixed(2)}x)`,
-  )
+
+/** One epoch of model C at its recipe; with `measureInference`, then the 10,000 test images fused and through predict. */
+async function trainModelC(seed, measureInference) {
+  const r = await train({
+    backend: 'simd',
+    model: modelC,
+    config: { batchSize: 64, labelSmoothing: 0, maxLr: 0.02, pctStart: 0.2, seed },
+    data: { train: data.train, test: data.test },
+    save: false,
+    keepModel: true,
+  })
+  const inference = {}
+  for (const fused of measureInference ? [true, false] : []) {
+    await evaluate(r.model, data.test, { batchSize: 1000, limit: 1000, fused }) // warm-up (and the fold)
+    const t0 = performance.now()
+    await evaluate(r.model, data.test, { batchSize: 1000, fused })
+    inference[fused ? 'fused' : 'predict'] = data.test.count / ((performance.now() - t0) / 1000)
+  }
+  r.model.dispose()
+  return { ...r, inference }
 }
 
 // 2. the default network against B, alternating pairs

@@ -1,6 +1,6 @@
 // The trainer's view of the seeded RNG: the generator and the seed mixer are @mnist/data's (one owner for every
 // package); this module only names the trainer's streams and scopes tfjs's Math.random use.
-import { mixSeed, mulberry32 } from '@mnist/data/stats'
+import { createRng, mixSeed, mulberry32, type Rng } from '@mnist/data/stats'
 
 export { mixSeed }
 
@@ -9,11 +9,17 @@ export const STREAM = {
   shuffle: 1,
   augment: 2,
   ops: 3,
+  noise: 4,
 } as const
 
 /** A [0, 1) generator for one (seed, stream, index). */
 export function streamRng(seed: number, stream: number, index: number): () => number {
   return mulberry32(mixSeed(seed, stream, index))
+}
+
+/** Uniform and normal draws for one (seed, stream, index) (pixel noise needs normal samples). */
+export function streamNormalRng(seed: number, stream: number, index: number): Rng {
+  return createRng(mixSeed(seed, stream, index))
 }
 
 /**

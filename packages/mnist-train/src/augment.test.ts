@@ -126,5 +126,10 @@ describe('sampleAffine', () => {
   it('validates ranges, naming the field', () => {
     expect(() => validateAugmentation({ ...DEFAULT_AUGMENTATION, degrees: -1 })).toThrow(/augmentation\.degrees/)
     expect(() => validateAugmentation({ ...DEFAULT_AUGMENTATION, scaleMax: 0.5 })).toThrow(/augmentation\.scaleMax/)
+    expect(() => validateAugmentation({ ...DEFAULT_AUGMENTATION, noise: 1.5 })).toThrow(/augmentation\.noise\b/)
+    expect(() => validateAugmentation({ ...DEFAULT_AUGMENTATION, noiseSigma: -1 })).toThrow(/augmentation\.noiseSigma/)
+    expect(() => validateAugmentation({ ...DEFAULT_AUGMENTATION, noiseSaltPepper: NaN })).toThrow(
+      /augmentation\.noiseSaltPepper/,
+    )
   })
 })

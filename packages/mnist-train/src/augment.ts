@@ -1,7 +1,11 @@
 import { InvalidTrainConfigError } from './errors'
+import type { PixelNoiseRanges } from './pixel-noise'
 
-/** Ranges of the random affine transform (torchvision's `RandomAffine(degrees, translate, scale)`). */
-export interface AugmentationRanges {
+/**
+ * Ranges of the random affine transform (torchvision's `RandomAffine(degrees, translate, scale)`), and of the pixel
+ * noise some images get after it (off unless `noise` > 0).
+ */
+export interface AugmentationRanges extends PixelNoiseRanges {
   /** Rotation drawn uniformly from [-degrees, +degrees]. */
   degrees: number
   /** Shift drawn uniformly from [-translate, +translate] x the image width (x) and height (y). */
@@ -11,12 +15,18 @@ export interface AugmentationRanges {
   scaleMax: number
 }
 
-/** The original PyTorch project's ranges: rotate +-7 degrees, shift +-7 %, scale 0.93-1.07. */
+/**
+ * The original PyTorch project's ranges: rotate +-7 degrees, shift +-7 %, scale 0.93-1.07; no pixel noise (when
+ * `noise` is raised: Gaussian sigma up to 0.5, salt-and-pepper up to 20 %).
+ */
 export const DEFAULT_AUGMENTATION: Readonly<AugmentationRanges> = Object.freeze({
   degrees: 7,
   translate: 0.07,
   scaleMin: 0.93,
   scaleMax: 1.07,
+  noise: 0,
+  noiseSigma: 0.5,
+  noiseSaltPepper: 0.2,
 })
 
 /** One concrete transform. Rotation is counter-clockwise as displayed (y axis pointing down), about the centre. */
@@ -46,6 +56,17 @@ export function validateAugmentation(ranges: AugmentationRanges, prefix = 'augme
   }
   if (!(Number.isFinite(scaleMax) && scaleMax >= scaleMin)) {
     throw new InvalidTrainConfigError(`${prefix}.scaleMax`, `a number >= scaleMin (${scaleMin})`, scaleMax)
+  }
+  fraction(`${prefix}.noise`, ranges.noise)
+  if (!(Number.isFinite(ranges.noiseSigma) && ranges.noiseSigma >= 0 && ranges.noiseSigma <= 10)) {
+    throw new InvalidTrainConfigError(`${prefix}.noiseSigma`, 'a number in [0, 10]', ranges.noiseSigma)
+  }
+  fraction(`${prefix}.noiseSaltPepper`, ranges.noiseSaltPepper)
+}
+
+function fraction(option: string, value: unknown): void {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1)) {
+    throw new InvalidTrainConfigError(option, 'a fraction in [0, 1]', value)
   }
 }
 

@@ -1,4 +1,6 @@
+import type { Rng } from '@mnist/data/stats'
 import { affineWarp, sampleAffine, type AugmentationRanges } from './augment'
+import { addPixelNoise, type PixelLevels } from './pixel-noise'
 import type { LabelFormat } from './step-engine'
 
 /** The training images (uint8, `rows x cols` each) and their labels. */
@@ -28,6 +30,7 @@ export class BatchFiller {
   private readonly lut = new Float32Array(256)
   private readonly warpScale: number
   private readonly warpBias: number
+  private readonly levels: PixelLevels
   private readonly pixels: number
 
   constructor(
@@ -41,6 +44,7 @@ export class BatchFiller {
     for (let v = 0; v < 256; v++) this.lut[v] = (v / 255 - normalization.mean) / normalization.std
     this.warpScale = 1 / (255 * normalization.std)
     this.warpBias = -normalization.mean / normalization.std
+    this.levels = { black: this.lut[0]!, white: this.lut[255]! }
     this.batch = {
       images: new Float32Array(maxSize * this.pixels),
       labels: new Uint8Array(maxSize),
@@ -50,13 +54,14 @@ export class BatchFiller {
 
   /**
    * Fills the first `size` entries of the batch with the examples `order[start + k]`. With `augment`, each image gets a
-   * random affine transform drawn from `ranges` with `random` (four draws per image, in order).
+   * random affine transform drawn from `ranges` with `random` (four draws per image, in order), then, when
+   * `ranges.noise` > 0, pixel noise drawn from `noise` (its own stream, so the transforms do not depend on it).
    */
   fill(
     order: Uint32Array,
     start: number,
     size: number,
-    augment?: { random: () => number; ranges: AugmentationRanges },
+    augment?: { random: () => number; ranges: AugmentationRanges; noise?: Rng },
   ): void {
     const { images: src, labels: srcLabels, rows, cols } = this.source
     const { images, labels, oneHot } = this.batch
@@ -73,6 +78,9 @@ export class BatchFiller {
       if (augment) {
         const params = sampleAffine(augment.random, augment.ranges, rows, cols)
         affineWarp(src, from, rows, cols, params, images, to, this.warpScale, this.warpBias)
+        if (augment.noise && augment.ranges.noise > 0) {
+          addPixelNoise(images, to, pixels, augment.noise, augment.ranges, this.levels)
+        }
       } else {
         for (let p = 0; p < pixels; p++) images[to + p] = lut[src[from + p]!]!
       }

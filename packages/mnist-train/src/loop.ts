@@ -8,7 +8,7 @@ import type { RunCheckpoints, RunFacts } from './run-checkpoints'
 import type { RunState } from './run-state'
 import { oneCycle, type OneCycleOptions } from './schedule'
 import type { StepEngine } from './step-engine'
-import { STREAM, streamRng } from './_random'
+import { STREAM, streamNormalRng, streamRng } from './_random'
 import { yieldToEventLoop } from './yield'
 
 /** What the loop works with; `train()` sets it up. */
@@ -66,7 +66,11 @@ export class TrainingLoop {
     const start = position.batch * config.batchSize
     const size = Math.min(config.batchSize, data.trainCount - start)
     const augment = config.augment
-      ? { random: streamRng(config.seed, STREAM.augment, position.step), ranges: config.augmentation }
+      ? {
+          random: streamRng(config.seed, STREAM.augment, position.step),
+          ranges: config.augmentation,
+          noise: config.augmentation.noise > 0 ? streamNormalRng(config.seed, STREAM.noise, position.step) : undefined,
+        }
       : undefined
     this.filler.fill(order, start, size, augment)
     const hyper = oneCycle(position.step, this.schedule)

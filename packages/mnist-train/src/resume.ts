@@ -1,5 +1,6 @@
 import type { LoadedCheckpoint } from './checkpoint-format'
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store'
+import { DEFAULT_AUGMENTATION } from './augment'
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
 import { describeModelConfig, sameModelConfig, type ModelConfig } from '@mnist/model'
 import { CheckpointError, InvalidTrainConfigError, ResumeModelMismatchError } from './errors'
@@ -60,7 +61,7 @@ export function runConfig(
   preset?: string,
 ): TrainConfig {
   if (!resumed) return resolveTrainConfig(presetConfig(preset, given))
-  const saved = resumed.state.config
+  const saved = withAugmentationDefaults(resumed.state.config)
   // Checked apart from the caller's own fields, so that a disagreement names `preset`, the option actually given.
   const presetOnly = presetConfig(preset)
   for (const [key, value] of Object.entries(presetOnly)) {
@@ -76,6 +77,14 @@ export function runConfig(
     }
   }
   return checkResumeConfig(saved, given ?? {}, resumeDir)
+}
+
+/**
+ * A checkpoint written before the augmentation had pixel noise has no noise fields: it trained without noise, which
+ * is what the defaults (noise 0) say.
+ */
+function withAugmentationDefaults(config: TrainConfig): TrainConfig {
+  return { ...config, augmentation: { ...DEFAULT_AUGMENTATION, ...config.augmentation } }
 }
 
 /** The checkpoint's value of `key` as JSON when `value` (merged over it, for objects) differs from it. */

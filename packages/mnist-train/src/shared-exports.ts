@@ -45,6 +45,7 @@ export type { TrainPreset, TrainPresetName } from './presets'
 export type { AdamWOptions, AdamWState, AdamWSlot } from './adamw'
 export type { OneCycleOptions, ScheduleValue } from './schedule'
 export type { AffineParams, AugmentationRanges } from './augment'
+export type { PixelNoiseRanges } from './pixel-noise'
 export type { CheckpointStore, CheckpointToSave, StoredCheckpoint } from './checkpoint-store'
 export type { IndexedDbCheckpointStoreOptions } from './indexeddb-store'
 export type {

@@ -43,6 +43,19 @@ describe('train: determinism', () => {
     expect(c.weights.some((w, i) => !Buffer.from(w.buffer).equals(Buffer.from(a.weights[i]!.buffer)))).toBe(true)
   })
 
+  it('pixel noise is its own stream: same seed same weights, and noise 0 trains exactly as without it', async () => {
+    const plain = await trainedWeights(await base({ config: { augment: true } }))
+    const off = await trainedWeights(await base({ config: { augment: true, augmentation: { noise: 0 } } }))
+    off.weights.forEach((w, i) =>
+      expect(Buffer.from(w.buffer).equals(Buffer.from(plain.weights[i]!.buffer))).toBe(true),
+    )
+    const noisy = { config: { augment: true, augmentation: { noise: 1, noiseSigma: 0.4, noiseSaltPepper: 0.1 } } }
+    const a = await trainedWeights(await base(noisy))
+    const b = await trainedWeights(await base(noisy))
+    a.weights.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(b.weights[i]!.buffer))).toBe(true))
+    expect(a.weights.some((w, i) => !Buffer.from(w.buffer).equals(Buffer.from(plain.weights[i]!.buffer)))).toBe(true)
+  })
+
   it('restores Math.random afterwards', async () => {
     const original = Math.random
     await train(await base({ config: { epochs: 1 } }))
@@ -133,9 +146,13 @@ describe('train: checkpoints', () => {
     loaded.model.dispose()
   })
 
-  it('resumes to the same final weights as an uninterrupted run (interrupted mid-epoch, twice)', async () => {
+  it('resumes to the same final weights as an uninterrupted run (interrupted mid-epoch, twice; pixel noise on)', async () => {
     const out = await tempDir('resume')
-    const opts = await base({ save: true, outDir: out, config: { epochs: 2, augment: true } })
+    const opts = await base({
+      save: true,
+      outDir: out,
+      config: { epochs: 2, augment: true, augmentation: { noise: 0.5 } },
+    })
     const full = await train({ ...opts, keepModel: true })
     const want = weightsOf(full.model!)
     full.model!.dispose()

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { describeModelConfig } from '@mnist/model'
-import type { EpochSummary, TrainResult, TrainStartInfo } from '@mnist/train'
+import type { EpochSummary, TrainConfig, TrainResult, TrainStartInfo } from '@mnist/train'
 
 // What `mnist train` prints: the header, one line per epoch, and the result (human lines and the --json object).
 
@@ -24,11 +24,19 @@ export function header(info: TrainStartInfo, say: Say, warn: Say): void {
   say(
     `training: ${c.epochs} epoch${c.epochs === 1 ? '' : 's'} x ${info.batchesPerEpoch} steps, batch ${c.batchSize}, ` +
       `AdamW (weight decay ${c.weightDecay}), one-cycle lr ${c.maxLr} (warm-up ${c.pctStart * 100} %), ` +
-      `${c.labelSmoothing ? `label smoothing ${c.labelSmoothing}, ` : ''}${c.augment ? 'augmentation' : 'no augmentation'}, seed ${c.seed}`,
+      `${c.labelSmoothing ? `label smoothing ${c.labelSmoothing}, ` : ''}${augmentationText(c.augment, c.augmentation)}, seed ${c.seed}`,
   )
   if (info.resumedFrom) say(`resuming ${info.resumedFrom} at step ${info.position.step}/${info.totalSteps}`)
   for (const w of info.warnings ?? []) warn(`warning: ${w}`)
   if (info.runDir) say(`checkpoints: ${absolute(info.runDir)}`)
+}
+
+function augmentationText(augment: boolean, a: TrainConfig['augmentation']): string {
+  if (!augment) return 'no augmentation'
+  return a.noise > 0
+    ? `augmentation (pixel noise on ${a.noise * 100} % of images: sigma <= ${a.noiseSigma}, ` +
+        `salt-and-pepper <= ${a.noiseSaltPepper * 100} %)`
+    : 'augmentation'
 }
 
 export function epochLine(s: EpochSummary, epochs: number, evaluation: 'test' | 'validation' = 'test'): string {
