@@ -1,0 +1,294 @@
+// Winograd F(2x2, 3x3) for stride-1 3x3 convolutions (the fused trainer's 'same' and 'valid' layers, Lavin & Gray
+// 2016): each 2x2 block of outputs (a tile) is Aᵀ [Σ_c U ⊙ V] A with V = Bᵀ d B of its 4x4 input patch d and
+// U = G g Gᵀ of each 3x3 filter g, so 16 multiply-adds per input channel make 4 outputs instead of 36. The 16 sums
+// over channels are 16 small GEMMs (tiles x C by C x OC, assembly/_gemm.ts); the transforms are additions over
+// 4-channel vectors. The input gradient is the same convolution of dy with the filters rotated by 180° (channels
+// swapped, padding 2 - pad); the filter gradient is Gᵀ [Σ_tiles V ⊙ (A dY Aᵀ)] G.
+//
+// Every output's sums run in a fixed order (the GEMM's per-output chain over channels, or over the tiles of one
+// fixed range for the filter gradient), whatever the split into blocks or threads: results do not depend on the
+// thread count. SIMD builds only (C and OC multiples of 4); the host uses the direct kernels elsewhere.
+//
+// Geometry: the conv geometry block (assembly/_im2col.ts): H, W, C the input, OH, OW, OC the output, pt the padding
+// before the first row and column (the same on both axes). Scratch per call (blocks of T tiles):
+// 16·T·(C + OC) + 16·C·OC + 16·C floats (src/fused/winograd.ts winogradScratch).
+import { gemm } from './_gemm'
+import { zeroF32 } from './_vec'
+import { g } from './_im2col'
+
+/**
+ * U = G g Gᵀ of every 3x3 filter of w [3, 3, C, OC] into u [16][C][OC]; with `flip`, of the filter rotated by 180°
+ * into u [16][OC][C] (the input gradient's convolution: dy has OC channels, dx C).
+ */
+export function winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: i32): void {
+  const taps = C * OC
+  const tb = <usize>taps << 2
+  for (let c = 0; c < C; c++) {
+    for (let k = 0; k < OC; k++) {
+      const p = w + (<usize>(c * OC + k) << 2)
+      let g0 = load<f32>(p), g1 = load<f32>(p + tb), g2 = load<f32>(p + 2 * tb)
+      let g3 = load<f32>(p + 3 * tb), g4 = load<f32>(p + 4 * tb), g5 = load<f32>(p + 5 * tb)
+      let g6 = load<f32>(p + 6 * tb), g7 = load<f32>(p + 7 * tb), g8 = load<f32>(p + 8 * tb)
+      if (flip) {
+        let t = g0; g0 = g8; g8 = t
+        t = g1; g1 = g7; g7 = t
+        t = g2; g2 = g6; g6 = t
+        t = g3; g3 = g5; g5 = t
+      }
+      // G g: rows (g0 + g1 + g2)/2 etc. per column
+      const r00 = g0, r01 = g1, r02 = g2
+      const r10 = (g0 + g3 + g6) * 0.5, r11 = (g1 + g4 + g7) * 0.5, r12 = (g2 + g5 + g8) * 0.5
+      const r20 = (g0 - g3 + g6) * 0.5, r21 = (g1 - g4 + g7) * 0.5, r22 = (g2 - g5 + g8) * 0.5
+      const r30 = g6, r31 = g7, r32 = g8
+      const o = <usize>(flip ? k * C + c : c * OC + k) << 2
+      storeRowG(u + o, tb, 0, r00, r01, r02)
+      storeRowG(u + o, tb, 4, r10, r11, r12)
+      storeRowG(u + o, tb, 8, r20, r21, r22)
+      storeRowG(u + o, tb, 12, r30, r31, r32)
+    }
+  }
+}
+
+/** Row i of U = (G g) Gᵀ: ξ = xi0 .. xi0 + 3. */
+// @ts-ignore: decorator
+@inline function storeRowG(p: usize, tb: usize, xi0: i32, a: f32, b: f32, c: f32): void {
+  const q = p + <usize>xi0 * tb
+  store<f32>(q, a)
+  store<f32>(q + tb, (a + b + c) * 0.5)
+  store<f32>(q + 2 * tb, (a - b + c) * 0.5)
+  store<f32>(q + 3 * tb, c)
+}
+
+/**
+ * y for images [n0, n1) of the stride-1 3x3 convolution of x with the filters whose transforms are u ([16][C][OC],
+ * winograd_weights_f32), blocks of T tiles at a time. The host splits threads by image.
+ */
+export function winograd_conv_f32(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
+  if (ASC_FEATURE_SIMD) convTiles(x, u, y, geo, n0, n1, scratch, T)
+}
+
+function convTiles(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
+  const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OH = g(geo, 4), OW = g(geo, 5), OC = g(geo, 6), pad = g(geo, 11)
+  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1
+  const per = TH * TW
+  const end = n1 * per
+  const vs = scratch
+  const ms = vs + (<usize>(16 * T * C) << 2)
+  const patch = ms + (<usize>(16 * T * OC) << 2) + (<usize>(16 * C * OC) << 2)
+  const vStep = <usize>(T * C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>(T * OC) << 2
+  for (let t0 = n0 * per; t0 < end; t0 += T) {
+    const nt = t0 + T < end ? T : end - t0
+    inputTiles(x, vs, patch, H, W, C, TW, per, pad, t0, nt, T)
+    for (let xi = 0; xi < 16; xi++) {
+      gemm(vs + <usize>xi * vStep, C, 1, u + <usize>xi * uStep, OC, ms + <usize>xi * mStep, OC, nt, OC, C, 0)
+    }
+    outputTiles(ms, y, OH, OW, OC, TW, per, t0, nt, T)
+  }
+}
+
+/**
+ * The filter gradient of winograd_conv_f32 over images [n0, n1): dw [3, 3, C, OC] = Gᵀ [Σ_tiles V ⊙ (A dY Aᵀ)] G,
+ * the sum over the range's tiles in order (the host's reduction parts are fixed ranges).
+ */
+export function winograd_filter_grad_f32(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize,
+  T: i32): void {
+  if (ASC_FEATURE_SIMD) filterGradTiles(x, dy, dw, geo, n0, n1, scratch, T)
+}
+
+function filterGradTiles(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
+  const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OH = g(geo, 4), OW = g(geo, 5), OC = g(geo, 6), pad = g(geo, 11)
+  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1
+  const per = TH * TW
+  const end = n1 * per
+  const vs = scratch
+  const ms = vs + (<usize>(16 * T * C) << 2)
+  const du = ms + (<usize>(16 * T * OC) << 2)
+  const patch = du + (<usize>(16 * C * OC) << 2)
+  const vStep = <usize>(T * C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>(T * OC) << 2
+  zeroF32(du, 16 * C * OC)
+  for (let t0 = n0 * per; t0 < end; t0 += T) {
+    const nt = t0 + T < end ? T : end - t0
+    inputTiles(x, vs, patch, H, W, C, TW, per, pad, t0, nt, T)
+    gradTiles(dy, ms, OH, OW, OC, TW, per, t0, nt, T)
+    for (let xi = 0; xi < 16; xi++) {
+      // dU[c][k] += Σ_t V[t][c]·dM[t][k]
+      gemm(vs + <usize>xi * vStep, 1, C, ms + <usize>xi * mStep, OC, du + <usize>xi * uStep, OC, C, OC, nt, 1)
+    }
+  }
+  filterFromU(du, dw, C * OC)
+}
+
+/** V = Bᵀ d B of tiles [t0, t0 + nt) into vs [16][T][C]; patches that cross the border are gathered (zeros) first. */
+function inputTiles(x: usize, vs: usize, patch: usize, H: i32, W: i32, C: i32, TW: i32, per: i32, pad: i32, t0: i32,
+  nt: i32, T: i32): void {
+  const px = <usize>C << 2
+  const row = <usize>(W * C) << 2
+  const xiStep = <usize>(T * C) << 2
+  for (let tb = 0; tb < nt; tb++) {
+    const t = t0 + tb
+    const n = t / per
+    const r = t - n * per
+    const th = r / TW
+    const ih0 = 2 * th - pad, iw0 = 2 * (r - th * TW) - pad
+    let src: usize, rs: usize
+    if (ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= H && iw0 + 4 <= W) {
+      src = x + (<usize>(((n * H + ih0) * W + iw0) * C) << 2)
+      rs = row
+    } else {
+      // the 4x4 patch with zeros outside the image, [4][4][C]
+      zeroF32(patch, 16 * C)
+      for (let i = 0; i < 4; i++) {
+        const ih = ih0 + i
+        if (ih < 0 || ih >= H) continue
+        for (let j = 0; j < 4; j++) {
+          const iw = iw0 + j
+          if (iw < 0 || iw >= W) continue
+          memory.copy(patch + <usize>(i * 4 + j) * px, x + (<usize>(((n * H + ih) * W + iw) * C) << 2), px)
+        }
+      }
+      src = patch
+      rs = px << 2
+    }
+    const dst = vs + (<usize>(tb * C) << 2)
+    for (let c = 0; c < C; c += 4) transformInput(src + (<usize>c << 2), rs, px, dst + (<usize>c << 2), xiStep)
+  }
+}
+
+/** One 4-channel group of V = Bᵀ d B: d[i][j] at p + i·rs + j·cs, V[ξ] at q + ξ·qs. */
+// @ts-ignore: decorator
+@inline function transformInput(p: usize, rs: usize, cs: usize, q: usize, qs: usize): void {
+  // d B per row (e0 = d0 - d2, e1 = d1 + d2, e2 = d2 - d1, e3 = d1 - d3), then Bᵀ (same combination of the rows)
+  let a0 = v128.load(p), a1 = v128.load(p + cs), a2 = v128.load(p + 2 * cs), a3 = v128.load(p + 3 * cs)
+  const e00 = f32x4.sub(a0, a2), e01 = f32x4.add(a1, a2), e02 = f32x4.sub(a2, a1), e03 = f32x4.sub(a1, a3)
+  p += rs
+  a0 = v128.load(p); a1 = v128.load(p + cs); a2 = v128.load(p + 2 * cs); a3 = v128.load(p + 3 * cs)
+  const e10 = f32x4.sub(a0, a2), e11 = f32x4.add(a1, a2), e12 = f32x4.sub(a2, a1), e13 = f32x4.sub(a1, a3)
+  p += rs
+  a0 = v128.load(p); a1 = v128.load(p + cs); a2 = v128.load(p + 2 * cs); a3 = v128.load(p + 3 * cs)
+  const e20 = f32x4.sub(a0, a2), e21 = f32x4.add(a1, a2), e22 = f32x4.sub(a2, a1), e23 = f32x4.sub(a1, a3)
+  p += rs
+  a0 = v128.load(p); a1 = v128.load(p + cs); a2 = v128.load(p + 2 * cs); a3 = v128.load(p + 3 * cs)
+  const e30 = f32x4.sub(a0, a2), e31 = f32x4.add(a1, a2), e32 = f32x4.sub(a2, a1), e33 = f32x4.sub(a1, a3)
+  v128.store(q, f32x4.sub(e00, e20)); v128.store(q + qs, f32x4.sub(e01, e21))
+  v128.store(q + 2 * qs, f32x4.sub(e02, e22)); v128.store(q + 3 * qs, f32x4.sub(e03, e23))
+  v128.store(q + 4 * qs, f32x4.add(e10, e20)); v128.store(q + 5 * qs, f32x4.add(e11, e21))
+  v128.store(q + 6 * qs, f32x4.add(e12, e22)); v128.store(q + 7 * qs, f32x4.add(e13, e23))
+  v128.store(q + 8 * qs, f32x4.sub(e20, e10)); v128.store(q + 9 * qs, f32x4.sub(e21, e11))
+  v128.store(q + 10 * qs, f32x4.sub(e22, e12)); v128.store(q + 11 * qs, f32x4.sub(e23, e13))
+  v128.store(q + 12 * qs, f32x4.sub(e10, e30)); v128.store(q + 13 * qs, f32x4.sub(e11, e31))
+  v128.store(q + 14 * qs, f32x4.sub(e12, e32)); v128.store(q + 15 * qs, f32x4.sub(e13, e33))
+}
+
+/** y = Aᵀ M A of tiles [t0, t0 + nt) from ms [16][T][OC]; outputs past OH / OW (odd sizes) are not written. */
+function outputTiles(ms: usize, y: usize, OH: i32, OW: i32, OC: i32, TW: i32, per: i32, t0: i32, nt: i32, T: i32): void {
+  const px = <usize>OC << 2
+  const row = <usize>(OW * OC) << 2
+  const qs = <usize>(T * OC) << 2
+  for (let tb = 0; tb < nt; tb++) {
+    const t = t0 + tb
+    const n = t / per
+    const r = t - n * per
+    const th = r / TW
+    const oh = 2 * th, ow = 2 * (r - th * TW)
+    const down = oh + 1 < OH, right = ow + 1 < OW
+    const out = y + (<usize>(((n * OH + oh) * OW + ow) * OC) << 2)
+    const src = ms + (<usize>(tb * OC) << 2)
+    for (let k = 0; k < OC; k += 4) {
+      const q = src + (<usize>k << 2)
+      // per row of M: f0 = m0 + m1 + m2, f1 = m1 - m2 - m3; then the same over the rows
+      let m1 = v128.load(q + qs), m2 = v128.load(q + 2 * qs)
+      const f00 = f32x4.add(f32x4.add(v128.load(q), m1), m2), f01 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 3 * qs))
+      m1 = v128.load(q + 5 * qs); m2 = v128.load(q + 6 * qs)
+      const f10 = f32x4.add(f32x4.add(v128.load(q + 4 * qs), m1), m2)
+      const f11 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 7 * qs))
+      m1 = v128.load(q + 9 * qs); m2 = v128.load(q + 10 * qs)
+      const f20 = f32x4.add(f32x4.add(v128.load(q + 8 * qs), m1), m2)
+      const f21 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 11 * qs))
+      m1 = v128.load(q + 13 * qs); m2 = v128.load(q + 14 * qs)
+      const f30 = f32x4.add(f32x4.add(v128.load(q + 12 * qs), m1), m2)
+      const f31 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 15 * qs))
+      const o = out + (<usize>k << 2)
+      v128.store(o, f32x4.add(f32x4.add(f00, f10), f20))
+      if (right) v128.store(o + px, f32x4.add(f32x4.add(f01, f11), f21))
+      if (down) {
+        v128.store(o + row, f32x4.sub(f32x4.sub(f10, f20), f30))
+        if (right) v128.store(o + row + px, f32x4.sub(f32x4.sub(f11, f21), f31))
+      }
+    }
+  }
+}
+
+/** dM = A dY Aᵀ of tiles [t0, t0 + nt) into ms [16][T][OC] (dY past OH / OW is zero). */
+function gradTiles(dy: usize, ms: usize, OH: i32, OW: i32, OC: i32, TW: i32, per: i32, t0: i32, nt: i32, T: i32): void {
+  const px = <usize>OC << 2
+  const row = <usize>(OW * OC) << 2
+  const qs = <usize>(T * OC) << 2
+  const zero = f32x4.splat(0)
+  for (let tb = 0; tb < nt; tb++) {
+    const t = t0 + tb
+    const n = t / per
+    const r = t - n * per
+    const th = r / TW
+    const oh = 2 * th, ow = 2 * (r - th * TW)
+    const down = oh + 1 < OH, right = ow + 1 < OW
+    const src = dy + (<usize>(((n * OH + oh) * OW + ow) * OC) << 2)
+    const dst = ms + (<usize>(tb * OC) << 2)
+    for (let k = 0; k < OC; k += 4) {
+      const p = src + (<usize>k << 2)
+      const y00 = v128.load(p)
+      const y01 = right ? v128.load(p + px) : zero
+      const y10 = down ? v128.load(p + row) : zero
+      const y11 = down && right ? v128.load(p + row + px) : zero
+      // per row of dY: h = [y0, y0 + y1, y0 - y1, -y1]; then the same over the two rows
+      const h00 = y00, h01 = f32x4.add(y00, y01), h02 = f32x4.sub(y00, y01), h03 = f32x4.neg(y01)
+      const h10 = y10, h11 = f32x4.add(y10, y11), h12 = f32x4.sub(y10, y11), h13 = f32x4.neg(y11)
+      const q = dst + (<usize>k << 2)
+      v128.store(q, h00); v128.store(q + qs, h01); v128.store(q + 2 * qs, h02); v128.store(q + 3 * qs, h03)
+      v128.store(q + 4 * qs, f32x4.add(h00, h10)); v128.store(q + 5 * qs, f32x4.add(h01, h11))
+      v128.store(q + 6 * qs, f32x4.add(h02, h12)); v128.store(q + 7 * qs, f32x4.add(h03, h13))
+      v128.store(q + 8 * qs, f32x4.sub(h00, h10)); v128.store(q + 9 * qs, f32x4.sub(h01, h11))
+      v128.store(q + 10 * qs, f32x4.sub(h02, h12)); v128.store(q + 11 * qs, f32x4.sub(h03, h13))
+      v128.store(q + 12 * qs, f32x4.neg(h10)); v128.store(q + 13 * qs, f32x4.neg(h11))
+      v128.store(q + 14 * qs, f32x4.neg(h12)); v128.store(q + 15 * qs, f32x4.neg(h13))
+    }
+  }
+}
+
+/** dw [3][3][taps] = Gᵀ dU G from du [16][taps] (taps = C·OC), 4 taps at a time (taps is a multiple of 16). */
+function filterFromU(du: usize, dw: usize, taps: i32): void {
+  const s = <usize>taps << 2
+  const half = f32x4.splat(0.5)
+  for (let i = 0; i < taps; i += 4) {
+    const p = du + (<usize>i << 2)
+    // per row of dU: q0 = u0 + (u1 + u2)/2, q1 = (u1 - u2)/2, q2 = (u1 + u2)/2 + u3
+    let u1 = v128.load(p + s), u2 = v128.load(p + 2 * s)
+    let sp = f32x4.mul(f32x4.add(u1, u2), half)
+    const q00 = f32x4.add(v128.load(p), sp), q01 = f32x4.mul(f32x4.sub(u1, u2), half)
+    const q02 = f32x4.add(sp, v128.load(p + 3 * s))
+    u1 = v128.load(p + 5 * s); u2 = v128.load(p + 6 * s)
+    sp = f32x4.mul(f32x4.add(u1, u2), half)
+    const q10 = f32x4.add(v128.load(p + 4 * s), sp), q11 = f32x4.mul(f32x4.sub(u1, u2), half)
+    const q12 = f32x4.add(sp, v128.load(p + 7 * s))
+    u1 = v128.load(p + 9 * s); u2 = v128.load(p + 10 * s)
+    sp = f32x4.mul(f32x4.add(u1, u2), half)
+    const q20 = f32x4.add(v128.load(p + 8 * s), sp), q21 = f32x4.mul(f32x4.sub(u1, u2), half)
+    const q22 = f32x4.add(sp, v128.load(p + 11 * s))
+    u1 = v128.load(p + 13 * s); u2 = v128.load(p + 14 * s)
+    sp = f32x4.mul(f32x4.add(u1, u2), half)
+    const q30 = f32x4.add(v128.load(p + 12 * s), sp), q31 = f32x4.mul(f32x4.sub(u1, u2), half)
+    const q32 = f32x4.add(sp, v128.load(p + 15 * s))
+    const o = dw + (<usize>i << 2)
+    filterRow(o, s, q00, q10, q20, q30, half)
+    filterRow(o + s, s, q01, q11, q21, q31, half)
+    filterRow(o + 2 * s, s, q02, q12, q22, q32, half)
+  }
+}
+
+/** Column b of dg = Gᵀ q: dg[0][b], dg[1][b], dg[2][b] at o, o + 3s, o + 6s. */
+// @ts-ignore: decorator
+@inline function filterRow(o: usize, s: usize, q0: v128, q1: v128, q2: v128, q3: v128, half: v128): void {
+  const sp = f32x4.mul(f32x4.add(q1, q2), half)
+  v128.store(o, f32x4.add(q0, sp))
+  v128.store(o + 3 * s, f32x4.mul(f32x4.sub(q1, q2), half))
+  v128.store(o + 6 * s, f32x4.add(sp, q3))
+}

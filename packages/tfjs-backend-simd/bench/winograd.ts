@@ -1,0 +1,81 @@
+// Winograd F(2x2, 3x3) kernels (assembly/Winograd3x3.ts) against the direct 3x3 kernels they replace in the fused
+// step, per layer shape of model C and the default network: CPU ms per call of one thread, batch 64.
+//   node --import tsx bench/winograd.ts        (WINO_T=16,32: block sizes to try; WINO_REPS, default 20)
+import * as tf from '@tensorflow/tfjs-core'
+import { backend_util } from '@tensorflow/tfjs-core'
+import { getSimdBackend, setThreadsCount } from '../src/index'
+import { geometryInts, patchBlockRows } from '../src/kernels/_conv'
+import { transposedGeometry, winogradBlock } from '../src/fused/winograd'
+
+setThreadsCount(1)
+await tf.setBackend('simd')
+const rt = getSimdBackend()!.rt
+const REPS = Number(process.env.WINO_REPS ?? 20)
+const TS = (process.env.WINO_T ?? '').split(',').filter(Boolean).map(Number)
+const cpu = () => {
+  const c = process.cpuUsage()
+  return (c.user + c.system) / 1000
+}
+const alloc = (floats: number, fill = true) => {
+  const p = rt.heap.alloc(floats * 4)
+  if (fill) rt.heap.f32().set(Float32Array.from({ length: floats }, (_, i) => Math.sin(i * 0.37)), p >> 2)
+  return p
+}
+function time(f: () => void): number {
+  f()
+  const t0 = cpu()
+  for (let r = 0; r < REPS; r++) f()
+  return (cpu() - t0) / REPS
+}
+const shapes: [number, number, number, number, 'same' | 'valid'][] = [
+  [28, 8, 16, 64, 'same'],
+  [14, 16, 32, 64, 'same'],
+  [14, 8, 16, 64, 'same'],
+  [7, 16, 32, 64, 'same'],
+  [7, 32, 32, 64, 'valid'],
+  [14, 8, 16, 32, 'same'],
+  [7, 16, 24, 32, 'same'],
+  [7, 24, 24, 32, 'same'],
+]
+for (const [S, C, OC, N, pad] of shapes) {
+  const info = backend_util.computeConv2DInfo([N, S, S, C], [3, 3, C, OC], 1, 1, pad)
+  const geoA = geometryInts(info)
+  const geo = alloc(15, false)
+  rt.heap.i32(geo, 15).set(geoA)
+  const geoT = alloc(15, false)
+  rt.heap.i32(geoT, 15).set(transposedGeometry(geoA))
+  const x = alloc(N * S * S * C)
+  const rows = N * info.outHeight * info.outWidth
+  const dy = alloc(rows * OC)
+  const y = alloc(rows * OC, false)
+  const dx = alloc(N * S * S * C, false)
+  const w = alloc(9 * C * OC)
+  const wt = alloc(9 * C * OC)
+  const u = alloc(16 * C * OC)
+  const ut = alloc(16 * C * OC)
+  const dw = alloc(9 * C * OC, false)
+  const K = 9 * C
+  const mb = patchBlockRows(K)
+  const scratch = alloc(Math.max(mb * K, 16 * 64 * (C + OC) + 16 * C * OC + 16 * Math.max(C, OC)) + 64, false)
+  rt.run('transpose_f32', [[w, wt, K, OC]])
+  rt.run('winograd_weights_f32', [[w, u, C, OC, 0]])
+  rt.run('winograd_weights_f32', [[w, ut, C, OC, 1]])
+  const d = [
+    time(() => rt.run('conv2d_f32', [[x, w, y, geo, 0, rows, scratch, mb]])),
+    time(() => rt.run('conv2d_backprop_input_f32', [[dy, wt, dx, geo, 0, N, scratch, mb]])),
+    time(() => rt.run('conv2d_backprop_filter_f32', [[x, dy, dw, geo, 0, rows, scratch, mb]])),
+  ]
+  const line = [`${S}x${S} ${C}->${OC} ${pad} n${N}`.padEnd(24), `direct ${d.map((v) => v.toFixed(3)).join(' ')}`]
+  for (const T of TS.length ? TS : [0]) {
+    const tf_ = T || winogradBlock(C, OC)
+    const tb = T || winogradBlock(OC, C)
+    const wv = [
+      time(() => rt.run('winograd_conv_f32', [[x, u, y, geo, 0, N, scratch, tf_]])),
+      time(() => rt.run('winograd_conv_f32', [[dy, ut, dx, geoT, 0, N, scratch, tb]])),
+      time(() => rt.run('winograd_filter_grad_f32', [[x, dy, dw, geo, 0, N, scratch, tf_]])),
+    ]
+    line.push(`T${T || 'auto'} ${wv.map((v) => v.toFixed(3)).join(' ')}`)
+  }
+  console.log(line.join(' | '))
+}
+process.exit(0)

@@ -1,0 +1,51 @@
+import type { backend_util } from '@tensorflow/tfjs-core'
+import { GEO_C, GEO_H, GEO_OC, GEO_OH, GEO_OW, GEO_PL, GEO_PT, GEO_W } from '../../assembly/abi'
+import type { SimdBuild } from '../flags'
+
+// Which of the fused step's convolutions run as Winograd F(2x2, 3x3) (assembly/Winograd3x3.ts), and the host side of
+// those kernels. A fixed rule of the layer's shape (never a timing), so a network's results are the same on every run
+// and thread count.
+
+/**
+ * Whether conv layer `c` runs as Winograd F(2x2, 3x3) in the fused step and fused inference: a SIMD build, a 3x3
+ * filter at stride 1 without dilation, 'same' (padding 1) or 'valid' (padding 0), and input and output channels
+ * multiples of 4 (the transforms work on 4-channel vectors).
+ */
+export function usesWinograd(c: backend_util.Conv2DInfo, build: SimdBuild): boolean {
+  if (build === 'scalar') return false
+  if (c.filterHeight !== 3 || c.filterWidth !== 3 || c.strideHeight !== 1 || c.strideWidth !== 1) return false
+  if (c.dilationHeight !== 1 || c.dilationWidth !== 1) return false
+  if (c.inChannels % 4 !== 0 || c.outChannels % 4 !== 0) return false
+  const { top, left, bottom, right } = c.padInfo
+  const same = top === 1 && left === 1 && bottom === 1 && right === 1
+  const valid = top === 0 && left === 0 && bottom === 0 && right === 0
+  return (same && c.outHeight === c.inHeight && c.outWidth === c.inWidth) || valid
+}
+
+/** Tiles per block: their transforms (16·T·(C + OC) floats) stay within about 96 KiB. */
+export function winogradBlock(inChannels: number, outChannels: number): number {
+  return Math.max(4, Math.min(64, Math.floor(24576 / (16 * (inChannels + outChannels)))))
+}
+
+/** Floats of scratch one winograd_conv_f32 / winograd_filter_grad_f32 call uses (see assembly/Winograd3x3.ts). */
+export function winogradScratch(inChannels: number, outChannels: number): number {
+  const T = winogradBlock(inChannels, outChannels)
+  return 16 * T * (inChannels + outChannels) + 16 * inChannels * outChannels + 16 * inChannels
+}
+
+/**
+ * The geometry of the input gradient's convolution (dy [OH, OW, OC] to dx [H, W, C] with the filters rotated by 180°,
+ * padding 2 - pad) from the layer's geometry block `geo` (GEO_INTS values).
+ */
+export function transposedGeometry(geo: Int32Array): Int32Array {
+  const t = geo.slice()
+  t[GEO_H] = geo[GEO_OH]!
+  t[GEO_W] = geo[GEO_OW]!
+  t[GEO_C] = geo[GEO_OC]!
+  t[GEO_OH] = geo[GEO_H]!
+  t[GEO_OW] = geo[GEO_W]!
+  t[GEO_OC] = geo[GEO_C]!
+  t[GEO_PT] = 2 - geo[GEO_PT]!
+  t[GEO_PL] = 2 - geo[GEO_PL]!
+  return t
+}
