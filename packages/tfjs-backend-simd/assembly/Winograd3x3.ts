@@ -10,15 +10,15 @@
 // thread count. SIMD builds only (C and OC multiples of 4); the host uses the direct kernels elsewhere.
 //
 // Geometry: the conv geometry block (assembly/_im2col.ts): H, W, C the input, OH, OW, OC the output, pt the padding
-// before the first row and column (the same on both axes). Scratch per call (blocks of T tiles):
-// 16·T·(C + OC) + 16·C·OC + 16·C floats (src/fused/winograd.ts winogradScratch).
-import { gemm } from './_gemm'
-import { zeroF32 } from './_vec'
+// before the first row and column (the same on both axes). Scratch per call (blocks of T tiles, TH x TW tiles):
+// 16·T·(C + OC) + 16·C·OC + (2·TH + 2)·(2·TW + 2)·C floats (src/fused/winograd.ts winogradScratch).
+import { copyF32, fma4, zeroF32 } from './_vec'
 import { g } from './_im2col'
 
 /**
- * U = G g Gᵀ of every 3x3 filter of w [3, 3, C, OC] into u [16][C][OC]; with `flip`, of the filter rotated by 180°
- * into u [16][OC][C] (the input gradient's convolution: dy has OC channels, dx C).
+ * U = G g Gᵀ of every 3x3 filter of w [3, 3, C, OC] into u [16][..] in the GEMM's packed order (packedIndex: for each
+ * ξ, blocks of 8 output channels, or 4 for the last when OC is not a multiple of 8, each [C][8]); with `flip`, of the
+ * filter rotated by 180° with the channels swapped (the input gradient's convolution: dy has OC channels, dx C).
  */
 export function winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: i32): void {
   const taps = C * OC
@@ -40,13 +40,20 @@ export function winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: 
       const r10 = (g0 + g3 + g6) * 0.5, r11 = (g1 + g4 + g7) * 0.5, r12 = (g2 + g5 + g8) * 0.5
       const r20 = (g0 - g3 + g6) * 0.5, r21 = (g1 - g4 + g7) * 0.5, r22 = (g2 - g5 + g8) * 0.5
       const r30 = g6, r31 = g7, r32 = g8
-      const o = <usize>(flip ? k * C + c : c * OC + k) << 2
+      const o = <usize>(flip ? packedIndex(k, c, OC, C) : packedIndex(c, k, C, OC)) << 2
       storeRowG(u + o, tb, 0, r00, r01, r02)
       storeRowG(u + o, tb, 4, r10, r11, r12)
       storeRowG(u + o, tb, 8, r20, r21, r22)
       storeRowG(u + o, tb, 12, r30, r31, r32)
     }
   }
+}
+
+/** Offset of U[c][k] within one ξ's packed K x N matrix (N output channels, a multiple of 4). */
+// @ts-ignore: decorator
+@inline function packedIndex(c: i32, k: i32, K: i32, N: i32): i32 {
+  const full = N & ~7
+  return k < full ? (k & ~7) * K + c * 8 + (k & 7) : full * K + c * 4 + (k - full)
 }
 
 /** Row i of U = (G g) Gᵀ: ξ = xi0 .. xi0 + 3. */
@@ -71,18 +78,25 @@ function convTiles(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, s
   const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OH = g(geo, 4), OW = g(geo, 5), OC = g(geo, 6), pad = g(geo, 11)
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1
   const per = TH * TW
-  const end = n1 * per
   const vs = scratch
   const ms = vs + (<usize>(16 * T * C) << 2)
-  const patch = ms + (<usize>(16 * T * OC) << 2) + (<usize>(16 * C * OC) << 2)
+  const padded = ms + (<usize>(16 * T * OC) << 2) + (<usize>(16 * C * OC) << 2)
   const vStep = <usize>(T * C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>(T * OC) << 2
-  for (let t0 = n0 * per; t0 < end; t0 += T) {
-    const nt = t0 + T < end ? T : end - t0
-    inputTiles(x, vs, patch, H, W, C, TW, per, pad, t0, nt, T)
-    for (let xi = 0; xi < 16; xi++) {
-      gemm(vs + <usize>xi * vStep, C, 1, u + <usize>xi * uStep, OC, ms + <usize>xi * mStep, OC, nt, OC, C, 0)
+  const Wp = 2 * TW + 2
+  zeroF32(padded, (2 * TH + 2) * Wp * C)
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * H * W * C) << 2), H, W, C, pad, Wp, padded)
+    const out = y + (<usize>(n * OH * OW * OC) << 2)
+    for (let r0 = 0; r0 < per; r0 += T) {
+      const nt = r0 + T < per ? T : per - r0
+      inputTiles(padded, vs, Wp, C, TW, r0, nt, T)
+      // rows past nt (up to a multiple of 4, within the block) are computed from stale scratch and never read
+      const rows = (nt + 3) & ~3
+      for (let xi = 0; xi < 16; xi++) {
+        gemmPacked(vs + <usize>xi * vStep, C, u + <usize>xi * uStep, ms + <usize>xi * mStep, OC, rows)
+      }
+      outputTiles(ms, out, OH, OW, OC, TW, r0, nt, T)
     }
-    outputTiles(ms, y, OH, OW, OC, TW, per, t0, nt, T)
   }
 }
 
@@ -99,58 +113,53 @@ function filterGradTiles(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1
   const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OH = g(geo, 4), OW = g(geo, 5), OC = g(geo, 6), pad = g(geo, 11)
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1
   const per = TH * TW
-  const end = n1 * per
   const vs = scratch
   const ms = vs + (<usize>(16 * T * C) << 2)
   const du = ms + (<usize>(16 * T * OC) << 2)
-  const patch = du + (<usize>(16 * C * OC) << 2)
+  const padded = du + (<usize>(16 * C * OC) << 2)
   const vStep = <usize>(T * C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>(T * OC) << 2
+  const Wp = 2 * TW + 2
+  zeroF32(padded, (2 * TH + 2) * Wp * C)
   zeroF32(du, 16 * C * OC)
-  for (let t0 = n0 * per; t0 < end; t0 += T) {
-    const nt = t0 + T < end ? T : end - t0
-    inputTiles(x, vs, patch, H, W, C, TW, per, pad, t0, nt, T)
-    gradTiles(dy, ms, OH, OW, OC, TW, per, t0, nt, T)
-    for (let xi = 0; xi < 16; xi++) {
-      // dU[c][k] += Σ_t V[t][c]·dM[t][k]
-      gemm(vs + <usize>xi * vStep, 1, C, ms + <usize>xi * mStep, OC, du + <usize>xi * uStep, OC, C, OC, nt, 1)
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * H * W * C) << 2), H, W, C, pad, Wp, padded)
+    const grad = dy + (<usize>(n * OH * OW * OC) << 2)
+    for (let r0 = 0; r0 < per; r0 += T) {
+      const nt = r0 + T < per ? T : per - r0
+      inputTiles(padded, vs, Wp, C, TW, r0, nt, T)
+      gradTiles(grad, ms, OH, OW, OC, TW, r0, nt, T)
+      for (let xi = 0; xi < 16; xi++) {
+        // dU[c][k] += Σ_t V[t][c]·dM[t][k]
+        gemmTransposedA(vs + <usize>xi * vStep, C, ms + <usize>xi * mStep, OC, du + <usize>xi * uStep, nt)
+      }
     }
   }
   filterFromU(du, dw, C * OC)
 }
 
-/** V = Bᵀ d B of tiles [t0, t0 + nt) into vs [16][T][C]; patches that cross the border are gathered (zeros) first. */
-function inputTiles(x: usize, vs: usize, patch: usize, H: i32, W: i32, C: i32, TW: i32, per: i32, pad: i32, t0: i32,
-  nt: i32, T: i32): void {
+/**
+ * One image [H, W, C] into rows pad .. pad + H - 1, columns pad .. of the zero-bordered [.., Wp, C] block (whose
+ * border the caller zeroed once: only the image's own pixels are written), so every tile's patch is inside it.
+ */
+function padImage(x: usize, H: i32, W: i32, C: i32, pad: i32, Wp: i32, dst: usize): void {
+  const rowFloats = W * C
+  for (let ih = 0; ih < H; ih++) {
+    copyF32(dst + (<usize>(((ih + pad) * Wp + pad) * C) << 2), x + (<usize>(ih * rowFloats) << 2), rowFloats)
+  }
+}
+
+/** V = Bᵀ d B of an image's tiles [r0, r0 + nt) (row-major over TW tiles per row) into vs [16][T][C]. */
+function inputTiles(padded: usize, vs: usize, Wp: i32, C: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
   const px = <usize>C << 2
-  const row = <usize>(W * C) << 2
+  const row = <usize>(Wp * C) << 2
   const xiStep = <usize>(T * C) << 2
+  let th = r0 / TW
+  let tw = r0 - th * TW
   for (let tb = 0; tb < nt; tb++) {
-    const t = t0 + tb
-    const n = t / per
-    const r = t - n * per
-    const th = r / TW
-    const ih0 = 2 * th - pad, iw0 = 2 * (r - th * TW) - pad
-    let src: usize, rs: usize
-    if (ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= H && iw0 + 4 <= W) {
-      src = x + (<usize>(((n * H + ih0) * W + iw0) * C) << 2)
-      rs = row
-    } else {
-      // the 4x4 patch with zeros outside the image, [4][4][C]
-      zeroF32(patch, 16 * C)
-      for (let i = 0; i < 4; i++) {
-        const ih = ih0 + i
-        if (ih < 0 || ih >= H) continue
-        for (let j = 0; j < 4; j++) {
-          const iw = iw0 + j
-          if (iw < 0 || iw >= W) continue
-          memory.copy(patch + <usize>(i * 4 + j) * px, x + (<usize>(((n * H + ih) * W + iw) * C) << 2), px)
-        }
-      }
-      src = patch
-      rs = px << 2
-    }
+    const src = padded + <usize>(2 * th) * row + <usize>(2 * tw) * px
     const dst = vs + (<usize>(tb * C) << 2)
-    for (let c = 0; c < C; c += 4) transformInput(src + (<usize>c << 2), rs, px, dst + (<usize>c << 2), xiStep)
+    for (let c = 0; c < C; c += 4) transformInput(src + (<usize>c << 2), row, px, dst + (<usize>c << 2), xiStep)
+    if (++tw == TW) { tw = 0; th++ }
   }
 }
 
@@ -180,18 +189,17 @@ function inputTiles(x: usize, vs: usize, patch: usize, H: i32, W: i32, C: i32, T
 }
 
 /** y = Aᵀ M A of tiles [t0, t0 + nt) from ms [16][T][OC]; outputs past OH / OW (odd sizes) are not written. */
-function outputTiles(ms: usize, y: usize, OH: i32, OW: i32, OC: i32, TW: i32, per: i32, t0: i32, nt: i32, T: i32): void {
+function outputTiles(ms: usize, y: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
   const px = <usize>OC << 2
   const row = <usize>(OW * OC) << 2
   const qs = <usize>(T * OC) << 2
-  for (let tb = 0; tb < nt; tb++) {
-    const t = t0 + tb
-    const n = t / per
-    const r = t - n * per
-    const th = r / TW
-    const oh = 2 * th, ow = 2 * (r - th * TW)
+  let th = r0 / TW
+  let tw = r0 - th * TW
+  for (let tb = 0; tb < nt; tb++, tw++) {
+    if (tw == TW) { tw = 0; th++ }
+    const oh = 2 * th, ow = 2 * tw
     const down = oh + 1 < OH, right = ow + 1 < OW
-    const out = y + (<usize>(((n * OH + oh) * OW + ow) * OC) << 2)
+    const out = y + (<usize>((oh * OW + ow) * OC) << 2)
     const src = ms + (<usize>(tb * OC) << 2)
     for (let k = 0; k < OC; k += 4) {
       const q = src + (<usize>k << 2)
@@ -219,19 +227,18 @@ function outputTiles(ms: usize, y: usize, OH: i32, OW: i32, OC: i32, TW: i32, pe
 }
 
 /** dM = A dY Aᵀ of tiles [t0, t0 + nt) into ms [16][T][OC] (dY past OH / OW is zero). */
-function gradTiles(dy: usize, ms: usize, OH: i32, OW: i32, OC: i32, TW: i32, per: i32, t0: i32, nt: i32, T: i32): void {
+function gradTiles(dy: usize, ms: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
   const px = <usize>OC << 2
   const row = <usize>(OW * OC) << 2
   const qs = <usize>(T * OC) << 2
   const zero = f32x4.splat(0)
-  for (let tb = 0; tb < nt; tb++) {
-    const t = t0 + tb
-    const n = t / per
-    const r = t - n * per
-    const th = r / TW
-    const oh = 2 * th, ow = 2 * (r - th * TW)
+  let th = r0 / TW
+  let tw = r0 - th * TW
+  for (let tb = 0; tb < nt; tb++, tw++) {
+    if (tw == TW) { tw = 0; th++ }
+    const oh = 2 * th, ow = 2 * tw
     const down = oh + 1 < OH, right = ow + 1 < OW
-    const src = dy + (<usize>(((n * OH + oh) * OW + ow) * OC) << 2)
+    const src = dy + (<usize>((oh * OW + ow) * OC) << 2)
     const dst = ms + (<usize>(tb * OC) << 2)
     for (let k = 0; k < OC; k += 4) {
       const p = src + (<usize>k << 2)
@@ -291,4 +298,118 @@ function filterFromU(du: usize, dw: usize, taps: i32): void {
   v128.store(o, f32x4.add(q0, sp))
   v128.store(o + 3 * s, f32x4.mul(f32x4.sub(q1, q2), half))
   v128.store(o + 6 * s, f32x4.add(sp, q3))
+}
+
+/**
+ * m[rows, N] = v[rows, K]·U for U in the packed order of winograd_weights_f32 (rows and N multiples of 4, K a multiple
+ * of 4): 4x8 register tiles whose loads all have fixed offsets from three moving pointers (AssemblyScript takes load
+ * offsets only as literals), four k at a time. Each output is one multiply-add chain over k in order.
+ */
+function gemmPacked(v: usize, K: i32, u: usize, m: usize, N: i32, rows: i32): void {
+  const rs = <usize>K << 2
+  const cs = <usize>N << 2
+  const full = N & ~7
+  for (let r = 0; r < rows; r += 4) {
+    const a = v + <usize>r * rs
+    const out = m + <usize>r * cs
+    let j = 0
+    for (; j < full; j += 8) {
+      let a0 = a, a1 = a + rs, a2 = a + 2 * rs, a3 = a + 3 * rs
+      let bp = u + (<usize>(j * K) << 2)
+      const end = a0 + rs
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0)
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0)
+      for (; a0 < end; a0 += 16, a1 += 16, a2 += 16, a3 += 16, bp += 128) {
+        let b0 = v128.load(bp), b1 = v128.load(bp, 16)
+        let x0 = v128.load32_splat(a0), x1 = v128.load32_splat(a1)
+        let x2 = v128.load32_splat(a2), x3 = v128.load32_splat(a3)
+        c00 = fma4(x0, b0, c00); c01 = fma4(x0, b1, c01); c10 = fma4(x1, b0, c10); c11 = fma4(x1, b1, c11)
+        c20 = fma4(x2, b0, c20); c21 = fma4(x2, b1, c21); c30 = fma4(x3, b0, c30); c31 = fma4(x3, b1, c31)
+        b0 = v128.load(bp, 32); b1 = v128.load(bp, 48)
+        x0 = v128.load32_splat(a0, 4); x1 = v128.load32_splat(a1, 4)
+        x2 = v128.load32_splat(a2, 4); x3 = v128.load32_splat(a3, 4)
+        c00 = fma4(x0, b0, c00); c01 = fma4(x0, b1, c01); c10 = fma4(x1, b0, c10); c11 = fma4(x1, b1, c11)
+        c20 = fma4(x2, b0, c20); c21 = fma4(x2, b1, c21); c30 = fma4(x3, b0, c30); c31 = fma4(x3, b1, c31)
+        b0 = v128.load(bp, 64); b1 = v128.load(bp, 80)
+        x0 = v128.load32_splat(a0, 8); x1 = v128.load32_splat(a1, 8)
+        x2 = v128.load32_splat(a2, 8); x3 = v128.load32_splat(a3, 8)
+        c00 = fma4(x0, b0, c00); c01 = fma4(x0, b1, c01); c10 = fma4(x1, b0, c10); c11 = fma4(x1, b1, c11)
+        c20 = fma4(x2, b0, c20); c21 = fma4(x2, b1, c21); c30 = fma4(x3, b0, c30); c31 = fma4(x3, b1, c31)
+        b0 = v128.load(bp, 96); b1 = v128.load(bp, 112)
+        x0 = v128.load32_splat(a0, 12); x1 = v128.load32_splat(a1, 12)
+        x2 = v128.load32_splat(a2, 12); x3 = v128.load32_splat(a3, 12)
+        c00 = fma4(x0, b0, c00); c01 = fma4(x0, b1, c01); c10 = fma4(x1, b0, c10); c11 = fma4(x1, b1, c11)
+        c20 = fma4(x2, b0, c20); c21 = fma4(x2, b1, c21); c30 = fma4(x3, b0, c30); c31 = fma4(x3, b1, c31)
+      }
+      const o = out + (<usize>j << 2)
+      v128.store(o, c00); v128.store(o, c01, 16)
+      v128.store(o + cs, c10); v128.store(o + cs, c11, 16)
+      v128.store(o + 2 * cs, c20); v128.store(o + 2 * cs, c21, 16)
+      v128.store(o + 3 * cs, c30); v128.store(o + 3 * cs, c31, 16)
+    }
+    if (j < N) {
+      let a0 = a, a1 = a + rs, a2 = a + 2 * rs, a3 = a + 3 * rs
+      let bp = u + (<usize>(j * K) << 2)
+      const end = a0 + rs
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0)
+      for (; a0 < end; a0 += 4, a1 += 4, a2 += 4, a3 += 4, bp += 16) {
+        const b0 = v128.load(bp)
+        c0 = fma4(v128.load32_splat(a0), b0, c0); c1 = fma4(v128.load32_splat(a1), b0, c1)
+        c2 = fma4(v128.load32_splat(a2), b0, c2); c3 = fma4(v128.load32_splat(a3), b0, c3)
+      }
+      const o = out + (<usize>j << 2)
+      v128.store(o, c0); v128.store(o + cs, c1); v128.store(o + 2 * cs, c2); v128.store(o + 3 * cs, c3)
+    }
+  }
+}
+
+/**
+ * du[K, N] += v[T, K]ᵀ·m[T, N] over t < nt (K, N multiples of 4): 4x8 register tiles, rows k .. k + 3 of vᵀ are
+ * consecutive floats of each v row (fixed load offsets). Each output is one multiply-add chain over t in order.
+ */
+function gemmTransposedA(v: usize, K: i32, m: usize, N: i32, du: usize, nt: i32): void {
+  const rs = <usize>K << 2
+  const cs = <usize>N << 2
+  for (let k = 0; k < K; k += 4) {
+    const o0 = du + <usize>k * cs
+    let j = 0
+    for (; j + 8 <= N; j += 8) {
+      const o = o0 + (<usize>j << 2)
+      let c00 = v128.load(o), c01 = v128.load(o, 16)
+      let c10 = v128.load(o + cs), c11 = v128.load(o + cs, 16)
+      let c20 = v128.load(o + 2 * cs), c21 = v128.load(o + 2 * cs, 16)
+      let c30 = v128.load(o + 3 * cs), c31 = v128.load(o + 3 * cs, 16)
+      let ap = v + (<usize>k << 2)
+      let bp = m + (<usize>j << 2)
+      const end = ap + <usize>nt * rs
+      for (; ap < end; ap += rs, bp += cs) {
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16)
+        let x = v128.load32_splat(ap)
+        c00 = fma4(x, b0, c00); c01 = fma4(x, b1, c01)
+        x = v128.load32_splat(ap, 4)
+        c10 = fma4(x, b0, c10); c11 = fma4(x, b1, c11)
+        x = v128.load32_splat(ap, 8)
+        c20 = fma4(x, b0, c20); c21 = fma4(x, b1, c21)
+        x = v128.load32_splat(ap, 12)
+        c30 = fma4(x, b0, c30); c31 = fma4(x, b1, c31)
+      }
+      v128.store(o, c00); v128.store(o, c01, 16)
+      v128.store(o + cs, c10); v128.store(o + cs, c11, 16)
+      v128.store(o + 2 * cs, c20); v128.store(o + 2 * cs, c21, 16)
+      v128.store(o + 3 * cs, c30); v128.store(o + 3 * cs, c31, 16)
+    }
+    if (j < N) {
+      const o = o0 + (<usize>j << 2)
+      let c0 = v128.load(o), c1 = v128.load(o + cs), c2 = v128.load(o + 2 * cs), c3 = v128.load(o + 3 * cs)
+      let ap = v + (<usize>k << 2)
+      let bp = m + (<usize>j << 2)
+      const end = ap + <usize>nt * rs
+      for (; ap < end; ap += rs, bp += cs) {
+        const b0 = v128.load(bp)
+        c0 = fma4(v128.load32_splat(ap), b0, c0); c1 = fma4(v128.load32_splat(ap, 4), b0, c1)
+        c2 = fma4(v128.load32_splat(ap, 8), b0, c2); c3 = fma4(v128.load32_splat(ap, 12), b0, c3)
+      }
+      v128.store(o, c0); v128.store(o + cs, c1); v128.store(o + 2 * cs, c2); v128.store(o + 3 * cs, c3)
+    }
+  }
 }

@@ -488,7 +488,7 @@ export class FusedTrainer {
       const Cin = s.conv.inChannels
       // the filters' transforms, from the weights of this step
       this.rt.run('winograd_weights_f32', [[w, b.u, Cin, C, 0]])
-      const scratch = winogradScratch(Cin, C)
+      const scratch = winogradScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
       this.parallel('winograd_conv_f32', n, 2 * rows * s.inputs * C, (n0, n1, t) => [
         x,
         b.u,
@@ -720,7 +720,7 @@ export class FusedTrainer {
     const flops = 2 * rows * K * C
     if (s.conv && b.u !== 0) {
       const Cin = s.conv.inChannels
-      const scratch = winogradScratch(Cin, C)
+      const scratch = winogradScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
       const parts = this.parallel(
         'winograd_filter_grad_f32',
         n,
@@ -770,7 +770,7 @@ export class FusedTrainer {
       // the convolution of dy with the filters rotated by 180° (transforms made here: the weights of this step)
       const Cin = s.conv.inChannels
       this.rt.run('winograd_weights_f32', [[this.params + s.kernel.offset * 4, b.ut, Cin, C, 1]])
-      const scratch = winogradScratch(C, Cin)
+      const scratch = winogradScratch(C, Cin, s.conv.inHeight, s.conv.inWidth)
       this.parallel('winograd_conv_f32', n, flops, (n0, n1, t) => [
         b.dy,
         b.ut,

@@ -22,15 +22,23 @@ export function usesWinograd(c: backend_util.Conv2DInfo, build: SimdBuild): bool
   return (same && c.outHeight === c.inHeight && c.outWidth === c.inWidth) || valid
 }
 
-/** Tiles per block: their transforms (16·T·(C + OC) floats) stay within about 96 KiB. */
-export function winogradBlock(inChannels: number, outChannels: number): number {
-  return Math.max(4, Math.min(64, Math.floor(24576 / (16 * (inChannels + outChannels)))))
+/**
+ * Tiles per block of the Winograd kernels (a multiple of 4). Measured with bench/winograd.ts on the layers of model C
+ * and the default network: 16 was the fastest or within noise of it for every pass (8 left the GEMMs' setup
+ * uncovered, 32 and up spilled the transforms out of the first-level cache).
+ */
+export function winogradBlock(_inChannels: number, _outChannels: number): number {
+  return 16
 }
 
-/** Floats of scratch one winograd_conv_f32 / winograd_filter_grad_f32 call uses (see assembly/Winograd3x3.ts). */
-export function winogradScratch(inChannels: number, outChannels: number): number {
+/**
+ * Floats of scratch one winograd_conv_f32 / winograd_filter_grad_f32 call uses (see assembly/Winograd3x3.ts): the
+ * block's transforms, the filter gradient's sums and one zero-bordered input image.
+ */
+export function winogradScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
   const T = winogradBlock(inChannels, outChannels)
-  return 16 * T * (inChannels + outChannels) + 16 * inChannels * outChannels + 16 * inChannels
+  const padded = (2 * Math.ceil(outHeight / 2) + 2) * (2 * Math.ceil(outWidth / 2) + 2) * inChannels
+  return 16 * T * (inChannels + outChannels) + 16 * inChannels * outChannels + padded
 }
 
 /**
