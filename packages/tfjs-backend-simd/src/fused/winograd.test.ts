@@ -1,0 +1,196 @@
+// The Winograd F(2x2, 3x3) kernels (assembly/Winograd3x3.ts) against the direct kernels they replace in the fused
+// step: the same convolution, input gradient and filter gradient within float rounding ('same' and 'valid', odd
+// sizes, several channel counts), the same bits in any split of the images, and the shape rule.
+import * as tf from '@tensorflow/tfjs-core'
+import { backend_util } from '@tensorflow/tfjs-core'
+import { afterAll, describe, expect, test } from 'vitest'
+import '../index'
+import { MODES, randn, useMode } from '../_testing'
+import { setThreadsCount } from '../flags'
+import type { SimdBackend } from '../backend'
+import { geometryInts, patchBlockRows } from '../kernels/_conv'
+import type { KernelArgs, KernelName } from '../runtime'
+import { FusedTrainer } from './trainer'
+import type { FusedNetwork } from './network'
+import { transposedGeometry, usesWinograd, winogradBlock, winogradScratch } from './winograd'
+
+afterAll(() => setThreadsCount(2))
+
+/** The SIMD builds (the scalar build keeps the direct kernels: usesWinograd is false there). */
+const SIMD_MODES = MODES.filter((m) => m.build !== 'scalar' && m.sharedMemory)
+
+function context() {
+  const rt = (tf.backend() as unknown as SimdBackend).rt
+  const blocks: number[] = []
+  const alloc = (floats: number) => {
+    const p = rt.heap.alloc(Math.max(1, floats) * 4)
+    blocks.push(p)
+    rt.heap.f32().fill(0, p >> 2, (p >> 2) + floats)
+    return p
+  }
+  return {
+    rt,
+    alloc,
+    put(values: ArrayLike<number>): number {
+      const p = alloc(values.length)
+      rt.heap.f32().set(values, p >> 2)
+      return p
+    },
+    ints(values: ArrayLike<number>): number {
+      const p = alloc(values.length)
+      rt.heap.i32(p, values.length).set(values)
+      return p
+    },
+    /** One job per thread when the threads are there, else one after the other. */
+    run<K extends KernelName>(name: K, ...jobs: KernelArgs<K>[]): void {
+      if (jobs.length <= rt.threads) rt.run(name, jobs)
+      else for (const j of jobs) rt.run(name, [j])
+    },
+    get: (ptr: number, floats: number) => rt.heap.f32().slice(ptr >> 2, (ptr >> 2) + floats),
+    done: () => blocks.forEach((b) => rt.heap.free(b)),
+  }
+}
+
+/** max |a - b| / max |b|: the error relative to the result's scale. */
+function relErr(a: Float32Array, b: Float32Array): number {
+  let err = 0,
+    scale = 0
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i]! - b[i]!))
+    scale = Math.max(scale, Math.abs(b[i]!))
+  }
+  return err / scale
+}
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
+
+// [N, H, W, C, OC, padding]: even and odd outputs (7x7, 5x5, 5x6), channels 4 .. 32, OC a multiple of 8 and not
+const SHAPES: [number, number, number, number, number, 'same' | 'valid'][] = [
+  [3, 8, 8, 8, 16, 'same'],
+  [2, 7, 7, 4, 8, 'same'],
+  [2, 5, 6, 12, 4, 'same'],
+  [3, 7, 7, 32, 32, 'valid'],
+  [2, 9, 8, 4, 12, 'valid'],
+  [1, 14, 14, 16, 32, 'same'],
+]
+
+describe.each(SIMD_MODES)('Winograd F(2x2, 3x3) kernels ($label)', (mode) => {
+  test.each(SHAPES)(
+    '%i x %i x %i x %i -> %i (%s): forward, input and filter gradients as the direct kernels, in any split',
+    async (N, H, W, C, OC, padding) => {
+      await useMode(mode)
+      const k = context()
+      try {
+        const info = backend_util.computeConv2DInfo([N, H, W, C], [3, 3, C, OC], 1, 1, padding)
+        expect(usesWinograd(info, mode.build)).toBe(true)
+        const { outHeight: OH, outWidth: OW } = info
+        const rows = N * OH * OW
+        const K = 9 * C
+        const geoInts = geometryInts(info)
+        const geo = k.ints(geoInts)
+        const geoT = k.ints(transposedGeometry(geoInts))
+        const x = k.put(randn(N * H * W * C, 1))
+        const w = k.put(randn(K * OC, 2).map((v) => v * 0.2))
+        const dy = k.put(randn(rows * OC, 3))
+        const mb = patchBlockRows(K)
+        const scratch = k.alloc(mb * K + 16 * OC)
+        // the direct kernels
+        const y = k.alloc(rows * OC)
+        const dx = k.alloc(N * H * W * C)
+        const dw = k.alloc(K * OC)
+        const wt = k.alloc(K * OC)
+        k.run('transpose_f32', [w, wt, K, OC])
+        k.run('conv2d_f32', [x, w, y, geo, 0, rows, scratch, mb])
+        k.run('conv2d_backprop_input_f32', [dy, wt, dx, geo, 0, N, scratch, mb])
+        k.run('conv2d_backprop_filter_f32', [x, dy, dw, geo, 0, rows, scratch, mb])
+        // Winograd: all images in one call, then split after the first image (two threads where there are two)
+        const u = k.alloc(16 * C * OC)
+        const ut = k.alloc(16 * C * OC)
+        k.run('winograd_weights_f32', [w, u, C, OC, 0])
+        k.run('winograd_weights_f32', [w, ut, C, OC, 1])
+        const T = winogradBlock(C, OC)
+        const s0 = k.alloc(Math.max(winogradScratch(C, OC, OH, OW), winogradScratch(OC, C, H, W)))
+        const s1 = k.alloc(Math.max(winogradScratch(C, OC, OH, OW), winogradScratch(OC, C, H, W)))
+        const results = [1, 2].map((parts) => {
+          const split = parts === 1 ? N : 1
+          const y2 = k.alloc(rows * OC)
+          const dx2 = k.alloc(N * H * W * C)
+          const dw2 = k.alloc(K * OC)
+          const fwd: KernelArgs<'winograd_conv_f32'>[] = [[x, u, y2, geo, 0, split, s0, T]]
+          const bwd: KernelArgs<'winograd_conv_f32'>[] = [[dy, ut, dx2, geoT, 0, split, s0, T]]
+          if (split < N) {
+            fwd.push([x, u, y2, geo, split, N, s1, T])
+            bwd.push([dy, ut, dx2, geoT, split, N, s1, T])
+          }
+          k.run('winograd_conv_f32', ...fwd)
+          k.run('winograd_conv_f32', ...bwd)
+          k.run('winograd_filter_grad_f32', [x, dy, dw2, geo, 0, N, s0, T])
+          return { y: k.get(y2, rows * OC), dx: k.get(dx2, N * H * W * C), dw: k.get(dw2, K * OC) }
+        })
+        const [whole, split] = results as [(typeof results)[0], (typeof results)[0]]
+        expect(relErr(whole.y, k.get(y, rows * OC)), 'forward').toBeLessThan(2e-6)
+        expect(relErr(whole.dx, k.get(dx, N * H * W * C)), 'input gradient').toBeLessThan(2e-6)
+        expect(relErr(whole.dw, k.get(dw, K * OC)), 'filter gradient').toBeLessThan(2e-6)
+        expect(bits(split.y), 'forward, split').toEqual(bits(whole.y))
+        expect(bits(split.dx), 'input gradient, split').toEqual(bits(whole.dx))
+        expect(bits(split.dw), 'filter gradient, again').toEqual(bits(whole.dw))
+      } finally {
+        k.done()
+      }
+    },
+  )
+})
+
+describe('Winograd in the fused step', () => {
+  test('the shape rule: stride-1 3x3 same/valid with channels multiples of 4, on the SIMD builds', () => {
+    const info = (shape: [number, number, number, number], oc: number, f = 3, s = 1, pad: 'same' | 'valid' = 'same') =>
+      backend_util.computeConv2DInfo(shape, [f, f, shape[3], oc], s, 1, pad)
+    expect(usesWinograd(info([1, 28, 28, 8], 16), 'relaxed-simd')).toBe(true)
+    expect(usesWinograd(info([1, 7, 7, 32], 32, 3, 1, 'valid'), 'simd')).toBe(true)
+    expect(usesWinograd(info([1, 28, 28, 8], 16), 'scalar')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 1], 8), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 6), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 16, 3, 2), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 16, 5), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 16, 1), 'simd')).toBe(false)
+  })
+
+  // 'same' and 'valid' Winograd layers (7x7 and 5x5 outputs) between a direct first layer and a 1x1 conv
+  const NET: FusedNetwork = {
+    inputShape: [9, 9, 1],
+    layers: [
+      { type: 'conv2d', filters: 8, kernelSize: [3, 3], padding: 'same', useBias: false },
+      { type: 'batchNorm', epsilon: 1e-3, momentum: 0.9 },
+      { type: 'relu' },
+      { type: 'conv2d', filters: 12, kernelSize: [3, 3], padding: 'valid', useBias: true },
+      { type: 'relu' },
+      { type: 'conv2d', filters: 8, kernelSize: [3, 3], padding: 'same', useBias: false },
+      { type: 'batchNorm', epsilon: 1e-3, momentum: 0.9 },
+      { type: 'relu' },
+      { type: 'conv2d', filters: 8, kernelSize: [3, 3], padding: 'valid', useBias: false },
+      { type: 'relu' },
+      { type: 'flatten' },
+      { type: 'dense', units: 10, useBias: true },
+    ],
+  }
+
+  test('trains bit-identically with 1 and 2 threads (and the adaptive thread choice)', async () => {
+    const x = randn(6 * 81, 5)
+    const labels = [0, 3, 9, 1, 4, 7]
+    const h = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }
+    const runWith = async (threads: number, adaptiveThreads: boolean) => {
+      await useMode({ ...MODES[0]!, threads })
+      const trainer = new FusedTrainer(NET, { batchSize: 6, adaptiveThreads })
+      try {
+        trainer.setWeights(trainer.paramSpecs.map((p, i) => randn(p.size, 40 + i).map((v) => v * 0.3)))
+        for (let i = 0; i < 12; i++) trainer.trainStep({ images: x, labels, size: i % 3 === 2 ? 5 : 6 }, h)
+        return { weights: trainer.getWeights(), states: trainer.getStates(), logits: trainer.predictLogits(x, 6) }
+      } finally {
+        trainer.dispose()
+      }
+    }
+    const one = await runWith(1, false)
+    expect(await runWith(2, false)).toEqual(one)
+    expect(await runWith(2, true)).toEqual(one)
+  })
+})
