@@ -11,7 +11,7 @@
 //
 // Geometry: the conv geometry block (assembly/_im2col.ts): H, W, C the input, OH, OW, OC the output, pt the padding
 // before the first row and column (the same on both axes). Scratch per call (blocks of T tiles, TH x TW tiles):
-// 16·T·(C + OC) + 16·C·OC + (2·TH + 2)·(2·TW + 2)·C floats (src/fused/winograd.ts winogradScratch).
+// 16·(T·(C + OC) + 32) + 16·C·OC + (2·TH + 2)·(2·TW + 2)·C floats (src/fused/winograd.ts winogradScratch).
 import { copyF32, fma4, zeroF32 } from './_vec'
 import { g } from './_im2col'
 
@@ -79,9 +79,9 @@ function convTiles(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, s
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1
   const per = TH * TW
   const vs = scratch
-  const ms = vs + (<usize>(16 * T * C) << 2)
-  const padded = ms + (<usize>(16 * T * OC) << 2) + (<usize>(16 * C * OC) << 2)
-  const vStep = <usize>(T * C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>(T * OC) << 2
+  const ms = vs + (<usize>(16 * xiFloats(T, C)) << 2)
+  const padded = ms + (<usize>(16 * xiFloats(T, OC)) << 2) + (<usize>(16 * C * OC) << 2)
+  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
   const Wp = 2 * TW + 2
   zeroF32(padded, (2 * TH + 2) * Wp * C)
   for (let n = n0; n < n1; n++) {
@@ -114,10 +114,10 @@ function filterGradTiles(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1
   const per = TH * TW
   const vs = scratch
-  const ms = vs + (<usize>(16 * T * C) << 2)
-  const du = ms + (<usize>(16 * T * OC) << 2)
+  const ms = vs + (<usize>(16 * xiFloats(T, C)) << 2)
+  const du = ms + (<usize>(16 * xiFloats(T, OC)) << 2)
   const padded = du + (<usize>(16 * C * OC) << 2)
-  const vStep = <usize>(T * C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>(T * OC) << 2
+  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
   const Wp = 2 * TW + 2
   zeroF32(padded, (2 * TH + 2) * Wp * C)
   zeroF32(du, 16 * C * OC)
@@ -138,6 +138,16 @@ function filterGradTiles(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1
 }
 
 /**
+ * Floats from one ξ's [T][C] block of transforms to the next: one cache line more than the block, so that the 16
+ * blocks (read or written together by every transform) do not fall into the same few cache sets, nor 4 KiB apart from
+ * each other (store-to-load aliasing), whatever T and C.
+ */
+// @ts-ignore: decorator
+@inline function xiFloats(T: i32, C: i32): i32 {
+  return T * C + 16
+}
+
+/**
  * One image [H, W, C] into rows pad .. pad + H - 1, columns pad .. of the zero-bordered [.., Wp, C] block (whose
  * border the caller zeroed once: only the image's own pixels are written), so every tile's patch is inside it.
  */
@@ -152,7 +162,7 @@ function padImage(x: usize, H: i32, W: i32, C: i32, pad: i32, Wp: i32, dst: usiz
 function inputTiles(padded: usize, vs: usize, Wp: i32, C: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
   const px = <usize>C << 2
   const row = <usize>(Wp * C) << 2
-  const xiStep = <usize>(T * C) << 2
+  const xiStep = <usize>xiFloats(T, C) << 2
   let th = r0 / TW
   let tw = r0 - th * TW
   for (let tb = 0; tb < nt; tb++) {
@@ -192,7 +202,7 @@ function inputTiles(padded: usize, vs: usize, Wp: i32, C: i32, TW: i32, r0: i32,
 function outputTiles(ms: usize, y: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
   const px = <usize>OC << 2
   const row = <usize>(OW * OC) << 2
-  const qs = <usize>(T * OC) << 2
+  const qs = <usize>xiFloats(T, OC) << 2
   let th = r0 / TW
   let tw = r0 - th * TW
   for (let tb = 0; tb < nt; tb++, tw++) {
@@ -230,7 +240,7 @@ function outputTiles(ms: usize, y: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0
 function gradTiles(dy: usize, ms: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
   const px = <usize>OC << 2
   const row = <usize>(OW * OC) << 2
-  const qs = <usize>(T * OC) << 2
+  const qs = <usize>xiFloats(T, OC) << 2
   const zero = f32x4.splat(0)
   let th = r0 / TW
   let tw = r0 - th * TW

@@ -38,7 +38,7 @@ export function winogradBlock(_inChannels: number, _outChannels: number): number
 export function winogradScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
   const T = winogradBlock(inChannels, outChannels)
   const padded = (2 * Math.ceil(outHeight / 2) + 2) * (2 * Math.ceil(outWidth / 2) + 2) * inChannels
-  return 16 * T * (inChannels + outChannels) + 16 * inChannels * outChannels + padded
+  return 16 * (T * (inChannels + outChannels) + 32) + 16 * inChannels * outChannels + padded
 }
 
 /**
