@@ -11,7 +11,7 @@ import type { SimdBackend } from '../backend'
 import { geometryInts, patchBlockRows } from '../kernels/_conv'
 import type { KernelArgs, KernelName } from '../runtime'
 import { FusedTrainer } from './trainer'
-import type { FusedNetwork } from './network'
+import { planNetwork, type FusedNetwork } from './network'
 import { transposedGeometry, usesWinograd, winogradBlock, winogradScratch } from './winograd'
 
 afterAll(() => setThreadsCount(2))
@@ -64,7 +64,8 @@ function relErr(a: Float32Array, b: Float32Array): number {
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
 
-// [N, H, W, C, OC, padding]: even and odd outputs (7x7, 5x5, 5x6), channels 4 .. 32, OC a multiple of 8 and not
+// [N, H, W, C, OC, padding]: even and odd outputs (7x7, 5x5, 5x6), channels 4 .. 32, OC a multiple of 8 and not.
+// The kernels take any of these; the fused step uses them on the shapes of usesWinograd only.
 const SHAPES: [number, number, number, number, number, 'same' | 'valid'][] = [
   [3, 8, 8, 8, 16, 'same'],
   [2, 7, 7, 4, 8, 'same'],
@@ -72,6 +73,7 @@ const SHAPES: [number, number, number, number, number, 'same' | 'valid'][] = [
   [3, 7, 7, 32, 32, 'valid'],
   [2, 9, 8, 4, 12, 'valid'],
   [1, 14, 14, 16, 32, 'same'],
+  [1, 28, 28, 8, 16, 'same'],
 ]
 
 describe.each(SIMD_MODES)('Winograd F(2x2, 3x3) kernels ($label)', (mode) => {
@@ -82,7 +84,6 @@ describe.each(SIMD_MODES)('Winograd F(2x2, 3x3) kernels ($label)', (mode) => {
       const k = context()
       try {
         const info = backend_util.computeConv2DInfo([N, H, W, C], [3, 3, C, OC], 1, 1, padding)
-        expect(usesWinograd(info, mode.build)).toBe(true)
         const { outHeight: OH, outWidth: OW } = info
         const rows = N * OH * OW
         const K = 9 * C
@@ -142,32 +143,40 @@ describe.each(SIMD_MODES)('Winograd F(2x2, 3x3) kernels ($label)', (mode) => {
 })
 
 describe('Winograd in the fused step', () => {
-  test('the shape rule: stride-1 3x3 same/valid with channels multiples of 4, on the SIMD builds', () => {
+  test('the shape rule: stride-1 3x3 same/valid, channels multiples of 4, 32 outputs or 28x28, SIMD builds', () => {
     const info = (shape: [number, number, number, number], oc: number, f = 3, s = 1, pad: 'same' | 'valid' = 'same') =>
       backend_util.computeConv2DInfo(shape, [f, f, shape[3], oc], s, 1, pad)
+    // model C's 3x3 layers but #4
     expect(usesWinograd(info([1, 28, 28, 8], 16), 'relaxed-simd')).toBe(true)
+    expect(usesWinograd(info([1, 14, 14, 16], 32), 'simd')).toBe(true)
+    expect(usesWinograd(info([1, 7, 7, 16], 32), 'simd')).toBe(true)
     expect(usesWinograd(info([1, 7, 7, 32], 32, 3, 1, 'valid'), 'simd')).toBe(true)
+    expect(usesWinograd(info([1, 14, 14, 8], 16), 'simd')).toBe(false)
+    // @mnist/model's default network keeps the direct kernels
+    expect(usesWinograd(info([1, 7, 7, 16], 24), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 7, 7, 24], 24), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 4], 8), 'simd')).toBe(false)
     expect(usesWinograd(info([1, 28, 28, 8], 16), 'scalar')).toBe(false)
-    expect(usesWinograd(info([1, 28, 28, 1], 8), 'simd')).toBe(false)
-    expect(usesWinograd(info([1, 28, 28, 8], 6), 'simd')).toBe(false)
-    expect(usesWinograd(info([1, 28, 28, 8], 16, 3, 2), 'simd')).toBe(false)
-    expect(usesWinograd(info([1, 28, 28, 8], 16, 5), 'simd')).toBe(false)
-    expect(usesWinograd(info([1, 28, 28, 8], 16, 1), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 1], 32), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 30), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 32, 3, 2), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 32, 5), 'simd')).toBe(false)
+    expect(usesWinograd(info([1, 28, 28, 8], 32, 1), 'simd')).toBe(false)
   })
 
-  // 'same' and 'valid' Winograd layers (7x7 and 5x5 outputs) between a direct first layer and a 1x1 conv
+  // 'valid' and 'same' Winograd layers (7x7 and 5x5 outputs) after a direct first layer
   const NET: FusedNetwork = {
     inputShape: [9, 9, 1],
     layers: [
       { type: 'conv2d', filters: 8, kernelSize: [3, 3], padding: 'same', useBias: false },
       { type: 'batchNorm', epsilon: 1e-3, momentum: 0.9 },
       { type: 'relu' },
-      { type: 'conv2d', filters: 12, kernelSize: [3, 3], padding: 'valid', useBias: true },
+      { type: 'conv2d', filters: 32, kernelSize: [3, 3], padding: 'valid', useBias: true },
       { type: 'relu' },
-      { type: 'conv2d', filters: 8, kernelSize: [3, 3], padding: 'same', useBias: false },
+      { type: 'conv2d', filters: 32, kernelSize: [3, 3], padding: 'same', useBias: false },
       { type: 'batchNorm', epsilon: 1e-3, momentum: 0.9 },
       { type: 'relu' },
-      { type: 'conv2d', filters: 8, kernelSize: [3, 3], padding: 'valid', useBias: false },
+      { type: 'conv2d', filters: 32, kernelSize: [3, 3], padding: 'valid', useBias: false },
       { type: 'relu' },
       { type: 'flatten' },
       { type: 'dense', units: 10, useBias: true },
@@ -175,6 +184,9 @@ describe('Winograd in the fused step', () => {
   }
 
   test('trains bit-identically with 1 and 2 threads (and the adaptive thread choice)', async () => {
+    const { stages } = planNetwork(NET)
+    const convs = stages.flatMap((s) => (s.kind === 'linear' && s.conv ? [usesWinograd(s.conv, 'simd')] : []))
+    expect(convs).toEqual([false, true, true, true])
     const x = randn(6 * 81, 5)
     const labels = [0, 3, 9, 1, 4, 7]
     const h = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }

@@ -8,8 +8,9 @@ import type { SimdBuild } from '../flags'
 
 /**
  * Whether conv layer `c` runs as Winograd F(2x2, 3x3) in the fused step and fused inference: a SIMD build, a 3x3
- * filter at stride 1 without dilation, 'same' (padding 1) or 'valid' (padding 0), and input and output channels
- * multiples of 4 (the transforms work on 4-channel vectors).
+ * filter at stride 1 without dilation, 'same' (padding 1) or 'valid' (padding 0), input and output channels multiples
+ * of 4 (the transforms work on 4-channel vectors), and a layer wide or large enough (WIDE_CHANNELS output channels,
+ * or LARGE_OUTPUT pixels with C·OC >= 128) for the gain to be clear of the transforms' cost.
  */
 export function usesWinograd(c: backend_util.Conv2DInfo, build: SimdBuild): boolean {
   if (build === 'scalar') return false
@@ -19,8 +20,19 @@ export function usesWinograd(c: backend_util.Conv2DInfo, build: SimdBuild): bool
   const { top, left, bottom, right } = c.padInfo
   const same = top === 1 && left === 1 && bottom === 1 && right === 1
   const valid = top === 0 && left === 0 && bottom === 0 && right === 0
-  return (same && c.outHeight === c.inHeight && c.outWidth === c.inWidth) || valid
+  if (!((same && c.outHeight === c.inHeight && c.outWidth === c.inWidth) || valid)) return false
+  const large = c.outHeight * c.outWidth >= LARGE_OUTPUT && c.inChannels * c.outChannels >= 128
+  return c.outChannels >= WIDE_CHANNELS || large
 }
+
+/**
+ * The size rule, from bench/winograd.ts and bench/stages.ts (CPU time of one thread, 2026-12-07): with 32 output
+ * channels every pass gained 25-45 % (7x7 to 14x14), at 28x28 with 8 -> 16 channels 15-35 %; with 16 or 24 output
+ * channels at 14x14 or 7x7 (@mnist/model's default network) 5-20 %, within the machine's noise of nothing, so those
+ * layers keep the direct kernels (and the default network its results, bit for bit).
+ */
+const WIDE_CHANNELS = 32
+const LARGE_OUTPUT = 28 * 28
 
 /**
  * Tiles per block of the Winograd kernels (a multiple of 4). Measured with bench/winograd.ts on the layers of model C
