@@ -1,53 +1,22 @@
-// Winograd F(2x2, 3x3) for stride-1 3x3 convolutions (the fused trainer's 'same' and 'valid' layers, Lavin & Gray
-// 2016): each 2x2 block of outputs (a tile) is Aᵀ [Σ_c U ⊙ V] A with V = Bᵀ d B of its 4x4 input patch d and
-// U = G g Gᵀ of each 3x3 filter g, so 16 multiply-adds per input channel make 4 outputs instead of 36. The 16 sums
-// over channels are 16 small GEMMs (tiles x C by C x OC, assembly/_gemm.ts); the transforms are additions over
-// 4-channel vectors. The input gradient is the same convolution of dy with the filters rotated by 180° (channels
-// swapped, padding 2 - pad); the filter gradient is Gᵀ [Σ_tiles V ⊙ (A dY Aᵀ)] G.
+// Winograd convolution for stride-1 3x3 layers (the fused trainer's 'same' and 'valid' ones; Lavin & Gray 2016):
+// - forward and input gradient by F(4x4, 3x3): each 4x4 block of outputs (a tile) is Aᵀ [Σ_c U ⊙ V] A with
+//   V = Bᵀ d B of its 6x6 input patch d and U = G g Gᵀ of each filter g: 36 multiply-adds per input channel make 16
+//   outputs instead of 144. The input gradient is the same convolution of dy with the filters rotated by 180°
+//   (channels swapped, padding 2 - pad).
+// - filter gradient by F(2x2, 3x3): dg = Gᵀ [Σ_tiles V ⊙ (A dY Aᵀ)] G over 2x2 output tiles (4x4 input patches):
+//   16 multiply-adds per (input, output) channel pair make a tile's share of 36.
+// The sums over channels (or tiles) are 36 or 16 small GEMMs (tiles x C by C x OC, or C x tiles by tiles x OC); the
+// transforms are additions over 4-channel vectors.
 //
 // Every output's sums run in a fixed order (the GEMM's per-output chain over channels, or over the tiles of one
 // fixed range for the filter gradient), whatever the split into blocks or threads: results do not depend on the
 // thread count. SIMD builds only (C and OC multiples of 4); the host uses the direct kernels elsewhere.
 //
 // Geometry: the conv geometry block (assembly/_im2col.ts): H, W, C the input, OH, OW, OC the output, pt the padding
-// before the first row and column (the same on both axes). Scratch per call (blocks of T tiles, TH x TW tiles):
-// 16·(T·(C + OC) + 32) + 16·C·OC + (2·TH + 2)·(2·TW + 2)·C floats (src/fused/winograd.ts winogradScratch).
+// before the first row and column (the same on both axes). Scratch per call: src/fused/winograd.ts (convScratch,
+// filterScratch).
 import { copyF32, fma4, zeroF32 } from './_vec'
 import { g } from './_im2col'
-
-/**
- * U = G g Gᵀ of every 3x3 filter of w [3, 3, C, OC] into u [16][..] in the GEMM's packed order (packedIndex: for each
- * ξ, blocks of 8 output channels, or 4 for the last when OC is not a multiple of 8, each [C][8]); with `flip`, of the
- * filter rotated by 180° with the channels swapped (the input gradient's convolution: dy has OC channels, dx C).
- */
-export function winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: i32): void {
-  const taps = C * OC
-  const tb = <usize>taps << 2
-  for (let c = 0; c < C; c++) {
-    for (let k = 0; k < OC; k++) {
-      const p = w + (<usize>(c * OC + k) << 2)
-      let g0 = load<f32>(p), g1 = load<f32>(p + tb), g2 = load<f32>(p + 2 * tb)
-      let g3 = load<f32>(p + 3 * tb), g4 = load<f32>(p + 4 * tb), g5 = load<f32>(p + 5 * tb)
-      let g6 = load<f32>(p + 6 * tb), g7 = load<f32>(p + 7 * tb), g8 = load<f32>(p + 8 * tb)
-      if (flip) {
-        let t = g0; g0 = g8; g8 = t
-        t = g1; g1 = g7; g7 = t
-        t = g2; g2 = g6; g6 = t
-        t = g3; g3 = g5; g5 = t
-      }
-      // G g: rows (g0 + g1 + g2)/2 etc. per column
-      const r00 = g0, r01 = g1, r02 = g2
-      const r10 = (g0 + g3 + g6) * 0.5, r11 = (g1 + g4 + g7) * 0.5, r12 = (g2 + g5 + g8) * 0.5
-      const r20 = (g0 - g3 + g6) * 0.5, r21 = (g1 - g4 + g7) * 0.5, r22 = (g2 - g5 + g8) * 0.5
-      const r30 = g6, r31 = g7, r32 = g8
-      const o = <usize>(flip ? packedIndex(k, c, OC, C) : packedIndex(c, k, C, OC)) << 2
-      storeRowG(u + o, tb, 0, r00, r01, r02)
-      storeRowG(u + o, tb, 4, r10, r11, r12)
-      storeRowG(u + o, tb, 8, r20, r21, r22)
-      storeRowG(u + o, tb, 12, r30, r31, r32)
-    }
-  }
-}
 
 /** Offset of U[c][k] within one ξ's packed K x N matrix (N output channels, a multiple of 4). */
 // @ts-ignore: decorator
@@ -56,52 +25,9 @@ export function winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: 
   return k < full ? (k & ~7) * K + c * 8 + (k & 7) : full * K + c * 4 + (k - full)
 }
 
-/** Row i of U = (G g) Gᵀ: ξ = xi0 .. xi0 + 3. */
-// @ts-ignore: decorator
-@inline function storeRowG(p: usize, tb: usize, xi0: i32, a: f32, b: f32, c: f32): void {
-  const q = p + <usize>xi0 * tb
-  store<f32>(q, a)
-  store<f32>(q + tb, (a + b + c) * 0.5)
-  store<f32>(q + 2 * tb, (a - b + c) * 0.5)
-  store<f32>(q + 3 * tb, c)
-}
-
 /**
- * y for images [n0, n1) of the stride-1 3x3 convolution of x with the filters whose transforms are u ([16][C][OC],
- * winograd_weights_f32), blocks of T tiles at a time. The host splits threads by image.
- */
-export function winograd_conv_f32(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
-  if (ASC_FEATURE_SIMD) convTiles(x, u, y, geo, n0, n1, scratch, T)
-}
-
-function convTiles(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
-  const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OH = g(geo, 4), OW = g(geo, 5), OC = g(geo, 6), pad = g(geo, 11)
-  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1
-  const per = TH * TW
-  const vs = scratch
-  const ms = vs + (<usize>(16 * xiFloats(T, C)) << 2)
-  const padded = ms + (<usize>(16 * xiFloats(T, OC)) << 2) + (<usize>(16 * C * OC) << 2)
-  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
-  const Wp = 2 * TW + 2
-  zeroF32(padded, (2 * TH + 2) * Wp * C)
-  for (let n = n0; n < n1; n++) {
-    padImage(x + (<usize>(n * H * W * C) << 2), H, W, C, pad, Wp, padded)
-    const out = y + (<usize>(n * OH * OW * OC) << 2)
-    for (let r0 = 0; r0 < per; r0 += T) {
-      const nt = r0 + T < per ? T : per - r0
-      inputTiles(padded, vs, Wp, C, TW, r0, nt, T)
-      // rows past nt (up to a multiple of 4, within the block) are computed from stale scratch and never read
-      const rows = (nt + 3) & ~3
-      for (let xi = 0; xi < 16; xi++) {
-        gemmPacked(vs + <usize>xi * vStep, C, u + <usize>xi * uStep, ms + <usize>xi * mStep, OC, rows)
-      }
-      outputTiles(ms, out, OH, OW, OC, TW, r0, nt, T)
-    }
-  }
-}
-
-/**
- * The filter gradient of winograd_conv_f32 over images [n0, n1): dw [3, 3, C, OC] = Gᵀ [Σ_tiles V ⊙ (A dY Aᵀ)] G,
+ * The filter gradient of the stride-1 3x3 convolution over images [n0, n1), by F(2x2, 3x3):
+ * dw [3, 3, C, OC] = Gᵀ [Σ_tiles V ⊙ (A dY Aᵀ)] G,
  * the sum over the range's tiles in order (the host's reduction parts are fixed ranges).
  */
 export function winograd_filter_grad_f32(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize,
@@ -196,44 +122,6 @@ function inputTiles(padded: usize, vs: usize, Wp: i32, C: i32, TW: i32, r0: i32,
   v128.store(q + 10 * qs, f32x4.sub(e22, e12)); v128.store(q + 11 * qs, f32x4.sub(e23, e13))
   v128.store(q + 12 * qs, f32x4.sub(e10, e30)); v128.store(q + 13 * qs, f32x4.sub(e11, e31))
   v128.store(q + 14 * qs, f32x4.sub(e12, e32)); v128.store(q + 15 * qs, f32x4.sub(e13, e33))
-}
-
-/** y = Aᵀ M A of tiles [t0, t0 + nt) from ms [16][T][OC]; outputs past OH / OW (odd sizes) are not written. */
-function outputTiles(ms: usize, y: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
-  const px = <usize>OC << 2
-  const row = <usize>(OW * OC) << 2
-  const qs = <usize>xiFloats(T, OC) << 2
-  let th = r0 / TW
-  let tw = r0 - th * TW
-  for (let tb = 0; tb < nt; tb++, tw++) {
-    if (tw == TW) { tw = 0; th++ }
-    const oh = 2 * th, ow = 2 * tw
-    const down = oh + 1 < OH, right = ow + 1 < OW
-    const out = y + (<usize>((oh * OW + ow) * OC) << 2)
-    const src = ms + (<usize>(tb * OC) << 2)
-    for (let k = 0; k < OC; k += 4) {
-      const q = src + (<usize>k << 2)
-      // per row of M: f0 = m0 + m1 + m2, f1 = m1 - m2 - m3; then the same over the rows
-      let m1 = v128.load(q + qs), m2 = v128.load(q + 2 * qs)
-      const f00 = f32x4.add(f32x4.add(v128.load(q), m1), m2), f01 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 3 * qs))
-      m1 = v128.load(q + 5 * qs); m2 = v128.load(q + 6 * qs)
-      const f10 = f32x4.add(f32x4.add(v128.load(q + 4 * qs), m1), m2)
-      const f11 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 7 * qs))
-      m1 = v128.load(q + 9 * qs); m2 = v128.load(q + 10 * qs)
-      const f20 = f32x4.add(f32x4.add(v128.load(q + 8 * qs), m1), m2)
-      const f21 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 11 * qs))
-      m1 = v128.load(q + 13 * qs); m2 = v128.load(q + 14 * qs)
-      const f30 = f32x4.add(f32x4.add(v128.load(q + 12 * qs), m1), m2)
-      const f31 = f32x4.sub(f32x4.sub(m1, m2), v128.load(q + 15 * qs))
-      const o = out + (<usize>k << 2)
-      v128.store(o, f32x4.add(f32x4.add(f00, f10), f20))
-      if (right) v128.store(o + px, f32x4.add(f32x4.add(f01, f11), f21))
-      if (down) {
-        v128.store(o + row, f32x4.sub(f32x4.sub(f10, f20), f30))
-        if (right) v128.store(o + row + px, f32x4.sub(f32x4.sub(f11, f21), f31))
-      }
-    }
-  }
 }
 
 /** dM = A dY Aᵀ of tiles [t0, t0 + nt) into ms [16][T][OC] (dY past OH / OW is zero). */
@@ -422,4 +310,185 @@ function gemmTransposedA(v: usize, K: i32, m: usize, N: i32, du: usize, nt: i32)
       v128.store(o, c0); v128.store(o + cs, c1); v128.store(o + 2 * cs, c2); v128.store(o + 3 * cs, c3)
     }
   }
+}
+
+// ---- F(4x4, 3x3): 6x6 input patches at stride 4. Per block of T tiles: the 36 transforms of the input, 36 GEMMs,
+// the outputs.
+// Lavin & Gray's matrices (interpolation points 0, ±1, ±2, ∞): Bᵀ rows [4 0 -5 0 1 0], [0 -4 -4 1 1 0],
+// [0 4 -4 -1 1 0], [0 -2 -1 2 1 0], [0 2 -1 -2 1 0], [0 4 0 -5 0 1]; G rows [1/4 0 0], -[1 1 1]/6, -[1 -1 1]/6,
+// [1/24 1/12 1/6], [1/24 -1/12 1/6], [0 0 1]; Aᵀ rows [1 1 1 1 1 0], [0 1 -1 2 -2 0], [0 1 1 4 4 0], [0 1 -1 8 -8 1].
+
+/**
+ * U = G g Gᵀ (6x6, computed in f64) of every 3x3 filter of w [3, 3, C, OC] into u [36][..] in the GEMM's packed
+ * order (packedIndex: for each ξ, blocks of 8 output channels, or 4 for the last when OC is not a multiple of 8, each
+ * [C][8]); with `flip`, of the filter rotated by 180° with the channels swapped (the input gradient's convolution:
+ * dy has OC channels, dx C).
+ */
+export function winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: i32): void {
+  const taps = C * OC
+  const tb = <usize>taps << 2
+  const gg = memory.data(9 * 8)
+  const r = memory.data(18 * 8)
+  for (let c = 0; c < C; c++) {
+    for (let k = 0; k < OC; k++) {
+      const p = w + (<usize>(c * OC + k) << 2)
+      for (let i = 0; i < 9; i++) store<f64>(gg + (<usize>(flip ? 8 - i : i) << 3), <f64>load<f32>(p + <usize>i * tb))
+      // G g (6x3), then (G g) Gᵀ row by row
+      for (let b = 0; b < 3; b++) {
+        const g0 = load<f64>(gg + (<usize>b << 3)), g1 = load<f64>(gg + (<usize>(3 + b) << 3))
+        const g2 = load<f64>(gg + (<usize>(6 + b) << 3))
+        store<f64>(r + (<usize>b << 3), g0 / 4)
+        store<f64>(r + (<usize>(3 + b) << 3), -(g0 + g1 + g2) / 6)
+        store<f64>(r + (<usize>(6 + b) << 3), -(g0 - g1 + g2) / 6)
+        store<f64>(r + (<usize>(9 + b) << 3), g0 / 24 + g1 / 12 + g2 / 6)
+        store<f64>(r + (<usize>(12 + b) << 3), g0 / 24 - g1 / 12 + g2 / 6)
+        store<f64>(r + (<usize>(15 + b) << 3), g2)
+      }
+      const o = u + (<usize>(flip ? packedIndex(k, c, OC, C) : packedIndex(c, k, C, OC)) << 2)
+      for (let i = 0; i < 6; i++) {
+        const g0 = load<f64>(r + (<usize>(3 * i) << 3)), g1 = load<f64>(r + (<usize>(3 * i + 1) << 3))
+        const g2 = load<f64>(r + (<usize>(3 * i + 2) << 3))
+        const q = o + <usize>(6 * i) * tb
+        store<f32>(q, <f32>(g0 / 4))
+        store<f32>(q + tb, <f32>(-(g0 + g1 + g2) / 6))
+        store<f32>(q + 2 * tb, <f32>(-(g0 - g1 + g2) / 6))
+        store<f32>(q + 3 * tb, <f32>(g0 / 24 + g1 / 12 + g2 / 6))
+        store<f32>(q + 4 * tb, <f32>(g0 / 24 - g1 / 12 + g2 / 6))
+        store<f32>(q + 5 * tb, <f32>g2)
+      }
+    }
+  }
+}
+
+/**
+ * y for images [n0, n1) of the stride-1 3x3 convolution of x with the filters whose transforms are u
+ * (winograd_weights_f32), by F(4x4, 3x3), blocks of T tiles (a multiple of 4) at a time. The host splits threads by
+ * image.
+ */
+export function winograd_conv_f32(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
+  if (ASC_FEATURE_SIMD) conv4Tiles(x, u, y, geo, n0, n1, scratch, T)
+}
+
+function conv4Tiles(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
+  const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OH = g(geo, 4), OW = g(geo, 5), OC = g(geo, 6), pad = g(geo, 11)
+  const TH = (OH + 3) >> 2, TW = (OW + 3) >> 2
+  const per = TH * TW
+  const vs = scratch
+  const ms = vs + (<usize>(36 * xiFloats(T, C)) << 2)
+  const tmp = ms + (<usize>(36 * xiFloats(T, OC)) << 2)
+  const padded = tmp + 48 * 16
+  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
+  const Wp = 4 * TW + 2
+  zeroF32(padded, (4 * TH + 2) * Wp * C)
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * H * W * C) << 2), H, W, C, pad, Wp, padded)
+    const out = y + (<usize>(n * OH * OW * OC) << 2)
+    for (let r0 = 0; r0 < per; r0 += T) {
+      const nt = r0 + T < per ? T : per - r0
+      input4Tiles(padded, vs, tmp, Wp, C, TW, r0, nt, T)
+      const rows = (nt + 3) & ~3
+      for (let xi = 0; xi < 36; xi++) {
+        gemmPacked(vs + <usize>xi * vStep, C, u + <usize>xi * uStep, ms + <usize>xi * mStep, OC, rows)
+      }
+      output4Tiles(ms, out, tmp, OH, OW, OC, TW, r0, nt, T)
+    }
+  }
+}
+
+/** V = Bᵀ d B (6x6) of an image's tiles [r0, r0 + nt) into vs [36][..]: rows into tmp, then columns. */
+function input4Tiles(padded: usize, vs: usize, tmp: usize, Wp: i32, C: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
+  const px = <usize>C << 2
+  const row = <usize>(Wp * C) << 2
+  const qs = <usize>xiFloats(T, C) << 2
+  let th = r0 / TW
+  let tw = r0 - th * TW
+  for (let tb = 0; tb < nt; tb++) {
+    const src = padded + <usize>(4 * th) * row + <usize>(4 * tw) * px
+    const dst = vs + (<usize>(tb * C) << 2)
+    for (let c = 0; c < C; c += 4) {
+      const off = <usize>c << 2
+      // d B: each row of the patch into tmp [6][6] (vectors)
+      for (let i = 0; i < 6; i++) {
+        const p = src + <usize>i * row + off
+        inputRow4(v128.load(p), v128.load(p + px), v128.load(p + 2 * px), v128.load(p + 3 * px), v128.load(p + 4 * px),
+          v128.load(p + 5 * px), tmp + (<usize>(6 * i) << 4), 16)
+      }
+      // Bᵀ (d B): each column of tmp into V[ξ = 6i + j]
+      for (let j = 0; j < 6; j++) {
+        const p = tmp + (<usize>j << 4)
+        inputRow4(v128.load(p), v128.load(p, 96), v128.load(p, 192), v128.load(p, 288), v128.load(p, 384),
+          v128.load(p, 480), dst + off + <usize>j * qs, 6 * qs)
+      }
+    }
+    if (++tw == TW) { tw = 0; th++ }
+  }
+}
+
+/** The 1-D input transform Bᵀ d of 6 vectors, stored at q, q + s, ... q + 5s. */
+// @ts-ignore: decorator
+@inline function inputRow4(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, q: usize, s: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2)
+  const a = f32x4.sub(d4, f32x4.mul(four, d2)), b = f32x4.sub(d3, f32x4.mul(four, d1))
+  const c = f32x4.sub(d4, d2), e = f32x4.mul(two, f32x4.sub(d3, d1))
+  v128.store(q, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4))
+  v128.store(q + s, f32x4.add(a, b))
+  v128.store(q + 2 * s, f32x4.sub(a, b))
+  v128.store(q + 3 * s, f32x4.add(c, e))
+  v128.store(q + 4 * s, f32x4.sub(c, e))
+  v128.store(q + 5 * s, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5))
+}
+
+/** y = Aᵀ M A (4x4) of tiles [r0, r0 + nt) from ms [36][..]; outputs past OH / OW are not written. */
+function output4Tiles(ms: usize, y: usize, tmp: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
+  const px = <usize>OC << 2
+  const row = <usize>(OW * OC) << 2
+  const qs = <usize>xiFloats(T, OC) << 2
+  let th = r0 / TW
+  let tw = r0 - th * TW
+  for (let tb = 0; tb < nt; tb++, tw++) {
+    if (tw == TW) { tw = 0; th++ }
+    const oh = 4 * th, ow = 4 * tw
+    const down = OH - oh < 4 ? OH - oh : 4, right = OW - ow < 4 ? OW - ow : 4
+    const out = y + (<usize>((oh * OW + ow) * OC) << 2)
+    const src = ms + (<usize>(tb * OC) << 2)
+    for (let k = 0; k < OC; k += 4) {
+      const off = <usize>k << 2
+      // M A: each row of M (ξ = 6i .. 6i + 5) into tmp [6][4]
+      for (let i = 0; i < 6; i++) {
+        const p = src + off + <usize>(6 * i) * qs
+        outputRow4(v128.load(p), v128.load(p + qs), v128.load(p + 2 * qs), v128.load(p + 3 * qs), v128.load(p + 4 * qs),
+          v128.load(p + 5 * qs), tmp + (<usize>(4 * i) << 4), 16)
+      }
+      if (down == 4 && right == 4) {
+        for (let b = 0; b < 4; b++) {
+          const p = tmp + (<usize>b << 4)
+          outputRow4(v128.load(p), v128.load(p, 64), v128.load(p, 128), v128.load(p, 192), v128.load(p, 256),
+            v128.load(p, 320), out + off + <usize>b * px, row)
+        }
+      } else {
+        // an edge tile: all 16 into tmp [24..40) ([a][b]), then the ones inside the output
+        const edge = tmp + 24 * 16
+        for (let b = 0; b < 4; b++) {
+          const p = tmp + (<usize>b << 4)
+          outputRow4(v128.load(p), v128.load(p, 64), v128.load(p, 128), v128.load(p, 192), v128.load(p, 256),
+            v128.load(p, 320), edge + (<usize>b << 4), 64)
+        }
+        for (let a = 0; a < down; a++) {
+          for (let b = 0; b < right; b++) {
+            v128.store(out + off + <usize>a * row + <usize>b * px, v128.load(edge + (<usize>(4 * a + b) << 4)))
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The 1-D output transform Aᵀ m of 6 vectors, stored at q, q + s, q + 2s, q + 3s. */
+// @ts-ignore: decorator
+@inline function outputRow4(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, q: usize, s: usize): void {
+  const p = f32x4.add(m1, m2), d = f32x4.sub(m1, m2), r = f32x4.add(m3, m4), e = f32x4.sub(m3, m4)
+  v128.store(q, f32x4.add(f32x4.add(m0, p), r))
+  v128.store(q + s, f32x4.add(d, f32x4.mul(f32x4.splat(2), e)))
+  v128.store(q + 2 * s, f32x4.add(p, f32x4.mul(f32x4.splat(4), r)))
+  v128.store(q + 3 * s, f32x4.add(f32x4.add(d, f32x4.mul(f32x4.splat(8), e)), m5))
 }

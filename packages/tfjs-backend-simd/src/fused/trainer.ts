@@ -14,7 +14,7 @@ import {
   type Stage,
 } from './network'
 import { ThreadTuner } from './thread-tuner'
-import { transposedGeometry, usesWinograd, winogradBlock, winogradScratch } from './winograd'
+import { CONV_TILES, FILTER_TILES, convScratch, filterScratch, transposedGeometry, usesWinograd } from './winograd'
 
 export interface FusedTrainerOptions {
   /** Largest batch a step or a prediction call takes (buffers are sized for it). */
@@ -105,7 +105,7 @@ interface StageBuffers {
   /** Transposed weights for the input gradient (not for a Winograd conv). */
   wt: number
   /**
-   * A conv that runs as Winograd F(2x2, 3x3) (usesWinograd): its filters' transforms for the forward pass (u) and for
+   * A conv that runs as Winograd convolutions (usesWinograd): its filters' transforms for the forward pass (u) and for
    * the input gradient (ut, the rotated filters), and the input gradient's geometry (geoT); 0 otherwise.
    */
   u: number
@@ -210,8 +210,8 @@ export class FusedTrainer {
           : turns[lastY === turns[0] ? 1 : 0]!
       lastY = y
       const wino = stage.kind === 'linear' && stage.conv !== undefined && usesWinograd(stage.conv, this.rt.build)
-      // 16 transforms per (input, output) channel pair (K = 9 x input channels)
-      const transforms = stage.kind === 'linear' ? ((16 * stage.inputs) / 9) * stage.units : 0
+      // 36 transforms per (input, output) channel pair (K = 9 x input channels)
+      const transforms = stage.kind === 'linear' ? 4 * stage.inputs * stage.units : 0
       const buf: StageBuffers = {
         y,
         dy: inference ? 0 : this.alloc(B * stage.outSize),
@@ -488,7 +488,7 @@ export class FusedTrainer {
       const Cin = s.conv.inChannels
       // the filters' transforms, from the weights of this step
       this.rt.run('winograd_weights_f32', [[w, b.u, Cin, C, 0]])
-      const scratch = winogradScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
+      const scratch = convScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
       this.parallel('winograd_conv_f32', n, 2 * rows * s.inputs * C, (n0, n1, t) => [
         x,
         b.u,
@@ -497,7 +497,7 @@ export class FusedTrainer {
         n0,
         n1,
         this.scratchFor(WINO, t, scratch),
-        winogradBlock(Cin, C),
+        CONV_TILES,
       ])
     } else if (s.conv) {
       this.setBatch(b.geo, n)
@@ -720,7 +720,7 @@ export class FusedTrainer {
     const flops = 2 * rows * K * C
     if (s.conv && b.u !== 0) {
       const Cin = s.conv.inChannels
-      const scratch = winogradScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
+      const scratch = filterScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
       const parts = this.parallel(
         'winograd_filter_grad_f32',
         n,
@@ -733,7 +733,7 @@ export class FusedTrainer {
           n0,
           n1,
           this.scratchFor(WINO, t, scratch),
-          winogradBlock(Cin, C),
+          FILTER_TILES,
         ],
         1,
         REDUCTION_PARTS,
@@ -770,7 +770,7 @@ export class FusedTrainer {
       // the convolution of dy with the filters rotated by 180° (transforms made here: the weights of this step)
       const Cin = s.conv.inChannels
       this.rt.run('winograd_weights_f32', [[this.params + s.kernel.offset * 4, b.ut, Cin, C, 1]])
-      const scratch = winogradScratch(C, Cin, s.conv.inHeight, s.conv.inWidth)
+      const scratch = convScratch(C, Cin, s.conv.inHeight, s.conv.inWidth)
       this.parallel('winograd_conv_f32', n, flops, (n0, n1, t) => [
         b.dy,
         b.ut,
@@ -779,7 +779,7 @@ export class FusedTrainer {
         n0,
         n1,
         this.scratchFor(WINO, t, scratch),
-        winogradBlock(C, Cin),
+        CONV_TILES,
       ])
     } else if (s.conv) {
       const mb = blockRows(K)

@@ -1,6 +1,7 @@
-// The Winograd F(2x2, 3x3) kernels (assembly/Winograd3x3.ts) against the direct kernels they replace in the fused
-// step: the same convolution, input gradient and filter gradient within float rounding ('same' and 'valid', odd
-// sizes, several channel counts), the same bits in any split of the images, and the shape rule.
+// The Winograd kernels (assembly/Winograd3x3.ts: F(4x4, 3x3) forward and input gradient, F(2x2, 3x3) filter gradient)
+// against the direct kernels they replace in the fused step: the same convolution, input gradient and filter gradient
+// within float rounding ('same' and 'valid', odd sizes, several channel counts), the same bits in any split of the
+// images, and the shape rule.
 import * as tf from '@tensorflow/tfjs-core'
 import { backend_util } from '@tensorflow/tfjs-core'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -12,7 +13,7 @@ import { geometryInts, patchBlockRows } from '../kernels/_conv'
 import type { KernelArgs, KernelName } from '../runtime'
 import { FusedTrainer } from './trainer'
 import { planNetwork, type FusedNetwork } from './network'
-import { transposedGeometry, usesWinograd, winogradBlock, winogradScratch } from './winograd'
+import { CONV_TILES, FILTER_TILES, convScratch, filterScratch, transposedGeometry, usesWinograd } from './winograd'
 
 afterAll(() => setThreadsCount(2))
 
@@ -76,7 +77,7 @@ const SHAPES: [number, number, number, number, number, 'same' | 'valid'][] = [
   [1, 28, 28, 8, 16, 'same'],
 ]
 
-describe.each(SIMD_MODES)('Winograd F(2x2, 3x3) kernels ($label)', (mode) => {
+describe.each(SIMD_MODES)('Winograd kernels ($label)', (mode) => {
   test.each(SHAPES)(
     '%i x %i x %i x %i -> %i (%s): forward, input and filter gradients as the direct kernels, in any split',
     async (N, H, W, C, OC, padding) => {
@@ -105,33 +106,34 @@ describe.each(SIMD_MODES)('Winograd F(2x2, 3x3) kernels ($label)', (mode) => {
         k.run('conv2d_backprop_input_f32', [dy, wt, dx, geo, 0, N, scratch, mb])
         k.run('conv2d_backprop_filter_f32', [x, dy, dw, geo, 0, rows, scratch, mb])
         // Winograd: all images in one call, then split after the first image (two threads where there are two)
-        const u = k.alloc(16 * C * OC)
-        const ut = k.alloc(16 * C * OC)
+        const u = k.alloc(36 * C * OC)
+        const ut = k.alloc(36 * C * OC)
         k.run('winograd_weights_f32', [w, u, C, OC, 0])
         k.run('winograd_weights_f32', [w, ut, C, OC, 1])
-        const T = winogradBlock(C, OC)
-        const s0 = k.alloc(Math.max(winogradScratch(C, OC, OH, OW), winogradScratch(OC, C, H, W)))
-        const s1 = k.alloc(Math.max(winogradScratch(C, OC, OH, OW), winogradScratch(OC, C, H, W)))
-        const results = [1, 2].map((parts) => {
-          const split = parts === 1 ? N : 1
+        const floats = Math.max(convScratch(C, OC, OH, OW), convScratch(OC, C, H, W), filterScratch(C, OC, OH, OW))
+        const s0 = k.alloc(floats)
+        const s1 = k.alloc(floats)
+        const results = [N, 1].map((split) => {
           const y2 = k.alloc(rows * OC)
           const dx2 = k.alloc(N * H * W * C)
           const dw2 = k.alloc(K * OC)
-          const fwd: KernelArgs<'winograd_conv_f32'>[] = [[x, u, y2, geo, 0, split, s0, T]]
-          const bwd: KernelArgs<'winograd_conv_f32'>[] = [[dy, ut, dx2, geoT, 0, split, s0, T]]
+          const fwd: KernelArgs<'winograd_conv_f32'>[] = [[x, u, y2, geo, 0, split, s0, CONV_TILES]]
+          const bwd: KernelArgs<'winograd_conv_f32'>[] = [[dy, ut, dx2, geoT, 0, split, s0, CONV_TILES]]
           if (split < N) {
-            fwd.push([x, u, y2, geo, split, N, s1, T])
-            bwd.push([dy, ut, dx2, geoT, split, N, s1, T])
+            fwd.push([x, u, y2, geo, split, N, s1, CONV_TILES])
+            bwd.push([dy, ut, dx2, geoT, split, N, s1, CONV_TILES])
           }
           k.run('winograd_conv_f32', ...fwd)
           k.run('winograd_conv_f32', ...bwd)
-          k.run('winograd_filter_grad_f32', [x, dy, dw2, geo, 0, N, s0, T])
+          k.run('winograd_filter_grad_f32', [x, dy, dw2, geo, 0, N, s0, FILTER_TILES])
           return { y: k.get(y2, rows * OC), dx: k.get(dx2, N * H * W * C), dw: k.get(dw2, K * OC) }
         })
         const [whole, split] = results as [(typeof results)[0], (typeof results)[0]]
-        expect(relErr(whole.y, k.get(y, rows * OC)), 'forward').toBeLessThan(2e-6)
-        expect(relErr(whole.dx, k.get(dx, N * H * W * C)), 'input gradient').toBeLessThan(2e-6)
-        expect(relErr(whole.dw, k.get(dw, K * OC)), 'filter gradient').toBeLessThan(2e-6)
+        // F(4x4, 3x3) rounds more than F(2x2, 3x3) (its transforms scale by up to 8 and 1/24): measured 1e-6 .. 6e-6
+        expect(relErr(whole.y, k.get(y, rows * OC)), 'forward').toBeLessThan(2e-5)
+        expect(relErr(whole.dx, k.get(dx, N * H * W * C)), 'input gradient').toBeLessThan(2e-5)
+        // F(2x2, 3x3): measured 2e-7 .. 9e-7
+        expect(relErr(whole.dw, k.get(dw, K * OC)), 'filter gradient').toBeLessThan(3e-6)
         expect(bits(split.y), 'forward, split').toEqual(bits(whole.y))
         expect(bits(split.dx), 'input gradient, split').toEqual(bits(whole.dx))
         expect(bits(split.dw), 'filter gradient, again').toEqual(bits(whole.dw))

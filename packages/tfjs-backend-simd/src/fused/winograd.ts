@@ -2,12 +2,12 @@ import type { backend_util } from '@tensorflow/tfjs-core'
 import { GEO_C, GEO_H, GEO_OC, GEO_OH, GEO_OW, GEO_PL, GEO_PT, GEO_W } from '../../assembly/abi'
 import type { SimdBuild } from '../flags'
 
-// Which of the fused step's convolutions run as Winograd F(2x2, 3x3) (assembly/Winograd3x3.ts), and the host side of
-// those kernels. A fixed rule of the layer's shape (never a timing), so a network's results are the same on every run
+// Which of the fused step's convolutions run as Winograd convolutions (assembly/Winograd3x3.ts: F(4x4, 3x3) forward
+// and input gradient, F(2x2, 3x3) filter gradient), and the host side of those kernels. A fixed rule of the layer's shape (never a timing), so a network's results are the same on every run
 // and thread count.
 
 /**
- * Whether conv layer `c` runs as Winograd F(2x2, 3x3) in the fused step and fused inference: a SIMD build, a 3x3
+ * Whether conv layer `c` runs as Winograd convolutions in the fused step and fused inference: a SIMD build, a 3x3
  * filter at stride 1 without dilation, 'same' (padding 1) or 'valid' (padding 0), input and output channels multiples
  * of 4 (the transforms work on 4-channel vectors), and a layer wide or large enough (WIDE_CHANNELS output channels,
  * or LARGE_OUTPUT pixels with C·OC >= 128) for the gain to be clear of the transforms' cost.
@@ -35,22 +35,23 @@ const WIDE_CHANNELS = 32
 const LARGE_OUTPUT = 28 * 28
 
 /**
- * Tiles per block of the Winograd kernels (a multiple of 4). Measured with bench/winograd.ts on the layers of model C
- * and the default network: 16 was the fastest or within noise of it for every pass (8 left the GEMMs' setup
- * uncovered, 32 and up spilled the transforms out of the first-level cache).
+ * Tiles per block of winograd_conv_f32 (4x4 outputs each) and winograd_filter_grad_f32 (2x2 each): multiples of 4.
+ * Measured with bench/winograd.ts on the layers of model C: the fastest or within noise of it for every pass (fewer
+ * left the GEMMs' setup uncovered, more spilled the transforms out of the first-level cache).
  */
-export function winogradBlock(_inChannels: number, _outChannels: number): number {
-  return 16
+export const CONV_TILES = 8
+export const FILTER_TILES = 16
+
+/** Floats of scratch one winograd_conv_f32 call uses: the block's transforms, a few vectors, one padded image. */
+export function convScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
+  const padded = (4 * Math.ceil(outHeight / 4) + 2) * (4 * Math.ceil(outWidth / 4) + 2) * inChannels
+  return 36 * (CONV_TILES * (inChannels + outChannels) + 32) + 48 * 4 + padded
 }
 
-/**
- * Floats of scratch one winograd_conv_f32 / winograd_filter_grad_f32 call uses (see assembly/Winograd3x3.ts): the
- * block's transforms, the filter gradient's sums and one zero-bordered input image.
- */
-export function winogradScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
-  const T = winogradBlock(inChannels, outChannels)
+/** Floats of scratch one winograd_filter_grad_f32 call uses: the block's transforms, the sums, one padded image. */
+export function filterScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
   const padded = (2 * Math.ceil(outHeight / 2) + 2) * (2 * Math.ceil(outWidth / 2) + 2) * inChannels
-  return 16 * (T * (inChannels + outChannels) + 32) + 16 * inChannels * outChannels + padded
+  return 16 * (FILTER_TILES * (inChannels + outChannels) + 32) + 16 * inChannels * outChannels + padded
 }
 
 /**
