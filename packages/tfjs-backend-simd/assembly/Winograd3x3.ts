@@ -42,11 +42,11 @@ function filterGradTiles(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1
   const vs = scratch
   const ms = vs + (<usize>(16 * xiFloats(T, C)) << 2)
   const du = ms + (<usize>(16 * xiFloats(T, OC)) << 2)
-  const padded = du + (<usize>(16 * C * OC) << 2)
-  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
+  const padded = du + (<usize>(16 * uPlane(C, OC)) << 2)
+  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>uPlane(C, OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
   const Wp = 2 * TW + 2
   zeroF32(padded, (2 * TH + 2) * Wp * C)
-  zeroF32(du, 16 * C * OC)
+  zeroF32(du, 16 * uPlane(C, OC))
   for (let n = n0; n < n1; n++) {
     padImage(x + (<usize>(n * H * W * C) << 2), H, W, C, pad, Wp, padded)
     const grad = dy + (<usize>(n * OH * OW * OC) << 2)
@@ -60,7 +60,17 @@ function filterGradTiles(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1
       }
     }
   }
-  filterFromU(du, dw, C * OC)
+  filterFromU(du, uStep, dw, C * OC)
+}
+
+/**
+ * Floats from one ξ's packed C x OC filter transforms to the next (36 of them): one cache line more, so that the 36
+ * values of a filter are not 4 KiB apart (C·OC = 1024) when winograd_weights_f32 writes them.
+ */
+// @ts-ignore: decorator
+@inline function uPlane(C: i32, OC: i32): i32 {
+  // (also the filter gradient's 16 planes of sums)
+  return C * OC + 16
 }
 
 /**
@@ -159,9 +169,9 @@ function gradTiles(dy: usize, ms: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0:
   }
 }
 
-/** dw [3][3][taps] = Gᵀ dU G from du [16][taps] (taps = C·OC), 4 taps at a time (taps is a multiple of 16). */
-function filterFromU(du: usize, dw: usize, taps: i32): void {
-  const s = <usize>taps << 2
+/** dw [3][3][taps] = Gᵀ dU G from du [16][..] (planes `s` bytes apart), 4 taps (of C·OC, a multiple of 16) at a time. */
+function filterFromU(du: usize, s: usize, dw: usize, taps: i32): void {
+  const ws = <usize>taps << 2
   const half = f32x4.splat(0.5)
   for (let i = 0; i < taps; i += 4) {
     const p = du + (<usize>i << 2)
@@ -183,9 +193,9 @@ function filterFromU(du: usize, dw: usize, taps: i32): void {
     const q30 = f32x4.add(v128.load(p + 12 * s), sp), q31 = f32x4.mul(f32x4.sub(u1, u2), half)
     const q32 = f32x4.add(sp, v128.load(p + 15 * s))
     const o = dw + (<usize>i << 2)
-    filterRow(o, s, q00, q10, q20, q30, half)
-    filterRow(o + s, s, q01, q11, q21, q31, half)
-    filterRow(o + 2 * s, s, q02, q12, q22, q32, half)
+    filterRow(o, ws, q00, q10, q20, q30, half)
+    filterRow(o + ws, ws, q01, q11, q21, q31, half)
+    filterRow(o + 2 * ws, ws, q02, q12, q22, q32, half)
   }
 }
 
@@ -319,45 +329,54 @@ function gemmTransposedA(v: usize, K: i32, m: usize, N: i32, du: usize, nt: i32)
 // [1/24 1/12 1/6], [1/24 -1/12 1/6], [0 0 1]; Aᵀ rows [1 1 1 1 1 0], [0 1 -1 2 -2 0], [0 1 1 4 4 0], [0 1 -1 8 -8 1].
 
 /**
- * U = G g Gᵀ (6x6, computed in f64) of every 3x3 filter of w [3, 3, C, OC] into u [36][..] in the GEMM's packed
+ * U = G g Gᵀ (6x6, computed in f64) of every 3x3 filter of w [3, 3, C, OC] into u [36][uPlane] in the GEMM's packed
  * order (packedIndex: for each ξ, blocks of 8 output channels, or 4 for the last when OC is not a multiple of 8, each
  * [C][8]); with `flip`, of the filter rotated by 180° with the channels swapped (the input gradient's convolution:
  * dy has OC channels, dx C).
  */
 export function winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: i32): void {
-  const taps = C * OC
-  const tb = <usize>taps << 2
-  const gg = memory.data(9 * 8)
-  const r = memory.data(18 * 8)
+  const tb = <usize>(C * OC) << 2
+  const ub = <usize>uPlane(C, OC) << 2
   for (let c = 0; c < C; c++) {
     for (let k = 0; k < OC; k++) {
       const p = w + (<usize>(c * OC + k) << 2)
-      for (let i = 0; i < 9; i++) store<f64>(gg + (<usize>(flip ? 8 - i : i) << 3), <f64>load<f32>(p + <usize>i * tb))
-      // G g (6x3), then (G g) Gᵀ row by row
-      for (let b = 0; b < 3; b++) {
-        const g0 = load<f64>(gg + (<usize>b << 3)), g1 = load<f64>(gg + (<usize>(3 + b) << 3))
-        const g2 = load<f64>(gg + (<usize>(6 + b) << 3))
-        store<f64>(r + (<usize>b << 3), g0 / 4)
-        store<f64>(r + (<usize>(3 + b) << 3), -(g0 + g1 + g2) / 6)
-        store<f64>(r + (<usize>(6 + b) << 3), -(g0 - g1 + g2) / 6)
-        store<f64>(r + (<usize>(9 + b) << 3), g0 / 24 + g1 / 12 + g2 / 6)
-        store<f64>(r + (<usize>(12 + b) << 3), g0 / 24 - g1 / 12 + g2 / 6)
-        store<f64>(r + (<usize>(15 + b) << 3), g2)
+      // the filter's rows (rotated by 180° with `flip`): g[a][b] = ga_b
+      let g00 = <f64>load<f32>(p), g01 = <f64>load<f32>(p + tb), g02 = <f64>load<f32>(p + 2 * tb)
+      let g10 = <f64>load<f32>(p + 3 * tb), g11 = <f64>load<f32>(p + 4 * tb), g12 = <f64>load<f32>(p + 5 * tb)
+      let g20 = <f64>load<f32>(p + 6 * tb), g21 = <f64>load<f32>(p + 7 * tb), g22 = <f64>load<f32>(p + 8 * tb)
+      if (flip) {
+        let t = g00; g00 = g22; g22 = t
+        t = g01; g01 = g21; g21 = t
+        t = g02; g02 = g20; g20 = t
+        t = g10; g10 = g12; g12 = t
       }
       const o = u + (<usize>(flip ? packedIndex(k, c, OC, C) : packedIndex(c, k, C, OC)) << 2)
-      for (let i = 0; i < 6; i++) {
-        const g0 = load<f64>(r + (<usize>(3 * i) << 3)), g1 = load<f64>(r + (<usize>(3 * i + 1) << 3))
-        const g2 = load<f64>(r + (<usize>(3 * i + 2) << 3))
-        const q = o + <usize>(6 * i) * tb
-        store<f32>(q, <f32>(g0 / 4))
-        store<f32>(q + tb, <f32>(-(g0 + g1 + g2) / 6))
-        store<f32>(q + 2 * tb, <f32>(-(g0 - g1 + g2) / 6))
-        store<f32>(q + 3 * tb, <f32>(g0 / 24 + g1 / 12 + g2 / 6))
-        store<f32>(q + 4 * tb, <f32>(g0 / 24 - g1 / 12 + g2 / 6))
-        store<f32>(q + 5 * tb, <f32>g2)
-      }
+      // (G g) per column b, then each of its 6 rows times Gᵀ
+      const s = o + 6 * ub
+      filterRow4(o, ub, 0.25 * g00, 0.25 * g01, 0.25 * g02)
+      filterRow4(s, ub, -SIXTH * (g00 + g10 + g20), -SIXTH * (g01 + g11 + g21), -SIXTH * (g02 + g12 + g22))
+      filterRow4(s + 6 * ub, ub, -SIXTH * (g00 - g10 + g20), -SIXTH * (g01 - g11 + g21), -SIXTH * (g02 - g12 + g22))
+      filterRow4(s + 12 * ub, ub, g00 * W24 + g10 * W12 + g20 * SIXTH, g01 * W24 + g11 * W12 + g21 * SIXTH, g02 * W24 + g12 * W12 + g22 * SIXTH)
+      filterRow4(s + 18 * ub, ub, g00 * W24 - g10 * W12 + g20 * SIXTH, g01 * W24 - g11 * W12 + g21 * SIXTH, g02 * W24 - g12 * W12 + g22 * SIXTH)
+      filterRow4(s + 24 * ub, ub, g20, g21, g22)
     }
   }
+}
+
+// G's fractions (in f64: U is rounded to f32 once, from these)
+const SIXTH: f64 = 1.0 / 6.0
+const W12: f64 = 1.0 / 12.0
+const W24: f64 = 1.0 / 24.0
+
+/** One row (ξ = 6i .. 6i + 5, at q, q + ub, ...) of U = (G g) Gᵀ from row i of G g, rounded to f32. */
+// @ts-ignore: decorator
+@inline function filterRow4(q: usize, ub: usize, a: f64, b: f64, c: f64): void {
+  store<f32>(q, <f32>(0.25 * a))
+  store<f32>(q + ub, <f32>(-SIXTH * (a + b + c)))
+  store<f32>(q + 2 * ub, <f32>(-SIXTH * (a - b + c)))
+  store<f32>(q + 3 * ub, <f32>(a * W24 + b * W12 + c * SIXTH))
+  store<f32>(q + 4 * ub, <f32>(a * W24 - b * W12 + c * SIXTH))
+  store<f32>(q + 5 * ub, <f32>c)
 }
 
 /**
@@ -377,7 +396,7 @@ function conv4Tiles(x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, 
   const ms = vs + (<usize>(36 * xiFloats(T, C)) << 2)
   const tmp = ms + (<usize>(36 * xiFloats(T, OC)) << 2)
   const padded = tmp + 48 * 16
-  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>(C * OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
+  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>uPlane(C, OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
   const Wp = 4 * TW + 2
   zeroF32(padded, (4 * TH + 2) * Wp * C)
   for (let n = n0; n < n1; n++) {

@@ -14,7 +14,15 @@ import {
   type Stage,
 } from './network'
 import { ThreadTuner } from './thread-tuner'
-import { CONV_TILES, FILTER_TILES, convScratch, filterScratch, transposedGeometry, usesWinograd } from './winograd'
+import {
+  CONV_TILES,
+  FILTER_TILES,
+  convScratch,
+  filterScratch,
+  transformFloats,
+  transposedGeometry,
+  usesWinograd,
+} from './winograd'
 
 export interface FusedTrainerOptions {
   /** Largest batch a step or a prediction call takes (buffers are sized for it). */
@@ -210,8 +218,7 @@ export class FusedTrainer {
           : turns[lastY === turns[0] ? 1 : 0]!
       lastY = y
       const wino = stage.kind === 'linear' && stage.conv !== undefined && usesWinograd(stage.conv, this.rt.build)
-      // 36 transforms per (input, output) channel pair (K = 9 x input channels)
-      const transforms = stage.kind === 'linear' ? 4 * stage.inputs * stage.units : 0
+      const transforms = wino ? transformFloats(stage.conv!.inChannels, stage.units) : 0
       const buf: StageBuffers = {
         y,
         dy: inference ? 0 : this.alloc(B * stage.outSize),

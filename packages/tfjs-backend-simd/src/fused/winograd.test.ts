@@ -13,7 +13,15 @@ import { geometryInts, patchBlockRows } from '../kernels/_conv'
 import type { KernelArgs, KernelName } from '../runtime'
 import { FusedTrainer } from './trainer'
 import { planNetwork, type FusedNetwork } from './network'
-import { CONV_TILES, FILTER_TILES, convScratch, filterScratch, transposedGeometry, usesWinograd } from './winograd'
+import {
+  CONV_TILES,
+  FILTER_TILES,
+  convScratch,
+  filterScratch,
+  transformFloats,
+  transposedGeometry,
+  usesWinograd,
+} from './winograd'
 
 afterAll(() => setThreadsCount(2))
 
@@ -106,8 +114,8 @@ describe.each(SIMD_MODES)('Winograd kernels ($label)', (mode) => {
         k.run('conv2d_backprop_input_f32', [dy, wt, dx, geo, 0, N, scratch, mb])
         k.run('conv2d_backprop_filter_f32', [x, dy, dw, geo, 0, rows, scratch, mb])
         // Winograd: all images in one call, then split after the first image (two threads where there are two)
-        const u = k.alloc(36 * C * OC)
-        const ut = k.alloc(36 * C * OC)
+        const u = k.alloc(transformFloats(C, OC))
+        const ut = k.alloc(transformFloats(C, OC))
         k.run('winograd_weights_f32', [w, u, C, OC, 0])
         k.run('winograd_weights_f32', [w, ut, C, OC, 1])
         const floats = Math.max(convScratch(C, OC, OH, OW), convScratch(OC, C, H, W), filterScratch(C, OC, OH, OW))

@@ -42,6 +42,11 @@ const LARGE_OUTPUT = 28 * 28
 export const CONV_TILES = 8
 export const FILTER_TILES = 16
 
+/** Floats of winograd_weights_f32's filter transforms: 36 planes of C·OC, each a cache line longer. */
+export function transformFloats(inChannels: number, outChannels: number): number {
+  return 36 * (inChannels * outChannels + 16)
+}
+
 /** Floats of scratch one winograd_conv_f32 call uses: the block's transforms, a few vectors, one padded image. */
 export function convScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
   const padded = (4 * Math.ceil(outHeight / 4) + 2) * (4 * Math.ceil(outWidth / 4) + 2) * inChannels
@@ -51,7 +56,7 @@ export function convScratch(inChannels: number, outChannels: number, outHeight: 
 /** Floats of scratch one winograd_filter_grad_f32 call uses: the block's transforms, the sums, one padded image. */
 export function filterScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
   const padded = (2 * Math.ceil(outHeight / 2) + 2) * (2 * Math.ceil(outWidth / 2) + 2) * inChannels
-  return 16 * (FILTER_TILES * (inChannels + outChannels) + 32) + 16 * inChannels * outChannels + padded
+  return 16 * (FILTER_TILES * (inChannels + outChannels) + 32) + 16 * (inChannels * outChannels + 16) + padded
 }
 
 /**
