@@ -19,7 +19,11 @@ const cpu = () => {
 }
 const alloc = (floats: number, fill = true) => {
   const p = rt.heap.alloc(floats * 4)
-  if (fill) rt.heap.f32().set(Float32Array.from({ length: floats }, (_, i) => Math.sin(i * 0.37)), p >> 2)
+  if (fill)
+    rt.heap.f32().set(
+      Float32Array.from({ length: floats }, (_, i) => Math.sin(i * 0.37)),
+      p >> 2,
+    )
   return p
 }
 /** The least CPU time per call of 5 rounds of REPS / 5 calls (the machine is shared: the minimum is the cost). */
@@ -63,7 +67,10 @@ for (const [S, C, OC, N, pad] of shapes) {
   const dw = alloc(9 * C * OC, false)
   const K = 9 * C
   const mb = patchBlockRows(K)
-  const scratch = alloc(Math.max(mb * K, 36 * (64 * (C + OC) + 32) + 16 * (C * OC + 16) + 48 * 4 + 40 * 40 * Math.max(C, OC)) + 64, false)
+  const scratch = alloc(
+    Math.max(mb * K, 36 * (64 * (C + OC) + 32) + 16 * (C * OC + 16) + 48 * 4 + 40 * 40 * Math.max(C, OC)) + 64,
+    false,
+  )
   rt.run('transpose_f32', [[w, wt, K, OC]])
   rt.run('winograd_weights_f32', [[w, u, C, OC, 0]])
   rt.run('winograd_weights_f32', [[w, ut, C, OC, 1]])
