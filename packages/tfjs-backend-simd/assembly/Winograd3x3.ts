@@ -511,3 +511,118 @@ function output4Tiles(ms: usize, y: usize, tmp: usize, OH: i32, OW: i32, OC: i32
   v128.store(q + 2 * s, f32x4.add(p, f32x4.mul(f32x4.splat(4), r)))
   v128.store(q + 3 * s, f32x4.add(f32x4.add(d, f32x4.mul(f32x4.splat(8), e)), m5))
 }
+
+/**
+ * winograd_filter_grad_f32 by F(4x4, 3x3): dw = Gᵀ [Σ_tiles V ⊙ (A dY Aᵀ)] G over 4x4 output tiles (6x6 patches),
+ * the sum over the range's tiles in order.
+ */
+export function winograd4_filter_grad_f32(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize,
+  T: i32): void {
+  if (ASC_FEATURE_SIMD) filterGrad4Tiles(x, dy, dw, geo, n0, n1, scratch, T)
+}
+
+function filterGrad4Tiles(x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32): void {
+  const H = g(geo, 1), W = g(geo, 2), C = g(geo, 3), OH = g(geo, 4), OW = g(geo, 5), OC = g(geo, 6), pad = g(geo, 11)
+  const TH = (OH + 3) >> 2, TW = (OW + 3) >> 2
+  const per = TH * TW
+  const vs = scratch
+  const ms = vs + (<usize>(36 * xiFloats(T, C)) << 2)
+  const du = ms + (<usize>(36 * xiFloats(T, OC)) << 2)
+  const tmp = du + (<usize>(36 * uPlane(C, OC)) << 2)
+  const padded = tmp + 48 * 16
+  const vStep = <usize>xiFloats(T, C) << 2, uStep = <usize>uPlane(C, OC) << 2, mStep = <usize>xiFloats(T, OC) << 2
+  const Wp = 4 * TW + 2
+  zeroF32(padded, (4 * TH + 2) * Wp * C)
+  zeroF32(du, 36 * uPlane(C, OC))
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * H * W * C) << 2), H, W, C, pad, Wp, padded)
+    const grad = dy + (<usize>(n * OH * OW * OC) << 2)
+    for (let r0 = 0; r0 < per; r0 += T) {
+      const nt = r0 + T < per ? T : per - r0
+      input4Tiles(padded, vs, tmp, Wp, C, TW, r0, nt, T)
+      grad4Tiles(grad, ms, tmp, OH, OW, OC, TW, r0, nt, T)
+      for (let xi = 0; xi < 36; xi++) {
+        gemmTransposedA(vs + <usize>xi * vStep, C, ms + <usize>xi * mStep, OC, du + <usize>xi * uStep, nt)
+      }
+    }
+  }
+  filter4FromU(du, uStep, dw, C * OC, tmp)
+}
+
+/** dM = A dY Aᵀ (6x6) of tiles [r0, r0 + nt) into ms [36][..] (dY past OH / OW is zero): rows into tmp, then columns. */
+function grad4Tiles(dy: usize, ms: usize, tmp: usize, OH: i32, OW: i32, OC: i32, TW: i32, r0: i32, nt: i32, T: i32): void {
+  const px = <usize>OC << 2
+  const row = <usize>(OW * OC) << 2
+  const qs = <usize>xiFloats(T, OC) << 2
+  const zero = f32x4.splat(0)
+  let th = r0 / TW
+  let tw = r0 - th * TW
+  for (let tb = 0; tb < nt; tb++, tw++) {
+    if (tw == TW) { tw = 0; th++ }
+    const oh = 4 * th, ow = 4 * tw
+    const down = OH - oh < 4 ? OH - oh : 4, right = OW - ow < 4 ? OW - ow : 4
+    const src = dy + (<usize>((oh * OW + ow) * OC) << 2)
+    const dst = ms + (<usize>(tb * OC) << 2)
+    for (let k = 0; k < OC; k += 4) {
+      const off = <usize>k << 2
+      // A y of each row of the tile into tmp [4][6]
+      for (let a = 0; a < 4; a++) {
+        const p = src + <usize>a * row + off
+        const ok = a < down
+        gradRow4(ok ? v128.load(p) : zero, ok && right > 1 ? v128.load(p + px) : zero,
+          ok && right > 2 ? v128.load(p + 2 * px) : zero, ok && right > 3 ? v128.load(p + 3 * px) : zero,
+          tmp + (<usize>(6 * a) << 4), 16)
+      }
+      // A (y Aᵀ): each column of tmp into dM[ξ = 6i + j]
+      for (let j = 0; j < 6; j++) {
+        const p = tmp + (<usize>j << 4)
+        gradRow4(v128.load(p), v128.load(p, 96), v128.load(p, 192), v128.load(p, 288), dst + off + <usize>j * qs, 6 * qs)
+      }
+    }
+  }
+}
+
+/** The 1-D A y of 4 vectors (6 results), stored at q, q + s, ... q + 5s. */
+// @ts-ignore: decorator
+@inline function gradRow4(y0: v128, y1: v128, y2: v128, y3: v128, q: usize, s: usize): void {
+  const e = f32x4.add(y0, y2), o = f32x4.add(y1, y3)
+  const e4 = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2))
+  const o8 = f32x4.add(f32x4.mul(f32x4.splat(2), y1), f32x4.mul(f32x4.splat(8), y3))
+  v128.store(q, y0)
+  v128.store(q + s, f32x4.add(e, o))
+  v128.store(q + 2 * s, f32x4.sub(e, o))
+  v128.store(q + 3 * s, f32x4.add(e4, o8))
+  v128.store(q + 4 * s, f32x4.sub(e4, o8))
+  v128.store(q + 5 * s, y3)
+}
+
+/** dw [3][3][taps] = Gᵀ dU G from du [36][..] (planes `s` bytes apart), 4 taps at a time; r: 18 vectors of scratch. */
+function filter4FromU(du: usize, s: usize, dw: usize, taps: i32, r: usize): void {
+  const ws = <usize>taps << 2
+  for (let i = 0; i < taps; i += 4) {
+    const p = du + (<usize>i << 2)
+    // dU G: each row of dU (6) into r [6][3]
+    for (let a = 0; a < 6; a++) {
+      const q = p + <usize>(6 * a) * s
+      gTransposed(v128.load(q), v128.load(q + s), v128.load(q + 2 * s), v128.load(q + 3 * s), v128.load(q + 4 * s),
+        v128.load(q + 5 * s), r + (<usize>(3 * a) << 4), 16)
+    }
+    // Gᵀ (dU G): each column of r into dw[a][b] (rows 3 taps-planes apart)
+    const o = dw + (<usize>i << 2)
+    for (let b = 0; b < 3; b++) {
+      const q = r + (<usize>b << 4)
+      gTransposed(v128.load(q), v128.load(q, 48), v128.load(q, 96), v128.load(q, 144), v128.load(q, 192),
+        v128.load(q, 240), o + <usize>b * ws, 3 * ws)
+    }
+  }
+}
+
+/** Gᵀ u of 6 vectors (3 results), stored at q, q + s, q + 2s. */
+// @ts-ignore: decorator
+@inline function gTransposed(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, u5: v128, q: usize, s: usize): void {
+  const sixth = f32x4.splat(<f32>SIXTH), twelfth = f32x4.splat(<f32>W12), w24 = f32x4.splat(<f32>W24)
+  const p12 = f32x4.add(u1, u2), m12 = f32x4.sub(u2, u1), p34 = f32x4.add(u3, u4), m34 = f32x4.sub(u3, u4)
+  v128.store(q, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(0.25), u0), f32x4.mul(sixth, p12)), f32x4.mul(w24, p34)))
+  v128.store(q + s, f32x4.add(f32x4.mul(sixth, m12), f32x4.mul(twelfth, m34)))
+  v128.store(q + 2 * s, f32x4.add(f32x4.sub(f32x4.mul(sixth, p34), f32x4.mul(sixth, p12)), u5))
+}

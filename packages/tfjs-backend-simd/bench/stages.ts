@@ -31,7 +31,7 @@ rt.run = (name, jobs) => {
   original(name, jobs)
   const dt = clock() - t0
   // conv kernels: the stage from the geometry block (argument 3)
-  const geo = name.startsWith('conv2d') || name.startsWith('winograd_') ? geoStage.get(jobs[0]![3]!) : undefined
+  const geo = name.startsWith('conv2d') || name.startsWith('winograd') ? geoStage.get(jobs[0]![3]!) : undefined
   const key = `${geo ?? ''} ${name}`
   totals.set(key, (totals.get(key) ?? 0) + dt)
 }

@@ -1,12 +1,12 @@
 // The Winograd kernels (assembly/Winograd3x3.ts) against the direct 3x3 kernels they replace in the fused step, per
 // layer shape of model C and the default network: CPU ms per call of one thread (forward, input gradient, filter
-// gradient), the least of 5 rounds.
+// gradient; Winograd's filter gradient by F(2x2, 3x3) and by F(4x4, 3x3)), the least of 5 rounds.
 //   node --import tsx bench/winograd.ts        (WINO_T=8,16: block sizes to try instead of the defaults; WINO_REPS)
 import * as tf from '@tensorflow/tfjs-core'
 import { backend_util } from '@tensorflow/tfjs-core'
 import { getSimdBackend, setThreadsCount } from '../src/index'
 import { geometryInts, patchBlockRows } from '../src/kernels/_conv'
-import { CONV_TILES, FILTER_TILES, transposedGeometry } from '../src/fused/winograd'
+import { CONV_TILES, FILTER4_TILES, FILTER_TILES, transposedGeometry } from '../src/fused/winograd'
 
 setThreadsCount(1)
 await tf.setBackend('simd')
@@ -68,7 +68,7 @@ for (const [S, C, OC, N, pad] of shapes) {
   const K = 9 * C
   const mb = patchBlockRows(K)
   const scratch = alloc(
-    Math.max(mb * K, 36 * (64 * (C + OC) + 32) + 16 * (C * OC + 16) + 48 * 4 + 40 * 40 * Math.max(C, OC)) + 64,
+    Math.max(mb * K, 36 * (64 * (C + OC) + 32) + 36 * (C * OC + 16) + 48 * 4 + 40 * 40 * Math.max(C, OC)) + 64,
     false,
   )
   rt.run('transpose_f32', [[w, wt, K, OC]])
@@ -80,13 +80,14 @@ for (const [S, C, OC, N, pad] of shapes) {
     time(() => rt.run('conv2d_backprop_filter_f32', [[x, dy, dw, geo, 0, rows, scratch, mb]])),
   ]
   const line = [`${S}x${S} ${C}->${OC} ${pad} n${N}`.padEnd(24), `direct ${d.map((v) => v.toFixed(3)).join(' ')}`]
-  // forward and input gradient (F(4x4, 3x3)) with CONV_TILES or each of WINO_T; filter gradient (F(2x2, 3x3)) with
-  // FILTER_TILES or each of WINO_T
+  // forward and input gradient (F(4x4, 3x3)) with CONV_TILES or each of WINO_T; filter gradient by F(2x2, 3x3) and
+  // by F(4x4, 3x3) with FILTER_TILES / FILTER4_TILES or each of WINO_T
   for (const T of TS.length ? TS : [0]) {
     const wv = [
       time(() => rt.run('winograd_conv_f32', [[x, u, y, geo, 0, N, scratch, T || CONV_TILES]])),
       time(() => rt.run('winograd_conv_f32', [[dy, ut, dx, geoT, 0, N, scratch, T || CONV_TILES]])),
       time(() => rt.run('winograd_filter_grad_f32', [[x, dy, dw, geo, 0, N, scratch, T || FILTER_TILES]])),
+      time(() => rt.run('winograd4_filter_grad_f32', [[x, dy, dw, geo, 0, N, scratch, T || FILTER4_TILES]])),
     ]
     line.push(`winograd${T ? ` T${T}` : ''} ${wv.map((v) => v.toFixed(3)).join(' ')}`)
   }

@@ -76,6 +76,13 @@ export interface WasmExports {
   winograd_filter_grad_f32(
     x: number, dy: number, dw: number, geo: number, n0: number, n1: number, scratch: number, T: number
   ): void
+  /**
+   * assembly/Winograd3x3/winograd4_filter_grad_f32:
+   * x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32
+   */
+  winograd4_filter_grad_f32(
+    x: number, dy: number, dw: number, geo: number, n0: number, n1: number, scratch: number, T: number
+  ): void
   /** assembly/FusedBatchNorm/batch_norm_f32(x: usize, y: usize, coef: usize, C: i32, r0: i32, r1: i32) */
   batch_norm_f32(x: number, y: number, coef: number, C: number, r0: number, r1: number): void
   /**

@@ -16,8 +16,10 @@ import {
 import { ThreadTuner } from './thread-tuner'
 import {
   CONV_TILES,
+  FILTER4_TILES,
   FILTER_TILES,
   convScratch,
+  filterGradByF4,
   filterScratch,
   transformFloats,
   transposedGeometry,
@@ -727,9 +729,10 @@ export class FusedTrainer {
     const flops = 2 * rows * K * C
     if (s.conv && b.u !== 0) {
       const Cin = s.conv.inChannels
-      const scratch = filterScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
+      const f4 = filterGradByF4(s.conv)
+      const scratch = filterScratch(Cin, C, s.conv.outHeight, s.conv.outWidth, f4)
       const parts = this.parallel(
-        'winograd_filter_grad_f32',
+        f4 ? 'winograd4_filter_grad_f32' : 'winograd_filter_grad_f32',
         n,
         flops,
         (n0, n1, t) => [
@@ -740,7 +743,7 @@ export class FusedTrainer {
           n0,
           n1,
           this.scratchFor(WINO, t, scratch),
-          FILTER_TILES,
+          f4 ? FILTER4_TILES : FILTER_TILES,
         ],
         1,
         REDUCTION_PARTS,

@@ -15,8 +15,10 @@ import { FusedTrainer } from './trainer'
 import { planNetwork, type FusedNetwork } from './network'
 import {
   CONV_TILES,
+  FILTER4_TILES,
   FILTER_TILES,
   convScratch,
+  filterGradByF4,
   filterScratch,
   transformFloats,
   transposedGeometry,
@@ -118,13 +120,19 @@ describe.each(SIMD_MODES)('Winograd kernels ($label)', (mode) => {
         const ut = k.alloc(transformFloats(C, OC))
         k.run('winograd_weights_f32', [w, u, C, OC, 0])
         k.run('winograd_weights_f32', [w, ut, C, OC, 1])
-        const floats = Math.max(convScratch(C, OC, OH, OW), convScratch(OC, C, H, W), filterScratch(C, OC, OH, OW))
+        const floats = Math.max(
+          convScratch(C, OC, OH, OW),
+          convScratch(OC, C, H, W),
+          filterScratch(C, OC, OH, OW, false),
+          filterScratch(C, OC, OH, OW, true),
+        )
         const s0 = k.alloc(floats)
         const s1 = k.alloc(floats)
         const results = [N, 1].map((split) => {
           const y2 = k.alloc(rows * OC)
           const dx2 = k.alloc(N * H * W * C)
           const dw2 = k.alloc(K * OC)
+          const dw4 = k.alloc(K * OC)
           const fwd: KernelArgs<'winograd_conv_f32'>[] = [[x, u, y2, geo, 0, split, s0, CONV_TILES]]
           const bwd: KernelArgs<'winograd_conv_f32'>[] = [[dy, ut, dx2, geoT, 0, split, s0, CONV_TILES]]
           if (split < N) {
@@ -134,17 +142,25 @@ describe.each(SIMD_MODES)('Winograd kernels ($label)', (mode) => {
           k.run('winograd_conv_f32', ...fwd)
           k.run('winograd_conv_f32', ...bwd)
           k.run('winograd_filter_grad_f32', [x, dy, dw2, geo, 0, N, s0, FILTER_TILES])
-          return { y: k.get(y2, rows * OC), dx: k.get(dx2, N * H * W * C), dw: k.get(dw2, K * OC) }
+          k.run('winograd4_filter_grad_f32', [x, dy, dw4, geo, 0, N, s1, FILTER4_TILES])
+          return {
+            y: k.get(y2, rows * OC),
+            dx: k.get(dx2, N * H * W * C),
+            dw: k.get(dw2, K * OC),
+            dw4: k.get(dw4, K * OC),
+          }
         })
         const [whole, split] = results as [(typeof results)[0], (typeof results)[0]]
         // F(4x4, 3x3) rounds more than F(2x2, 3x3) (its transforms scale by up to 8 and 1/24): measured 1e-6 .. 6e-6
         expect(relErr(whole.y, k.get(y, rows * OC)), 'forward').toBeLessThan(2e-5)
         expect(relErr(whole.dx, k.get(dx, N * H * W * C)), 'input gradient').toBeLessThan(2e-5)
-        // F(2x2, 3x3): measured 2e-7 .. 9e-7
+        // F(2x2, 3x3): measured 2e-7 .. 9e-7; F(4x4, 3x3) 1e-6 .. 3e-6
         expect(relErr(whole.dw, k.get(dw, K * OC)), 'filter gradient').toBeLessThan(3e-6)
+        expect(relErr(whole.dw4, k.get(dw, K * OC)), 'filter gradient, F(4x4, 3x3)').toBeLessThan(2e-5)
         expect(bits(split.y), 'forward, split').toEqual(bits(whole.y))
         expect(bits(split.dx), 'input gradient, split').toEqual(bits(whole.dx))
         expect(bits(split.dw), 'filter gradient, again').toEqual(bits(whole.dw))
+        expect(bits(split.dw4), 'filter gradient, F(4x4, 3x3), again').toEqual(bits(whole.dw4))
       } finally {
         k.done()
       }
@@ -174,15 +190,17 @@ describe('Winograd in the fused step', () => {
     expect(usesWinograd(info([1, 28, 28, 8], 32, 1), 'simd')).toBe(false)
   })
 
-  // 'valid' and 'same' Winograd layers (7x7 and 5x5 outputs) after a direct first layer
+  // 'valid' and 'same' Winograd layers after a direct first layer: 14x14 (filter gradient by F(4x4, 3x3)), then 7x7
+  // and 5x5 (by F(2x2, 3x3))
   const NET: FusedNetwork = {
-    inputShape: [9, 9, 1],
+    inputShape: [16, 16, 1],
     layers: [
       { type: 'conv2d', filters: 8, kernelSize: [3, 3], padding: 'same', useBias: false },
       { type: 'batchNorm', epsilon: 1e-3, momentum: 0.9 },
       { type: 'relu' },
       { type: 'conv2d', filters: 32, kernelSize: [3, 3], padding: 'valid', useBias: true },
       { type: 'relu' },
+      { type: 'maxPool', poolSize: [2, 2] },
       { type: 'conv2d', filters: 32, kernelSize: [3, 3], padding: 'same', useBias: false },
       { type: 'batchNorm', epsilon: 1e-3, momentum: 0.9 },
       { type: 'relu' },
@@ -195,9 +213,16 @@ describe('Winograd in the fused step', () => {
 
   test('trains bit-identically with 1 and 2 threads (and the adaptive thread choice)', async () => {
     const { stages } = planNetwork(NET)
-    const convs = stages.flatMap((s) => (s.kind === 'linear' && s.conv ? [usesWinograd(s.conv, 'simd')] : []))
-    expect(convs).toEqual([false, true, true, true])
-    const x = randn(6 * 81, 5)
+    const convs = stages.flatMap((s) =>
+      s.kind === 'linear' && s.conv ? [[usesWinograd(s.conv, 'simd'), filterGradByF4(s.conv)]] : [],
+    )
+    expect(convs).toEqual([
+      [false, true],
+      [true, true],
+      [true, false],
+      [true, false],
+    ])
+    const x = randn(6 * 256, 5)
     const labels = [0, 3, 9, 1, 4, 7]
     const h = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }
     const runWith = async (threads: number, adaptiveThreads: boolean) => {

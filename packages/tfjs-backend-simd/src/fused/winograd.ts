@@ -3,7 +3,7 @@ import { GEO_C, GEO_H, GEO_OC, GEO_OH, GEO_OW, GEO_PL, GEO_PT, GEO_W } from '../
 import type { SimdBuild } from '../flags'
 
 // Which of the fused step's convolutions run as Winograd convolutions (assembly/Winograd3x3.ts: F(4x4, 3x3) forward
-// and input gradient, F(2x2, 3x3) filter gradient), and the host side of those kernels. A fixed rule of the layer's
+// and input gradient, F(4x4, 3x3) or F(2x2, 3x3) filter gradient), and the host side of those kernels. A fixed rule of the layer's
 // shape (never a timing), so a network's results are the same on every run and thread count.
 
 /**
@@ -44,6 +44,17 @@ const LARGE_OUTPUT = 28 * 28
  */
 export const CONV_TILES = 8
 export const FILTER_TILES = 16
+/** Tiles per block of winograd4_filter_grad_f32 (4x4 outputs each). */
+export const FILTER4_TILES = 16
+
+/**
+ * Whether a Winograd layer's filter gradient runs as F(4x4, 3x3) (winograd4_filter_grad_f32) rather than F(2x2, 3x3):
+ * outputs of at least 14x14. Measured (bench/winograd.ts): 15-25 % faster at 14x14 and 28x28, the same at 7x7, 35 %
+ * slower at 5x5 (four 4x4 tiles cover 8x8 there).
+ */
+export function filterGradByF4(c: backend_util.Conv2DInfo): boolean {
+  return c.outHeight >= 14 && c.outWidth >= 14
+}
 
 /** Floats of winograd_weights_f32's filter transforms: 36 planes of C·OC, each a cache line longer. */
 export function transformFloats(inChannels: number, outChannels: number): number {
@@ -56,10 +67,22 @@ export function convScratch(inChannels: number, outChannels: number, outHeight: 
   return 36 * (CONV_TILES * (inChannels + outChannels) + 32) + 48 * 4 + padded
 }
 
-/** Floats of scratch one winograd_filter_grad_f32 call uses: the block's transforms, the sums, one padded image. */
-export function filterScratch(inChannels: number, outChannels: number, outHeight: number, outWidth: number): number {
-  const padded = (2 * Math.ceil(outHeight / 2) + 2) * (2 * Math.ceil(outWidth / 2) + 2) * inChannels
-  return 16 * (FILTER_TILES * (inChannels + outChannels) + 32) + 16 * (inChannels * outChannels + 16) + padded
+/**
+ * Floats of scratch one winograd_filter_grad_f32 (`f4` false) or winograd4_filter_grad_f32 call uses: the block's
+ * transforms, the sums, a few vectors, one padded image.
+ */
+export function filterScratch(
+  inChannels: number,
+  outChannels: number,
+  outHeight: number,
+  outWidth: number,
+  f4: boolean,
+): number {
+  const m = f4 ? 4 : 2
+  const xi = f4 ? 36 : 16
+  const tiles = f4 ? FILTER4_TILES : FILTER_TILES
+  const padded = (m * Math.ceil(outHeight / m) + 2) * (m * Math.ceil(outWidth / m) + 2) * inChannels
+  return xi * (tiles * (inChannels + outChannels) + 32) + xi * (inChannels * outChannels + 16) + 48 * 4 + padded
 }
 
 /**
