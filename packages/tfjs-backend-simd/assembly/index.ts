@@ -7,6 +7,9 @@ export { reduce_f32 } from './_reduce'
 export { conv2d_f32 } from './Conv2D'
 export { conv2d_backprop_filter_f32 } from './Conv2DBackpropFilter'
 export { conv2d_backprop_input_f32 } from './Conv2DBackpropInput'
+export {
+  winograd_weights_f32, winograd_conv_f32, winograd_filter_grad_f32, winograd4_filter_grad_f32,
+} from './Winograd3x3'
 export { batch_norm_f32, batch_norm_coef_f32, batch_norm_grad_sums_f32 } from './FusedBatchNorm'
 export { max_pool_f32, max_pool_grad_f32 } from './MaxPool'
 export { tile_f32 } from './Tile'

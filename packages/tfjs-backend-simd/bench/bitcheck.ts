@@ -65,6 +65,22 @@ const NETS: Record<string, { net: FusedNetwork; batch: number }> = {
     },
   },
   // BN+ReLU+2x2 pool with odd channels and an odd batch (6x6 -> 3x3), then 4 channels (3x3: odd, so not fused)
+  // layers that run as Winograd convolutions on the SIMD builds (src/fused/winograd.ts): 'same' at 14x14 (filter
+  // gradient by F(4x4, 3x3)) and 'valid' at 7x7 -> 5x5 (by F(2x2, 3x3)), 32 filters
+  winograd: {
+    batch: 6,
+    net: {
+      inputShape: [14, 14, 4],
+      layers: [
+        ...conv(32),
+        pool,
+        { type: 'conv2d', filters: 32, kernelSize: [3, 3], padding: 'valid', useBias: true },
+        { type: 'relu' },
+        { type: 'flatten' },
+        { type: 'dense', units: 10, useBias: true },
+      ],
+    },
+  },
   small: {
     batch: 5,
     net: {

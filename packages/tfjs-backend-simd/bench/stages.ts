@@ -31,21 +31,21 @@ rt.run = (name, jobs) => {
   original(name, jobs)
   const dt = clock() - t0
   // conv kernels: the stage from the geometry block (argument 3)
-  const geo = name.startsWith('conv2d') ? geoStage.get(jobs[0]![3]!) : undefined
+  const geo = name.startsWith('conv2d') || name.startsWith('winograd') ? geoStage.get(jobs[0]![3]!) : undefined
   const key = `${geo ?? ''} ${name}`
   totals.set(key, (totals.get(key) ?? 0) + dt)
 }
 
 function stageNames(trainer: FusedTrainer): Map<number, string> {
-  const buffers = (trainer as unknown as { buffers: { geo: number }[] }).buffers
+  const buffers = (trainer as unknown as { buffers: { geo: number; geoT: number }[] }).buffers
   const m = new Map<number, string>()
   trainer.plan.stages.forEach((s, i) => {
     if (s.kind === 'linear' && s.conv) {
       const c = s.conv
-      m.set(
-        buffers[i]!.geo,
-        `#${i} ${c.filterHeight}x${c.filterWidth} ${c.inChannels}->${c.outChannels} ${c.outHeight}x${c.outWidth}`,
-      )
+      const name = `#${i} ${c.filterHeight}x${c.filterWidth} ${c.inChannels}->${c.outChannels} ${c.outHeight}x${c.outWidth}`
+      m.set(buffers[i]!.geo, name)
+      // a Winograd layer's input gradient runs winograd_conv_f32 on its transposed geometry
+      if (buffers[i]!.geoT) m.set(buffers[i]!.geoT, `${name} (input grad)`)
     }
   })
   return m

@@ -60,6 +60,29 @@ export interface WasmExports {
   conv2d_backprop_input_f32(
     dy: number, wt: number, dx: number, geo: number, n0: number, n1: number, scratch: number, mb: number
   ): void
+  /** assembly/Winograd3x3/winograd_weights_f32(w: usize, u: usize, C: i32, OC: i32, flip: i32) */
+  winograd_weights_f32(w: number, u: number, C: number, OC: number, flip: number): void
+  /**
+   * assembly/Winograd3x3/winograd_conv_f32:
+   * x: usize, u: usize, y: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32
+   */
+  winograd_conv_f32(
+    x: number, u: number, y: number, geo: number, n0: number, n1: number, scratch: number, T: number
+  ): void
+  /**
+   * assembly/Winograd3x3/winograd_filter_grad_f32:
+   * x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32
+   */
+  winograd_filter_grad_f32(
+    x: number, dy: number, dw: number, geo: number, n0: number, n1: number, scratch: number, T: number
+  ): void
+  /**
+   * assembly/Winograd3x3/winograd4_filter_grad_f32:
+   * x: usize, dy: usize, dw: usize, geo: usize, n0: i32, n1: i32, scratch: usize, T: i32
+   */
+  winograd4_filter_grad_f32(
+    x: number, dy: number, dw: number, geo: number, n0: number, n1: number, scratch: number, T: number
+  ): void
   /** assembly/FusedBatchNorm/batch_norm_f32(x: usize, y: usize, coef: usize, C: i32, r0: i32, r1: i32) */
   batch_norm_f32(x: number, y: number, coef: number, C: number, r0: number, r1: number): void
   /**

@@ -14,6 +14,17 @@ import {
   type Stage,
 } from './network'
 import { ThreadTuner } from './thread-tuner'
+import {
+  CONV_TILES,
+  FILTER4_TILES,
+  FILTER_TILES,
+  convScratch,
+  filterGradByF4,
+  filterScratch,
+  transformFloats,
+  transposedGeometry,
+  usesWinograd,
+} from './winograd'
 
 export interface FusedTrainerOptions {
   /** Largest batch a step or a prediction call takes (buffers are sized for it). */
@@ -86,6 +97,8 @@ const IM2COL = 0
 const SUMS = 1
 const DWT = 2
 const DW_PART = 3
+/** Per-thread (or per-part) blocks of the Winograd kernels' tile transforms. */
+const WINO = 4
 
 interface StageBuffers {
   /**
@@ -99,8 +112,15 @@ interface StageBuffers {
   /** Dropout: this step's mask, a byte per element (written by the forward pass for the backward). */
   mask: number
   geo: number
-  /** Transposed weights for the input gradient. */
+  /** Transposed weights for the input gradient (not for a Winograd conv). */
   wt: number
+  /**
+   * A conv that runs as Winograd convolutions (usesWinograd): its filters' transforms for the forward pass (u) and for
+   * the input gradient (ut, the rotated filters), and the input gradient's geometry (geoT); 0 otherwise.
+   */
+  u: number
+  ut: number
+  geoT: number
   /** Batch norm: batch mean / inverse std (f32, C each), scale+shift (2C), backward coefficients (4C). */
   mean: number
   scaleShift: number
@@ -199,13 +219,21 @@ export class FusedTrainer {
           ? lastY
           : turns[lastY === turns[0] ? 1 : 0]!
       lastY = y
+      const wino = stage.kind === 'linear' && stage.conv !== undefined && usesWinograd(stage.conv, this.rt.build)
+      const transforms = wino ? transformFloats(stage.conv!.inChannels, stage.units) : 0
       const buf: StageBuffers = {
         y,
         dy: inference ? 0 : this.alloc(B * stage.outSize),
         z: bn ? this.alloc(B * stage.outSize) : 0,
         mask: stage.kind === 'dropout' && !inference ? this.alloc(Math.ceil((B * stage.outSize) / 4)) : 0,
         geo: 0,
-        wt: stage.kind === 'linear' && (!inference || !stage.conv) ? this.alloc(stage.inputs * stage.units) : 0,
+        wt:
+          stage.kind === 'linear' && (!stage.conv || (!inference && !wino))
+            ? this.alloc(stage.inputs * stage.units)
+            : 0,
+        u: wino ? this.alloc(transforms) : 0,
+        ut: wino && i > 0 && !inference ? this.alloc(transforms) : 0,
+        geoT: 0,
         mean: bn ? this.alloc(C) : 0,
         scaleShift: bn ? this.alloc(2 * C) : 0,
         coef: bn ? this.alloc(4 * C) : 0,
@@ -216,7 +244,12 @@ export class FusedTrainer {
       if (info) {
         buf.geo = this.alloc(GEO_INTS)
         const outChannels = stage.kind === 'maxPool' ? info.inChannels : info.outChannels
-        this.rt.heap.i32(buf.geo, GEO_INTS).set(geometryInts(info, B, outChannels))
+        const geo = geometryInts(info, B, outChannels)
+        this.rt.heap.i32(buf.geo, GEO_INTS).set(geo)
+        if (buf.ut !== 0) {
+          buf.geoT = this.alloc(GEO_INTS)
+          this.rt.heap.i32(buf.geoT, GEO_INTS).set(transposedGeometry(geo))
+        }
       }
       this.buffers.push(buf)
     })
@@ -231,7 +264,7 @@ export class FusedTrainer {
         stage.units,
       ]
       if (!stage.conv) dense.push(entry)
-      else if (i > 0 && !inference) convs.push(entry)
+      else if (i > 0 && !inference && entry[1] !== 0) convs.push(entry)
     })
     this.transposeEntries = [...dense, ...convs]
     this.transposeTable = this.alloc(4 * Math.max(1, this.transposeEntries.length))
@@ -460,7 +493,22 @@ export class FusedTrainer {
     const C = s.channels
     const out = s.batchNorm ? b.z : b.y
     const w = this.params + s.kernel.offset * 4
-    if (s.conv) {
+    if (s.conv && b.u !== 0) {
+      const Cin = s.conv.inChannels
+      // the filters' transforms, from the weights of this step
+      this.rt.run('winograd_weights_f32', [[w, b.u, Cin, C, 0]])
+      const scratch = convScratch(Cin, C, s.conv.outHeight, s.conv.outWidth)
+      this.parallel('winograd_conv_f32', n, 2 * rows * s.inputs * C, (n0, n1, t) => [
+        x,
+        b.u,
+        out,
+        b.geo,
+        n0,
+        n1,
+        this.scratchFor(WINO, t, scratch),
+        CONV_TILES,
+      ])
+    } else if (s.conv) {
       this.setBatch(b.geo, n)
       const mb = blockRows(s.inputs)
       this.parallel(
@@ -679,7 +727,29 @@ export class FusedTrainer {
     const K = s.inputs
     const dw = g + s.kernel.offset * 4
     const flops = 2 * rows * K * C
-    if (s.conv) {
+    if (s.conv && b.u !== 0) {
+      const Cin = s.conv.inChannels
+      const f4 = filterGradByF4(s.conv)
+      const scratch = filterScratch(Cin, C, s.conv.outHeight, s.conv.outWidth, f4)
+      const parts = this.parallel(
+        f4 ? 'winograd4_filter_grad_f32' : 'winograd_filter_grad_f32',
+        n,
+        flops,
+        (n0, n1, t) => [
+          x,
+          b.dy,
+          t === 0 ? dw : this.scratchFor(DW_PART, t, K * C),
+          b.geo,
+          n0,
+          n1,
+          this.scratchFor(WINO, t, scratch),
+          f4 ? FILTER4_TILES : FILTER_TILES,
+        ],
+        1,
+        REDUCTION_PARTS,
+      )
+      for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(DW_PART, t, K * C), K * C]])
+    } else if (s.conv) {
       const mb = blockRows(K)
       const parts = this.parallel(
         'conv2d_backprop_filter_f32',
@@ -706,7 +776,22 @@ export class FusedTrainer {
     }
     // 3. input gradient (b.wt: Wᵀ, made with the weights, see weightsTransposed)
     if (dx === 0) return
-    if (s.conv) {
+    if (s.conv && b.u !== 0) {
+      // the convolution of dy with the filters rotated by 180° (transforms made here: the weights of this step)
+      const Cin = s.conv.inChannels
+      this.rt.run('winograd_weights_f32', [[this.params + s.kernel.offset * 4, b.ut, Cin, C, 1]])
+      const scratch = convScratch(C, Cin, s.conv.inHeight, s.conv.inWidth)
+      this.parallel('winograd_conv_f32', n, flops, (n0, n1, t) => [
+        b.dy,
+        b.ut,
+        dx,
+        b.geoT,
+        n0,
+        n1,
+        this.scratchFor(WINO, t, scratch),
+        CONV_TILES,
+      ])
+    } else if (s.conv) {
       const mb = blockRows(K)
       this.parallel('conv2d_backprop_input_f32', n, flops, (n0, n1, t) => [
         b.dy,
