@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_MODEL_CONFIG } from './config'
+import { checkModelConfig } from './architecture'
 import { loadModel } from './io'
 import { countParams } from './model'
 import { loadPretrained } from './pretrained'
@@ -14,16 +14,21 @@ import { logits, randomPixels } from '../test/helpers'
 const dir = fileURLToPath(new URL('../pretrained/', import.meta.url))
 
 describe('loadPretrained', () => {
-  // The weights in pretrained/ are a five-epoch run of `mnist train --epochs 5 --seed 2` (otherwise the defaults);
-  // @mnist/eval's tests measure their accuracy on the real test set.
-  it('loads the shipped weights: the default architecture, with its training metadata', async () => {
+  // The weights in pretrained/ are `mnist train --preset best --backend simd` (model C, 30 epochs, augmentation with
+  // pixel noise; docs/training-recipe); @mnist/eval's tests measure their accuracy on the real test set.
+  it('loads the shipped weights: model C, with its training metadata and the command that made them', async () => {
     const { model, metadata } = await loadPretrained()
-    expect(countParams(model)).toBe(21_778)
+    expect(countParams(model)).toBe(22_098)
     expect(metadata?.params).toBe(countParams(model))
     expect(metadata?.dataset).toBe('mnist')
-    expect(metadata?.epochs).toBe(5)
-    expect(metadata?.testAccuracy).toBeGreaterThanOrEqual(0.993)
-    expect(metadata?.modelConfig.layers).toEqual(DEFAULT_MODEL_CONFIG.layers)
+    expect(metadata?.epochs).toBe(30)
+    expect(metadata?.seed).toBe(1)
+    expect(metadata?.testAccuracy).toBeGreaterThanOrEqual(0.996)
+    expect(metadata?.extra?.['command']).toBe('mnist train --preset best --backend simd')
+    const modelC = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../../examples/architectures/model-c.json', import.meta.url)), 'utf8'),
+    )
+    expect(metadata?.modelConfig.layers).toEqual(checkModelConfig(modelC).config.layers)
     expect(metadata?.normalization).toEqual({ mean: 0.1307, std: 0.3081 })
     model.dispose()
   })
@@ -39,7 +44,7 @@ describe('loadPretrained', () => {
   it('getPretrainedFiles() is what loadModel takes', async () => {
     const { model, metadata } = await loadModel(getPretrainedFiles()!)
     expect(metadata?.weightsSha256).toMatch(/^[0-9a-f]{64}$/)
-    expect(countParams(model)).toBe(21_778)
+    expect(countParams(model)).toBe(22_098)
     model.dispose()
   })
 
@@ -89,8 +94,8 @@ describe('loadPretrained({ url })', () => {
 
   it('loads the same files from a server', async () => {
     const { model, metadata } = await loadPretrained({ url: `${base}/m/` })
-    expect(metadata?.epochs).toBe(5)
-    expect(countParams(model)).toBe(21_778)
+    expect(metadata?.epochs).toBe(30)
+    expect(countParams(model)).toBe(22_098)
     model.dispose()
   })
 

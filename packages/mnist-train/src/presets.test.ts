@@ -1,4 +1,7 @@
+import { checkModelConfig } from '@mnist/model'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_AUGMENTATION } from './augment'
 import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config'
 import { InvalidTrainConfigError } from './errors'
 import { presetConfig, TRAIN_PRESETS } from './presets'
@@ -9,12 +12,20 @@ describe('TRAIN_PRESETS', () => {
     expect(resolveTrainConfig(presetConfig(undefined))).toEqual(DEFAULT_TRAIN_CONFIG)
   })
 
-  it('best is a valid multi-epoch recipe with augmentation, under the parameter budget', () => {
+  it('best is the chosen recipe: model C, 30 epochs, augmentation with pixel noise, under the parameter budget', () => {
     const best = resolveTrainConfig(presetConfig('best'))
-    expect(best.epochs).toBeGreaterThan(1)
+    expect(best.epochs).toBe(30)
     expect(best.augment).toBe(true)
-    expect(TRAIN_PRESETS.best.description).toMatch(/epochs/)
+    expect(best.augmentation).toEqual({ ...DEFAULT_AUGMENTATION, noise: 0.5 })
+    // the same network as the example file users pass to `--arch`
+    const file = JSON.parse(
+      readFileSync(new URL('../../../examples/architectures/model-c.json', import.meta.url), 'utf8'),
+    )
+    expect(best.model.layers).toEqual(checkModelConfig(file).config.layers)
+    expect(checkModelConfig(best.model).params).toBe(22_098)
+    expect(TRAIN_PRESETS.best.description).toMatch(/30 epochs/)
     expect(Object.isFrozen(TRAIN_PRESETS.best.config)).toBe(true)
+    expect(Object.isFrozen(TRAIN_PRESETS.best.config.model!.layers)).toBe(true)
   })
 
   it("the caller's settings override the preset's, field by field", () => {

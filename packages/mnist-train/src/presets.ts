@@ -1,5 +1,29 @@
+import type { LayerSpec } from '@mnist/model'
 import type { TrainConfigInput } from './config'
 import { InvalidTrainConfigError } from './errors'
+
+const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'same'): LayerSpec =>
+  Object.freeze({ type: 'conv', filters, kernelSize, padding, batchNorm: true })
+const pool: LayerSpec = Object.freeze({ type: 'maxPool', poolSize: 2 })
+
+/**
+ * Model C of docs/pytorch-reference.md (examples/architectures/model-c.json): 3x3 and 1x1 convolutions, each with
+ * batch norm and ReLU, two poolings, a 'valid' convolution and global average pooling; 22,098 parameters.
+ */
+// frozen; typed mutable because ModelConfig's `layers` is (every reader copies it)
+const MODEL_C_LAYERS = Object.freeze([
+  conv(8, 3),
+  conv(16, 3),
+  pool,
+  conv(8, 1),
+  conv(16, 3),
+  conv(32, 3),
+  pool,
+  conv(16, 1),
+  conv(32, 3),
+  conv(32, 3, 'valid'),
+  Object.freeze({ type: 'globalAvgPool' }),
+] satisfies LayerSpec[]) as LayerSpec[]
 
 /** The names of `TRAIN_PRESETS`. */
 export type TrainPresetName = 'default' | 'best'
@@ -20,8 +44,15 @@ export interface TrainPreset {
 export const TRAIN_PRESETS: Readonly<Record<TrainPresetName, Readonly<TrainPreset>>> = Object.freeze({
   default: Object.freeze({ description: 'one epoch, no augmentation (the defaults)', config: Object.freeze({}) }),
   best: Object.freeze({
-    description: '20 epochs with random-affine augmentation (the best on a validation split)',
-    config: Object.freeze({ epochs: 20, augment: true }),
+    description:
+      'model C (22,098 parameters), 30 epochs, random-affine augmentation and pixel noise on half the images ' +
+      '(the best on a validation split)',
+    config: Object.freeze({
+      epochs: 30,
+      augment: true,
+      augmentation: Object.freeze({ noise: 0.5 }),
+      model: Object.freeze({ layers: MODEL_C_LAYERS }),
+    }),
   }),
 })
 

@@ -79,7 +79,7 @@ describe('train({ validation })', () => {
     const withPreset = train({ ...resume, data, preset: 'best' })
     await expect(withPreset).rejects.toThrow(InvalidTrainConfigError)
     await expect(withPreset).rejects.toMatchObject({ option: 'preset', found: 'best' })
-    await expect(withPreset).rejects.toThrow(/its epochs is 1, the preset's 20/)
+    await expect(withPreset).rejects.toThrow(/its epochs is 1, the preset's 30/)
 
     // 120 images: 56 to train on (the last 64 are held out), fewer than the 96 the checkpoint trained on.
     const fewer = { ...trainSplit, count: 120, labels: trainSplit.labels.subarray(0, 120) }

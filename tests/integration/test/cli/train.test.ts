@@ -175,17 +175,20 @@ describe('mnist train', { timeout: 600_000 }, () => {
   })
 
   it('--preset best --validation: the preset recipe, evaluated on held-out training images, command in metadata', () => {
-    const args = ['train', '--preset', 'best', '--epochs', '1', '--validation', '59000', '--limit', '256']
+    const args = ['train', '--preset', 'best', '--epochs', '1', '--validation', '57000', '--limit', '2048']
     const r = mnist([...args, '--test-limit', '300', '--backend', backend, '--json'])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stderr).toContain('256 training / 300 validation images (the last of the training set)')
-    expect(r.stderr).toMatch(/training: 1 epoch x 8 steps, .*, augmentation, seed 1/)
+    expect(r.stderr).toContain('2,048 training / 300 validation images (the last of the training set)')
+    expect(r.stderr).toMatch(
+      /training: 1 epoch x 64 steps, .*, augmentation \(pixel noise on 50 % of images: sigma <= 0\.5, salt-and-pepper <= 20 %\), seed 1/,
+    )
+    expect(r.stderr).toContain('model: 22,098 parameters')
     const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>
     expect(result.validationAccuracy).toBeGreaterThan(0.3)
     expect(result).not.toHaveProperty('testAccuracy')
     const metadata = JSON.parse(readFileSync(join(result.modelDir as string, 'metadata.json'), 'utf8'))
     expect(metadata.testAccuracy).toBeUndefined()
-    expect(metadata.extra).toMatchObject({ preset: 'best', validationImages: 59_000, trainImages: 256 })
+    expect(metadata.extra).toMatchObject({ preset: 'best', validationImages: 57_000, trainImages: 2048 })
     expect(metadata.extra.command).toBe(`mnist ${args.join(' ')} --test-limit 300 --backend ${backend} --json`)
     expect(mnist(['train', '--preset', 'fastest']).stderr).toMatch(/argument 'fastest' is invalid.*default, best/)
   })
