@@ -489,9 +489,30 @@ export class FusedTrainer {
     training: boolean,
     pool?: StageBuffers,
   ): void {
+    const out = s.batchNorm ? b.z : b.y
+    this.linearProduct(s, b, x, n, out)
+    if (s.batchNorm) this.batchNormForward(s, s.batchNorm, b, n, training, pool)
+    else if (s.bias || s.relu) {
+      const rows = n * s.rowsPerImage
+      const C = s.channels
+      const bias = s.bias ? this.params + s.bias.offset * 4 : 0
+      this.parallel('bias_act_f32', rows, rows * C * 2, (r0, r1) => [
+        b.y,
+        bias,
+        s.bias ? 1 : 0,
+        C,
+        s.relu ? RELU : LINEAR,
+        0,
+        r0,
+        r1,
+      ])
+    }
+  }
+
+  /** `out` = x · W of a linear stage: a Winograd or direct convolution, or a dense layer's dot products. */
+  private linearProduct(s: LinearStage, b: StageBuffers, x: number, n: number, out: number): void {
     const rows = n * s.rowsPerImage
     const C = s.channels
-    const out = s.batchNorm ? b.z : b.y
     const w = this.params + s.kernel.offset * 4
     if (s.conv && b.u !== 0) {
       const Cin = s.conv.inChannels
@@ -523,85 +544,81 @@ export class FusedTrainer {
       // update or at the start of the forward pass, kept for the input gradient)
       this.parallel('dot_rows_f32', n, 2 * n * s.inputs * C, (m0, m1) => [x, b.wt, out, C, s.inputs, m0, m1], 2)
     }
-    if (s.batchNorm) {
-      const bn = s.batchNorm
-      // a bias before batch norm (useBias with batchNorm) changes only the moving mean, but that it does
-      if (s.bias) {
-        const bias = this.params + s.bias.offset * 4
-        this.parallel('bias_act_f32', rows, rows * C, (r0, r1) => [out, bias, 1, C, LINEAR, 0, r0, r1])
-      }
-      const mean = b.batchMean
-      const invStd = b.batchInvStd
-      if (training) {
-        // One pass for both moments, shifted by the moving mean (a checkpointed state, so a resumed run computes
-        // exactly what an uninterrupted one does) to keep the variance's precision.
-        const f = this.rt.heap.f32()
-        for (let c = 0; c < C; c++) f[(b.mean >> 2) + c] = this.states[bn.mean.offset + c]!
-        const sums = this.channelSums(out, b.mean, C, rows, true)
-        for (let c = 0; c < C; c++) {
-          const shift = this.states[bn.mean.offset + c]!
-          const d = sums[c]! / rows
-          mean[c] = shift + d
-          const variance = Math.fround(Math.max(0, sums[C + c]! / rows - d * d))
-          invStd[c] = 1 / Math.sqrt(variance + bn.epsilon)
-          // tfjs-layers: moving -= (moving - batch) * (1 - momentum)
-          const decay = Math.fround(1 - bn.momentum)
-          const mi = bn.mean.offset + c
-          const vi = bn.variance.offset + c
-          this.states[mi] = this.states[mi]! - Math.fround(Math.fround(this.states[mi]! - mean[c]!) * decay)
-          this.states[vi] = this.states[vi]! - Math.fround(Math.fround(this.states[vi]! - variance) * decay)
-        }
-      } else {
-        for (let c = 0; c < C; c++) {
-          mean[c] = this.states[bn.mean.offset + c]!
-          invStd[c] = 1 / Math.sqrt(this.states[bn.variance.offset + c]! + bn.epsilon)
-        }
-      }
-      const f = this.rt.heap.f32()
-      const p = this.params >> 2
-      const ss = b.scaleShift >> 2
+  }
+
+  /** Batch norm of z (b.z) into y, then the ReLU and, when fused, the max pooling into the pool stage's y. */
+  private batchNormForward(
+    s: LinearStage,
+    bn: NonNullable<LinearStage['batchNorm']>,
+    b: StageBuffers,
+    n: number,
+    training: boolean,
+    pool?: StageBuffers,
+  ): void {
+    const rows = n * s.rowsPerImage
+    const C = s.channels
+    // a bias before batch norm (useBias with batchNorm) changes only the moving mean, but that it does
+    if (s.bias) {
+      const bias = this.params + s.bias.offset * 4
+      this.parallel('bias_act_f32', rows, rows * C, (r0, r1) => [b.z, bias, 1, C, LINEAR, 0, r0, r1])
+    }
+    if (training) this.batchStatistics(bn, b, C, rows)
+    else {
       for (let c = 0; c < C; c++) {
-        const scale = f[p + bn.gamma.offset + c]! * invStd[c]!
-        f[ss + c] = scale
-        f[ss + C + c] = f[p + bn.beta.offset + c]! - mean[c]! * scale
+        b.batchMean[c] = this.states[bn.mean.offset + c]!
+        b.batchInvStd[c] = 1 / Math.sqrt(this.states[bn.variance.offset + c]! + bn.epsilon)
       }
-      if (pool) {
-        this.setBatch(pool.geo, n)
-        const pooled = rows / 4
-        this.parallel('bn_act_pool_f32', pooled, rows * C * 4, (m0, m1) => [
-          out,
-          pool.y,
-          b.scaleShift,
-          b.scaleShift + C * 4,
-          pool.geo,
-          s.relu ? 1 : 0,
-          m0,
-          m1,
-        ])
-      } else {
-        this.parallel('scale_shift_act_f32', rows, rows * C * 4, (r0, r1) => [
-          out,
-          b.y,
-          b.scaleShift,
-          b.scaleShift + C * 4,
-          C,
-          s.relu ? 1 : 0,
-          r0,
-          r1,
-        ])
-      }
-    } else if (s.bias || s.relu) {
-      const bias = s.bias ? this.params + s.bias.offset * 4 : 0
-      this.parallel('bias_act_f32', rows, rows * C * 2, (r0, r1) => [
-        b.y,
-        bias,
-        s.bias ? 1 : 0,
-        C,
-        s.relu ? RELU : LINEAR,
-        0,
-        r0,
-        r1,
+    }
+    const f = this.rt.heap.f32()
+    const p = this.params >> 2
+    const ss = b.scaleShift >> 2
+    for (let c = 0; c < C; c++) {
+      const scale = f[p + bn.gamma.offset + c]! * b.batchInvStd[c]!
+      f[ss + c] = scale
+      f[ss + C + c] = f[p + bn.beta.offset + c]! - b.batchMean[c]! * scale
+    }
+    const relu = s.relu ? 1 : 0
+    const scale = b.scaleShift
+    const shift = b.scaleShift + C * 4
+    if (pool) {
+      this.setBatch(pool.geo, n)
+      const pooled = rows / 4
+      this.parallel('bn_act_pool_f32', pooled, rows * C * 4, (m0, m1) => [
+        b.z,
+        pool.y,
+        scale,
+        shift,
+        pool.geo,
+        relu,
+        m0,
+        m1,
       ])
+    } else {
+      this.parallel('scale_shift_act_f32', rows, rows * C * 4, (r0, r1) => [b.z, b.y, scale, shift, C, relu, r0, r1])
+    }
+  }
+
+  /** This batch's mean and inverse standard deviation per channel (b.batchMean / b.batchInvStd), and the moving ones. */
+  private batchStatistics(bn: NonNullable<LinearStage['batchNorm']>, b: StageBuffers, C: number, rows: number): void {
+    const mean = b.batchMean
+    const invStd = b.batchInvStd
+    // One pass for both moments, shifted by the moving mean (a checkpointed state, so a resumed run computes
+    // exactly what an uninterrupted one does) to keep the variance's precision.
+    const f = this.rt.heap.f32()
+    for (let c = 0; c < C; c++) f[(b.mean >> 2) + c] = this.states[bn.mean.offset + c]!
+    const sums = this.channelSums(b.z, b.mean, C, rows, true)
+    for (let c = 0; c < C; c++) {
+      const shift = this.states[bn.mean.offset + c]!
+      const d = sums[c]! / rows
+      mean[c] = shift + d
+      const variance = Math.fround(Math.max(0, sums[C + c]! / rows - d * d))
+      invStd[c] = 1 / Math.sqrt(variance + bn.epsilon)
+      // tfjs-layers: moving -= (moving - batch) * (1 - momentum)
+      const decay = Math.fround(1 - bn.momentum)
+      const mi = bn.mean.offset + c
+      const vi = bn.variance.offset + c
+      this.states[mi] = this.states[mi]! - Math.fround(Math.fround(this.states[mi]! - mean[c]!) * decay)
+      this.states[vi] = this.states[vi]! - Math.fround(Math.fround(this.states[vi]! - variance) * decay)
     }
   }
 
@@ -688,57 +705,79 @@ export class FusedTrainer {
   private linearBackward(s: LinearStage, b: StageBuffers, x: number, dx: number, n: number, masked: boolean): void {
     const rows = n * s.rowsPerImage
     const C = s.channels
-    const g = this.grads
-    const relu = s.relu && !masked ? 1 : 0
     // 1. dz (in place in dy): through ReLU and batch norm; their parameter gradients.
-    if (s.batchNorm) {
-      const bn = s.batchNorm
-      this.rt.heap.f32().set(b.batchMean, b.mean >> 2)
-      const sums = this.bnGradSums(b, C, relu, rows)
-      const heap = this.rt.heap.f32()
-      const p = this.params >> 2
-      const co = b.coef >> 2
-      for (let c = 0; c < C; c++) {
-        const inv = b.batchInvStd[c]!
-        const gamma = heap[p + bn.gamma.offset + c]!
-        const s1 = sums[c]!
-        const s2 = sums[C + c]!
-        heap[(g >> 2) + bn.gamma.offset + c] = s2 * inv
-        heap[(g >> 2) + bn.beta.offset + c] = s1
-        heap[co + c] = gamma * inv
-        heap[co + C + c] = (-gamma * inv * inv * inv * s2) / rows
-        heap[co + 2 * C + c] = (-gamma * inv * s1) / rows
-        heap[co + 3 * C + c] = b.batchMean[c]!
-      }
-      // with a ReLU, the mask y > 0 is recomputed from z and scale/shift (y is not read)
-      const sc = b.scaleShift,
-        sh = b.scaleShift + C * 4
-      this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [sc, sh, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
-    } else if (s.relu) {
+    const relu = s.relu && !masked ? 1 : 0
+    if (s.batchNorm) this.batchNormBackward(s.batchNorm, b, C, rows, relu)
+    else if (s.relu) {
       const total = rows * C
       this.parallel('relu_grad_f32', total, total * 2, (i0, i1) => [b.y, b.dy, i0, i1])
     }
     if (s.bias) {
       const sums = this.channelSums(b.dy, 0, C, rows, false)
       const heap = this.rt.heap.f32()
-      for (let c = 0; c < C; c++) heap[(g >> 2) + s.bias.offset + c] = sums[c]!
+      for (let c = 0; c < C; c++) heap[(this.grads >> 2) + s.bias.offset + c] = sums[c]!
     }
-    // 2. weight gradient
+    // 2. weight gradient; 3. input gradient
+    this.weightGradient(s, b, x, n)
+    if (dx !== 0) this.inputGradient(s, b, dx, n)
+  }
+
+  /** dz in place in b.dy through the ReLU (when `relu`) and batch norm, and the gradients of gamma and beta. */
+  private batchNormBackward(
+    bn: NonNullable<LinearStage['batchNorm']>,
+    b: StageBuffers,
+    C: number,
+    rows: number,
+    relu: number,
+  ): void {
+    const g = this.grads >> 2
+    this.rt.heap.f32().set(b.batchMean, b.mean >> 2)
+    const sums = this.bnGradSums(b, C, relu, rows)
+    const heap = this.rt.heap.f32()
+    const p = this.params >> 2
+    const co = b.coef >> 2
+    for (let c = 0; c < C; c++) {
+      const inv = b.batchInvStd[c]!
+      const gamma = heap[p + bn.gamma.offset + c]!
+      const s1 = sums[c]!
+      const s2 = sums[C + c]!
+      heap[g + bn.gamma.offset + c] = s2 * inv
+      heap[g + bn.beta.offset + c] = s1
+      heap[co + c] = gamma * inv
+      heap[co + C + c] = (-gamma * inv * inv * inv * s2) / rows
+      heap[co + 2 * C + c] = (-gamma * inv * s1) / rows
+      heap[co + 3 * C + c] = b.batchMean[c]!
+    }
+    // with a ReLU, the mask y > 0 is recomputed from z and scale/shift (y is not read)
+    const sc = b.scaleShift,
+      sh = b.scaleShift + C * 4
+    this.parallel('bn_grad_f32', rows, rows * C * 6, (r0, r1) => [sc, sh, b.dy, b.z, b.dy, b.coef, C, relu, r0, r1])
+  }
+
+  /**
+   * dW of a linear stage from x and dz (b.dy): a convolution's per-thread partial sums are added in thread order, so
+   * the result does not depend on how the work was split.
+   */
+  private weightGradient(s: LinearStage, b: StageBuffers, x: number, n: number): void {
+    const rows = n * s.rowsPerImage
+    const C = s.channels
     const K = s.inputs
-    const dw = g + s.kernel.offset * 4
+    const dw = this.grads + s.kernel.offset * 4
     const flops = 2 * rows * K * C
+    const partial = (t: number): number => (t === 0 ? dw : this.scratchFor(DW_PART, t, K * C))
+    let parts = 1
     if (s.conv && b.u !== 0) {
       const Cin = s.conv.inChannels
       const f4 = filterGradByF4(s.conv)
       const scratch = filterScratch(Cin, C, s.conv.outHeight, s.conv.outWidth, f4)
-      const parts = this.parallel(
+      parts = this.parallel(
         f4 ? 'winograd4_filter_grad_f32' : 'winograd_filter_grad_f32',
         n,
         flops,
         (n0, n1, t) => [
           x,
           b.dy,
-          t === 0 ? dw : this.scratchFor(DW_PART, t, K * C),
+          partial(t),
           b.geo,
           n0,
           n1,
@@ -748,34 +787,29 @@ export class FusedTrainer {
         1,
         REDUCTION_PARTS,
       )
-      for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(DW_PART, t, K * C), K * C]])
     } else if (s.conv) {
       const mb = blockRows(K)
-      const parts = this.parallel(
+      parts = this.parallel(
         'conv2d_backprop_filter_f32',
         rows,
         flops,
-        (m0, m1, t) => [
-          x,
-          b.dy,
-          t === 0 ? dw : this.scratchFor(DW_PART, t, K * C),
-          b.geo,
-          m0,
-          m1,
-          this.scratchFor(IM2COL, t, mb * K),
-          mb,
-        ],
+        (m0, m1, t) => [x, b.dy, partial(t), b.geo, m0, m1, this.scratchFor(IM2COL, t, mb * K), mb],
         4,
         REDUCTION_PARTS,
       )
-      for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, this.scratchFor(DW_PART, t, K * C), K * C]])
     } else {
       // dWᵀ[units, inputs] = dyᵀ · x, split by inputs, each range transposed into dW by the same call
       const dwt = this.scratchFor(DWT, 0, K * C)
       this.parallel('dense_dw_f32', K, flops, (k0, k1) => [b.dy, x, dwt, dw, C, K, n, k0, k1], 8)
     }
-    // 3. input gradient (b.wt: Wᵀ, made with the weights, see weightsTransposed)
-    if (dx === 0) return
+    for (let t = 1; t < parts; t++) this.rt.run('add_into_f32', [[dw, partial(t), K * C]])
+  }
+
+  /** dx of a linear stage from dz (b.dy); b.wt is Wᵀ, made with the weights (see weightsTransposed). */
+  private inputGradient(s: LinearStage, b: StageBuffers, dx: number, n: number): void {
+    const C = s.channels
+    const K = s.inputs
+    const flops = 2 * n * s.rowsPerImage * K * C
     if (s.conv && b.u !== 0) {
       // the convolution of dy with the filters rotated by 180° (transforms made here: the weights of this step)
       const Cin = s.conv.inChannels
