@@ -3,7 +3,8 @@
 //    batch 64, AdamW, one-cycle lr 0.02 with 20 % warm-up, no label smoothing): one epoch and its test accuracy against
 //    PyTorch on the same network and seed (bench/torch_reference.py C), MNIST_BENCH_PAIRS pairs (seeds 1, 2, ...; the
 //    side that goes first alternates), the median ratio and the mean accuracies; after the first pair, inference on the
-//    10,000 test images at batch 1000 (@mnist/eval's evaluate: fused inference, and model.predict) against PyTorch's.
+//    10,000 test images at batch 1000 (@mnist/eval's evaluate: fused inference, and model.predict) against PyTorch's;
+//    then the floor its kernel work puts under the epoch (bench/fused-floor.mjs).
 // 2. the default network with its default settings (bench/full-epoch.mjs, its own process) against PyTorch's model B
 //    at batch 64, MNIST_BENCH_PAIRS (default 3) alternating pairs, the median of the pairs' ratios.
 // Needs a build, real MNIST (MNIST_DATA_DIR) and /usr/bin/python3 with torch (Debian's python3-torch); without torch
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { loadMnist } from '@mnist/data'
 import { evaluate } from '@mnist/eval'
 import { train } from '../dist/index.js'
+import { fusedStepFloor } from './fused-floor.mjs'
 
 if (process.env.MNIST_BENCH_ARCH === '0') process.exit(0)
 const pairs = Number(process.env.MNIST_BENCH_PAIRS ?? 3)
@@ -34,6 +36,7 @@ const modelC = JSON.parse(readFileSync(here('../../../examples/architectures/mod
 const pct = (x) => `${(x * 100).toFixed(2)} %`
 const cRatios = []
 const cAccuracy = { ours: [], torch: [] }
+const cTorchSeconds = []
 for (let i = 0; i < pairs; i++) {
   const seed = i + 1
   // alternate which side goes first, so a slow minute on the shared machine does not always hit the same side
@@ -46,6 +49,7 @@ for (let i = 0; i < pairs; i++) {
   if (t) {
     cRatios.push(ours.trainSeconds / t.trainSeconds)
     cAccuracy.torch.push(t.testAccuracy)
+    cTorchSeconds.push(t.trainSeconds)
     line += `; PyTorch ${t.torch} ${t.trainSeconds.toFixed(1)} s, ${pct(t.testAccuracy)}: ${cRatios.at(-1).toFixed(2)}x`
   }
   console.log(line)
@@ -65,6 +69,19 @@ console.log(
   `model C: mean test accuracy ${pct(mean(cAccuracy.ours))}` +
     (cRatios.length > 0
       ? ` (PyTorch ${pct(mean(cAccuracy.torch))}); epoch time median of ${cRatios.length} pairs ${median(cRatios).toFixed(2)}x PyTorch's`
+      : ''),
+)
+
+// the floor that model C's kernel work puts under its epoch (bench/fused-floor.mjs)
+const floor = await fusedStepFloor(modelC)
+const steps = Math.ceil(data.train.count / 64)
+const floorSeconds = (steps * floor.cpuMs) / 1000 / floor.threads
+console.log(
+  `model C floor: a step is ${floor.cpuMs.toFixed(1)} ms of kernel work on one thread (${floor.wallMs.toFixed(1)} ms ` +
+    `wall on ${floor.threads}); split perfectly over ${floor.threads} threads, ${steps} steps take ` +
+    `${floorSeconds.toFixed(1)} s` +
+    (cTorchSeconds.length > 0
+      ? ` = ${(floorSeconds / median(cTorchSeconds)).toFixed(2)}x PyTorch's median ${median(cTorchSeconds).toFixed(1)} s`
       : ''),
 )
 
