@@ -33,6 +33,8 @@ console.log(
 
 // 1. model C
 const modelC = JSON.parse(readFileSync(here('../../../examples/architectures/model-c.json'), 'utf8'))
+// model C's recipe batch (docs/pytorch-reference.md), for train() and the floor alike
+const C_BATCH = 64
 const pct = (x) => `${(x * 100).toFixed(2)} %`
 const cRatios = []
 const cAccuracy = { ours: [], torch: [] }
@@ -73,8 +75,8 @@ console.log(
 )
 
 // the floor that model C's kernel work puts under its epoch (bench/fused-floor.mjs)
-const floor = await fusedStepFloor(modelC)
-const steps = Math.ceil(data.train.count / 64)
+const floor = await fusedStepFloor(modelC, { batchSize: C_BATCH })
+const steps = Math.ceil(data.train.count / C_BATCH)
 const floorSeconds = (steps * floor.cpuMs) / 1000 / floor.threads
 console.log(
   `model C floor: a step is ${floor.cpuMs.toFixed(1)} ms of kernel work on one thread (${floor.wallMs.toFixed(1)} ms ` +
@@ -90,7 +92,7 @@ async function trainModelC(seed, measureInference) {
   const r = await train({
     backend: 'simd',
     model: modelC,
-    config: { batchSize: 64, labelSmoothing: 0, maxLr: 0.02, pctStart: 0.2, seed },
+    config: { batchSize: C_BATCH, labelSmoothing: 0, maxLr: 0.02, pctStart: 0.2, seed },
     data: { train: data.train, test: data.test },
     save: false,
     keepModel: true,
@@ -125,7 +127,15 @@ for (let i = 0; i < pairs; i++) {
 if (ratios.length > 0)
   console.log(`default network vs PyTorch B: median of ${ratios.length} pairs ${median(ratios).toFixed(2)}x`)
 if (!withTorch)
-  console.log('PyTorch head-to-head skipped: /usr/bin/python3 has no torch (apt-get install python3-torch)')
+  console.log(
+    `PyTorch head-to-head skipped: ${
+      process.env.MNIST_BENCH_TORCH === '0'
+        ? 'MNIST_BENCH_TORCH=0'
+        : !dataDir
+          ? 'MNIST_DATA_DIR is not set'
+          : '/usr/bin/python3 has no torch (apt-get install python3-torch)'
+    }`,
+  )
 
 function runTorch(model, seed) {
   const out = execFileSync('/usr/bin/python3', [torchScript, model, String(seed), '2'], {

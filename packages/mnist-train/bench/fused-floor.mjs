@@ -11,26 +11,33 @@ import { resolveConfig } from '@mnist/model'
  * { cpuMs: one step's CPU time on one thread, wallMs: one step's wall time on all threads, threads } for
  * `modelConfig` at `batchSize`, least of `rounds` rounds of `steps` steps each.
  */
-export async function fusedStepFloor(modelConfig, { batchSize = 64, rounds = 20, steps = 10 } = {}) {
+export async function fusedStepFloor(modelConfig, { batchSize, rounds = 20, steps = 10 }) {
   const threads = getThreadsCount()
-  setThreadsCount(1) // the workers stop at once: the next trainer runs on this thread only
-  const cpuMs = leastPerStep(batchSize, modelConfig, rounds, steps, () => {
-    const c = process.cpuUsage()
-    return (c.user + c.system) / 1000
-  })
-  setThreadsCount(threads)
-  // the workers start asynchronously
-  await new Promise((resolve) => setTimeout(resolve, 500))
-  const wallMs = leastPerStep(batchSize, modelConfig, rounds, steps, () => performance.now())
+  let cpuMs
+  try {
+    setThreadsCount(1) // the workers stop at once: the next trainer runs on this thread only
+    cpuMs = await leastPerStep(modelConfig, batchSize, 1, rounds, steps, () => {
+      const c = process.cpuUsage()
+      return (c.user + c.system) / 1000
+    })
+  } finally {
+    setThreadsCount(threads)
+  }
+  const wallMs = await leastPerStep(modelConfig, batchSize, threads, rounds, steps, () => performance.now())
   return { cpuMs, wallMs, threads }
 }
 
-function leastPerStep(batchSize, modelConfig, rounds, steps, clock) {
+/** The least time per step by `clock`, on a trainer that runs on `threads` threads (waits for the workers to start). */
+async function leastPerStep(modelConfig, batchSize, threads, rounds, steps, clock) {
   const trainer = new FusedTrainer(fusedNetworkFromSpec(resolveConfig(modelConfig)), {
     batchSize,
     adaptiveThreads: false,
   })
   try {
+    for (let i = 0; trainer.threadsInUse !== threads; i++) {
+      if (i === 500) throw new Error(`the fused trainer runs on ${trainer.threadsInUse} threads, not ${threads}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
     const pixels = 28 * 28
     const images = Float32Array.from({ length: batchSize * pixels }, (_, i) => ((i * 2654435761) % 1000) / 500 - 1)
     const labels = Array.from({ length: batchSize }, (_, i) => i % 10)
